@@ -1,0 +1,33 @@
+# The two set-up commands the README names: `make run` and `make test`.
+# Both bootstrap uv (with pip) when it is missing, then work from the lock file.
+
+UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+PY := $(UV) run --frozen
+
+.PHONY: env test lint typecheck pytest run bench fmt
+
+env:
+	@command -v uv >/dev/null 2>&1 || test -x "$(HOME)/.local/bin/uv" || python3 -m pip install --user --quiet uv
+	$(UV) sync --frozen
+
+lint: env
+	$(PY) ruff check .
+	$(PY) ruff format --check .
+
+typecheck: env
+	$(PY) mypy
+
+pytest: env
+	$(PY) pytest
+
+test: lint typecheck pytest
+
+fmt: env
+	$(PY) ruff format .
+	$(PY) ruff check --fix .
+
+run: env
+	$(PY) python -m subgraphs.devstack
+
+bench: env
+	$(PY) python -m tests.bench
