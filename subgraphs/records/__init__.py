@@ -1,0 +1,1 @@
+"""Records subgraph: product catalog records on MongoDB (Strawberry federation)."""

@@ -1,0 +1,56 @@
+"""The records HTTP service: `/graphql` (Strawberry federation) and `/health`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from pymongo.errors import PyMongoError
+
+from subgraphs.graphql_errors import CodedGraphQLRouter
+from subgraphs.records.category_check import CategoryChecker
+from subgraphs.records.database import Database, open_database
+from subgraphs.records.repository import RecordRepository
+from subgraphs.records.schema import schema
+from subgraphs.records.service import RecordService
+from subgraphs.records.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    state: dict[str, Any] = {}
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        database = await open_database(settings)
+        state["database"] = database
+        state["records"] = RecordService(
+            RecordRepository(database.db), CategoryChecker(settings.categories_url)
+        )
+        try:
+            yield
+        finally:
+            await database.close()
+
+    async def context() -> dict[str, Any]:
+        return {"records": state["records"]}
+
+    app = FastAPI(title="records subgraph", lifespan=lifespan)
+    app.include_router(CodedGraphQLRouter(schema, context_getter=context), prefix="/graphql")
+
+    @app.get("/health")
+    async def health() -> JSONResponse:
+        database: Database = state["database"]
+        try:
+            await database.ping()
+        except PyMongoError as exc:
+            return JSONResponse(
+                {"status": "unavailable", "database": f"unreachable: {type(exc).__name__}"},
+                status_code=503,
+            )
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    return app

@@ -1,0 +1,1 @@
+"""Records' MongoDB migrations: files `m<YYYYMMDDHHMMSS>_<slug>.py`, found automatically."""

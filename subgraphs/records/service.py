@@ -1,0 +1,151 @@
+"""Record use cases: validate all input, then make one single-document write.
+
+Why a layer between GraphQL and MongoDB: the "no partial writes" rule lives here —
+every check (syntax, duplicates, category existence) happens before the write, and
+each mutation is a single atomic document write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bson import ObjectId
+
+from subgraphs.graphql_errors import UserInputError
+from subgraphs.records import validation as v
+from subgraphs.records.category_check import CategoryChecker
+from subgraphs.records.repository import ConcurrentEditError, Doc, RecordRepository
+
+MEDIA_KINDS = {"IMAGE", "VIDEO", "DOCUMENT"}
+
+
+@dataclass(frozen=True)
+class MediaSpec:
+    url: str
+    kind: str
+    alt_text: str | None = None
+    position: int | None = None
+
+
+def _media_item(spec: MediaSpec) -> Doc:
+    if spec.kind not in MEDIA_KINDS:
+        raise UserInputError(f"media.kind must be one of {sorted(MEDIA_KINDS)}", "media.kind")
+    alt = None if spec.alt_text is None else v.text(spec.alt_text, "media.altText", 500, False)
+    return {"id": str(ObjectId()), "url": v.url(spec.url), "kind": spec.kind, "alt_text": alt}
+
+
+class RecordService:
+    def __init__(self, repository: RecordRepository, categories: CategoryChecker) -> None:
+        self.repo = repository
+        self.categories = categories
+
+    async def _existing(self, record_id: str, field: str = "id") -> Doc:
+        doc = await self.repo.get(v.record_id(record_id, field))
+        if doc is None:
+            raise UserInputError(f"no record with {field} {record_id!r}", field)
+        return doc
+
+    async def _clean_categories(self, ids: list[str]) -> list[str]:
+        clean = v.category_ids(ids)
+        await self.categories.require_existing(clean)
+        return clean
+
+    async def create(self, data: dict[str, Any]) -> Doc:
+        media: list[Doc] = []
+        for spec in data.get("media", []):
+            item = _media_item(spec)
+            media.insert(v.position(spec.position, len(media)), item)
+        if len(media) > v.MAX_MEDIA:
+            raise UserInputError(f"at most {v.MAX_MEDIA} media items", "media")
+        for position, item in enumerate(media):
+            item["position"] = position
+        fields: Doc = {
+            "sku": v.sku(data["sku"]),
+            "name": v.text(data["name"], "name", 200, required=True),
+            "description": v.text(data.get("description", ""), "description", 5000, False),
+            "price": v.price(data["price"]["amount"], data["price"]["currency"]),
+            "status": data.get("status", "DRAFT"),
+            "tags": v.tags(data.get("tags", [])),
+            "attributes": v.attributes(data.get("attributes", [])),
+            "media": media,
+            "category_ids": await self._clean_categories(data.get("category_ids", [])),
+        }
+        return await self.repo.create(fields)
+
+    async def update(self, record_id: str, data: dict[str, Any]) -> Doc:
+        """Partial update: only keys present in `data` change."""
+        oid = v.record_id(record_id)
+        changes: Doc = {}
+        if "sku" in data:
+            changes["sku"] = v.sku(data["sku"])
+        if "name" in data:
+            changes["name"] = v.text(data["name"], "name", 200, required=True)
+        if "description" in data:
+            changes["description"] = v.text(data["description"], "description", 5000, False)
+        if "price" in data:
+            changes["price"] = v.price(data["price"]["amount"], data["price"]["currency"])
+        if "status" in data:
+            changes["status"] = data["status"]
+        if "tags" in data:
+            changes["tags"] = v.tags(data["tags"])
+        if "attributes" in data:
+            changes["attributes"] = v.attributes(data["attributes"])
+        if "category_ids" in data:
+            changes["category_ids"] = await self._clean_categories(data["category_ids"])
+        if not changes:
+            raise UserInputError("input has no fields to change", "input")
+        doc = await self.repo.update(oid, changes)
+        if doc is None:
+            raise UserInputError(f"no record with id {record_id!r}", "id")
+        return doc
+
+    async def delete(self, record_id: str) -> str:
+        if not await self.repo.delete(v.record_id(record_id)):
+            raise UserInputError(f"no record with id {record_id!r}", "id")
+        return record_id
+
+    async def _edit_media(self, record_id: str, edit: Any) -> Doc:
+        """Apply `edit(doc) -> new media list`, retrying if another writer got there first."""
+        for _attempt in range(5):
+            doc = await self._existing(record_id, "recordId")
+            media = edit(doc, [dict(m) for m in sorted(doc.get("media", []), key=_pos)])
+            updated = await self.repo.replace_media(doc, media)
+            if updated is not None:
+                return updated
+        raise ConcurrentEditError(f"record {record_id} kept changing; try again")
+
+    async def add_media(self, record_id: str, spec: MediaSpec) -> Doc:
+        item = _media_item(spec)
+
+        def edit(_doc: Doc, media: list[Doc]) -> list[Doc]:
+            if len(media) >= v.MAX_MEDIA:
+                raise UserInputError(f"at most {v.MAX_MEDIA} media items", "media")
+            media.insert(v.position(spec.position, len(media)), item)
+            return media
+
+        return await self._edit_media(record_id, edit)
+
+    async def remove_media(self, record_id: str, media_id: str) -> Doc:
+        def edit(_doc: Doc, media: list[Doc]) -> list[Doc]:
+            kept = [m for m in media if m["id"] != media_id]
+            if len(kept) == len(media):
+                raise UserInputError(f"record has no media with id {media_id!r}", "mediaId")
+            return kept
+
+        return await self._edit_media(record_id, edit)
+
+    async def reorder_media(self, record_id: str, media_ids: list[str]) -> Doc:
+        def edit(_doc: Doc, media: list[Doc]) -> list[Doc]:
+            by_id = {m["id"]: m for m in media}
+            if len(media_ids) != len(set(media_ids)) or set(media_ids) != set(by_id):
+                raise UserInputError(
+                    "mediaIds must list every media id of the record exactly once", "mediaIds"
+                )
+            return [by_id[i] for i in media_ids]
+
+        return await self._edit_media(record_id, edit)
+
+
+def _pos(item: Doc) -> int:
+    return int(item.get("position", 0))

@@ -1,0 +1,38 @@
+"""Settings for the records service, from environment variables (see .env.example).
+
+Everything has a default so `python -m subgraphs.records` runs with no configuration:
+without MONGODB_URI the service starts the embedded MongoDB-wire server on
+MONGODB_DATA_DIR.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    mongodb_uri: str | None = None
+    mongodb_db: str = "records"
+    mongodb_data_dir: Path = Path("data/mongo")
+    host: str = "127.0.0.1"
+    port: int = 8080
+    categories_url: str | None = None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        try:
+            port = int(env.get("PORT", "8080"))
+        except ValueError as exc:
+            raise SystemExit(f"PORT must be a number, got {env.get('PORT')!r}") from exc
+        return cls(
+            mongodb_uri=env.get("MONGODB_URI") or None,
+            mongodb_db=env.get("MONGODB_DB", "records"),
+            mongodb_data_dir=Path(env.get("MONGODB_DATA_DIR", "data/mongo")),
+            host=env.get("HOST", "127.0.0.1"),
+            port=port,
+            categories_url=env.get("CATEGORIES_URL") or None,
+        )
