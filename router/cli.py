@@ -1,0 +1,85 @@
+"""``gateway`` command line: ``gateway serve --supergraph FILE [--host H] [--port P]``.
+
+Options override the ``GATEWAY_*`` environment variables (see router/settings.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from router.settings import Settings, SettingsError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gateway", description="Federation v2 GraphQL router")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the GraphQL endpoint over a supergraph")
+    serve.add_argument("--supergraph", help="supergraph SDL file (env GATEWAY_SUPERGRAPH)")
+    serve.add_argument(
+        "--host", help="listen address (env GATEWAY_HOST, default 127.0.0.1; 0.0.0.0 in containers)"
+    )
+    serve.add_argument("--port", type=int, help="listen port (env GATEWAY_PORT, default 4000)")
+    serve.add_argument("--subgraph-timeout", type=float, help="seconds per subgraph request")
+    serve.add_argument("--no-reload", action="store_true", help="do not watch the supergraph file")
+    serve.add_argument("--log-level", help="uvicorn/router log level (default info)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env().with_overrides(
+            supergraph=args.supergraph,
+            host=args.host,
+            port=args.port,
+            subgraph_timeout=args.subgraph_timeout,
+            log_level=args.log_level,
+            reload=False if args.no_reload else None,
+        )
+    except SettingsError as exc:
+        print(f"gateway: {exc}", file=sys.stderr)
+        return 2
+    if not settings.supergraph:
+        print("gateway: --supergraph FILE (or GATEWAY_SUPERGRAPH) is required", file=sys.stderr)
+        return 2
+    return serve(settings)
+
+
+def serve(settings: Settings) -> int:
+    import uvicorn
+
+    from planner import SupergraphError
+    from router.app import create_app
+    from router.reload import load_initial
+    from router.state import StateHolder
+
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    holder = StateHolder()
+    app = create_app(settings, holder)
+    try:  # fail fast on a bad file before binding the port
+        load_initial(str(settings.supergraph), settings, app.state.client, holder)
+    except OSError as exc:
+        print(f"gateway: cannot read supergraph: {exc}", file=sys.stderr)
+        return 1
+    except SupergraphError as exc:
+        print(f"gateway: invalid supergraph: {exc}", file=sys.stderr)
+        return 1
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""Error values the router puts in GraphQL responses, and the error codes it uses.
+
+Every error a client can cause ends up as a GraphQL error object with an
+``extensions.code`` so clients can branch on it; nothing user-caused may surface
+as a traceback or a 500. The codes are listed in docs/router.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Request-level (HTTP) errors.
+BAD_REQUEST = "BAD_REQUEST"
+INVALID_JSON = "INVALID_JSON"
+PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+# Document errors.
+GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+BAD_USER_INPUT = "BAD_USER_INPUT"
+MAX_DEPTH_EXCEEDED = "MAX_DEPTH_EXCEEDED"
+MAX_ALIASES_EXCEEDED = "MAX_ALIASES_EXCEEDED"
+QUERY_PLANNING_FAILED = "QUERY_PLANNING_FAILED"
+SCHEMA_NOT_LOADED = "SCHEMA_NOT_LOADED"
+# Execution errors.
+SUBGRAPH_REQUEST_FAILED = "SUBGRAPH_REQUEST_FAILED"
+SUBGRAPH_TIMEOUT = "SUBGRAPH_TIMEOUT"
+SUBGRAPH_INVALID_RESPONSE = "SUBGRAPH_INVALID_RESPONSE"
+NON_NULL_VIOLATION = "NON_NULL_VIOLATION"
+INVALID_VALUE = "INVALID_VALUE"
+INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+
+
+def graphql_error(
+    message: str,
+    code: str | None = None,
+    path: list[str | int] | None = None,
+    **extensions: Any,
+) -> dict[str, Any]:
+    """A GraphQL error object as a plain dict (ready for orjson)."""
+    error: dict[str, Any] = {"message": message}
+    if path is not None:
+        error["path"] = path
+    ext = dict(extensions)
+    if code is not None:
+        ext["code"] = code
+    if ext:
+        error["extensions"] = ext
+    return error
+
+
+class RequestError(Exception):
+    """A request the router refuses before execution (status + GraphQL errors)."""
+
+    def __init__(self, status: int, errors: list[dict[str, Any]]) -> None:
+        super().__init__(errors[0]["message"] if errors else "request error")
+        self.status = status
+        self.errors = errors
+
+    @classmethod
+    def single(cls, status: int, message: str, code: str) -> RequestError:
+        return cls(status, [graphql_error(message, code)])

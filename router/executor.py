@@ -1,0 +1,264 @@
+"""Plan execution: walk a ``QueryPlan`` and fill one plain-dict response.
+
+The contract is the module docstring of ``planner/plan.py``. ``Parallel``
+children run with ``asyncio.gather``, ``Sequence`` children in order; entity
+fetches collect the objects at their flatten path, send de-duplicated
+representations, and merge ``_entities`` back into the objects that gave them.
+Subgraph errors are passed on with their paths rewritten to response paths and
+``extensions.serviceName``; a failed subgraph only nulls its own part.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from planner.plan import (
+    BatchFetch,
+    Condition,
+    Fetch,
+    Flatten,
+    Parallel,
+    PlanNode,
+    QueryPlan,
+    Selection,
+    Sequence,
+)
+from router.merge import (
+    PossibleTypes,
+    apply_rewrites,
+    build_representation,
+    collect_at_path,
+    deep_merge,
+)
+from router.subgraph_client import SubgraphClient, SubgraphResponse
+
+Path = list[str | int]
+
+
+@dataclass(slots=True)
+class ExecutionResult:
+    """Merged data (a superset of what the client asked) and errors so far."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Entities:
+    """De-duplicated representations for one entity fetch (or one batch)."""
+
+    representations: list[dict[str, Any]]
+    targets: list[list[tuple[dict[str, Any], Path]]]
+    """For representation i, every (object, response path) that gave it."""
+
+
+class Executor:
+    """Runs plans against subgraphs; one per router state (schema version)."""
+
+    def __init__(
+        self,
+        client: SubgraphClient,
+        subgraph_urls: Mapping[str, str],
+        possible_types: PossibleTypes,
+    ) -> None:
+        self.client = client
+        self.urls = subgraph_urls
+        self.possible = possible_types
+
+    async def execute(
+        self,
+        plan: QueryPlan,
+        variables: Mapping[str, Any],
+        operation_kind: str = "query",
+    ) -> ExecutionResult:
+        result = ExecutionResult()
+        if plan.node is not None:
+            run = _Run(self, variables, result, share=operation_kind == "query")
+            await run.node(plan.node)
+        return result
+
+
+class _Run:
+    """State of one plan execution."""
+
+    __slots__ = ("executor", "result", "share", "variables")
+
+    def __init__(
+        self,
+        executor: Executor,
+        variables: Mapping[str, Any],
+        result: ExecutionResult,
+        share: bool,
+    ) -> None:
+        self.executor = executor
+        self.variables = variables
+        self.result = result
+        self.share = share
+
+    async def node(self, node: PlanNode) -> None:
+        if isinstance(node, Flatten):
+            await self.fetch(node.node, node.path)
+        elif isinstance(node, Fetch):
+            await self.fetch(node, ())
+        elif isinstance(node, Sequence):
+            for child in node.nodes:
+                await self.node(child)
+        elif isinstance(node, Parallel):
+            await asyncio.gather(*(self.node(child) for child in node.nodes))
+        elif isinstance(node, BatchFetch):
+            await self.batch_fetch(node)
+        elif isinstance(node, Condition):
+            branch = node.if_clause if self.variables.get(node.condition) else node.else_clause
+            if branch is not None:
+                await self.node(branch)
+
+    def _variables_for(self, usages: tuple[str, ...]) -> dict[str, Any]:
+        return {name: self.variables[name] for name in usages if name in self.variables}
+
+    async def _send(self, fetch: Fetch | BatchFetch, variables: dict[str, Any]) -> SubgraphResponse:
+        service = fetch.service_name
+        url = self.executor.urls.get(service)
+        if url is None:
+            return SubgraphResponse(
+                failure={
+                    "message": f"Unknown subgraph '{service}' in the query plan",
+                    "extensions": {"code": "SUBGRAPH_REQUEST_FAILED", "serviceName": service},
+                }
+            )
+        return await self.executor.client.execute(
+            service, url, fetch.operation, variables, fetch.operation_name, share=self.share
+        )
+
+    async def fetch(self, fetch: Fetch, path: tuple[str, ...]) -> None:
+        if fetch.requires is None:
+            await self._root_fetch(fetch, path)
+            return
+        entities = self._representations(path, fetch.requires, fetch.input_rewrites)
+        if not entities.representations:
+            return
+        variables = self._variables_for(fetch.variable_usages)
+        variables["representations"] = entities.representations
+        response = await self._send(fetch, variables)
+        if self._failed(response):
+            return
+        data = response.data or {}
+        self._merge_entities(fetch, data.get("_entities"), entities)
+        self._pass_errors(fetch.service_name, response.errors, {"_entities": entities})
+
+    async def _root_fetch(self, fetch: Fetch, path: tuple[str, ...]) -> None:
+        response = await self._send(fetch, self._variables_for(fetch.variable_usages))
+        if self._failed(response):
+            return
+        data = response.data
+        if isinstance(data, dict):
+            if fetch.output_rewrites:
+                apply_rewrites(data, fetch.output_rewrites, self.executor.possible)
+            if path:
+                targets = collect_at_path(self.result.data, path, self.executor.possible)
+                for target, _ in targets:
+                    deep_merge(target, data)
+            else:
+                deep_merge(self.result.data, data)
+        prefix: Path = []
+        if path:
+            targets = collect_at_path(self.result.data, path, self.executor.possible)
+            if len(targets) == 1:
+                prefix = targets[0][1]
+        self._pass_errors(fetch.service_name, response.errors, {}, prefix)
+
+    async def batch_fetch(self, fetch: BatchFetch) -> None:
+        variables = self._variables_for(fetch.variable_usages)
+        batches: dict[str, _Entities] = {}
+        for index, batch in enumerate(fetch.batches):
+            entities = self._representations(batch.path, batch.requires, batch.input_rewrites)
+            batches[f"_e{index}"] = entities
+            variables[f"r{index}"] = entities.representations
+        if not any(e.representations for e in batches.values()):
+            return
+        response = await self._send(fetch, variables)
+        if self._failed(response):
+            return
+        data = response.data or {}
+        for key, entities in batches.items():
+            self._merge_entities(fetch, data.get(key), entities)
+        self._pass_errors(fetch.service_name, response.errors, batches)
+
+    def _representations(
+        self,
+        path: tuple[str, ...],
+        requires: tuple[Selection, ...],
+        rewrites: tuple[Any, ...],
+    ) -> _Entities:
+        possible = self.executor.possible
+        index_of: dict[bytes, int] = {}
+        representations: list[dict[str, Any]] = []
+        targets: list[list[tuple[dict[str, Any], Path]]] = []
+        for obj, where in collect_at_path(self.result.data, path, possible):
+            representation = build_representation(obj, requires, possible)
+            if representation is None:
+                continue
+            if rewrites:
+                apply_rewrites(representation, rewrites, possible)
+            key = orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
+            index = index_of.get(key)
+            if index is None:
+                index_of[key] = len(representations)
+                representations.append(representation)
+                targets.append([(obj, where)])
+            else:
+                targets[index].append((obj, where))
+        return _Entities(representations, targets)
+
+    def _merge_entities(self, fetch: Fetch | BatchFetch, found: Any, entities: _Entities) -> None:
+        if not isinstance(found, list):
+            return
+        rewrites = fetch.output_rewrites if isinstance(fetch, Fetch) else ()
+        possible = self.executor.possible
+        for index, entity in enumerate(found[: len(entities.targets)]):
+            if not isinstance(entity, dict):
+                continue
+            if rewrites:
+                apply_rewrites(entity, rewrites, possible)
+            for obj, _ in entities.targets[index]:
+                deep_merge(obj, entity)
+
+    def _failed(self, response: SubgraphResponse) -> bool:
+        if response.failure is None:
+            return False
+        self.result.errors.append(response.failure)
+        return True
+
+    def _pass_errors(
+        self,
+        service: str,
+        errors: list[dict[str, Any]],
+        entity_keys: Mapping[str, _Entities],
+        prefix: Path | None = None,
+    ) -> None:
+        """Rewrite subgraph error paths to response paths and tag the subgraph."""
+        for error in errors:
+            out = dict(error)
+            path = error.get("path")
+            if isinstance(path, list) and path:
+                entities = entity_keys.get(path[0]) if isinstance(path[0], str) else None
+                if entities is not None:
+                    index = path[1] if len(path) > 1 else None
+                    if isinstance(index, int) and 0 <= index < len(entities.targets):
+                        out["path"] = [*entities.targets[index][0][1], *path[2:]]
+                    else:
+                        out.pop("path", None)
+                elif prefix:
+                    out["path"] = [*prefix, *path]
+            elif entity_keys:
+                out.pop("path", None)
+            extensions = error.get("extensions")
+            extensions = dict(extensions) if isinstance(extensions, dict) else {}
+            extensions["serviceName"] = service
+            out["extensions"] = extensions
+            out.pop("locations", None)
+            self.result.errors.append(out)

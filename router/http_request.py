@@ -1,0 +1,115 @@
+"""HTTP stage: turn a POST body or GET query string into a ``GraphQLRequest``.
+
+Follows the GraphQL-over-HTTP conventions: JSON body with ``query``,
+``operationName``, ``variables``, ``extensions``; GET parameters of the same
+names (``variables``/``extensions`` JSON-encoded). Anything malformed is a
+``RequestError`` with status 400 (413 for a body over the size limit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+
+from router.errors import BAD_REQUEST, INVALID_JSON, PAYLOAD_TOO_LARGE, RequestError
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+JSON = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
+class GraphQLRequest:
+    query: str
+    operation_name: str | None
+    variables: dict[str, Any] | None
+    extensions: dict[str, Any] | None
+
+
+def response_media_type(accept: str | None) -> str:
+    """``application/graphql-response+json`` when the client asks for it."""
+    if accept and GRAPHQL_RESPONSE_JSON in accept:
+        return GRAPHQL_RESPONSE_JSON
+    return JSON
+
+
+def wants_html(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and "query" not in request.query_params
+
+
+async def read_graphql_request(request: Request, max_body_bytes: int) -> GraphQLRequest:
+    if request.method == "GET":
+        params = request.query_params
+        return _build(
+            {
+                "query": params.get("query"),
+                "operationName": params.get("operationName"),
+                "variables": _json_param(params.get("variables"), "variables"),
+                "extensions": _json_param(params.get("extensions"), "extensions"),
+            }
+        )
+    body = await _read_body(request, max_body_bytes)
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("application/graphql") and "json" not in content_type:
+        return _build({"query": body.decode("utf-8", errors="replace")})
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise RequestError.single(400, f"Malformed JSON body: {exc}", INVALID_JSON) from exc
+    if not isinstance(payload, dict):
+        raise RequestError.single(400, "The request body must be a JSON object.", BAD_REQUEST)
+    return _build(payload)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> RequestError:
+    return RequestError.single(
+        413, f"The request body exceeds the limit of {limit} bytes.", PAYLOAD_TOO_LARGE
+    )
+
+
+def _json_param(raw: str | None, name: str) -> Any:
+    if raw is None or raw == "":
+        return None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise RequestError.single(
+            400, f"The '{name}' parameter is not valid JSON.", INVALID_JSON
+        ) from exc
+
+
+def _build(payload: dict[str, Any]) -> GraphQLRequest:
+    query = payload.get("query")
+    if query is None or query == "":
+        raise RequestError.single(400, "The request has no 'query'.", BAD_REQUEST)
+    if not isinstance(query, str):
+        raise RequestError.single(400, "'query' must be a string.", BAD_REQUEST)
+    operation_name = payload.get("operationName")
+    if operation_name == "":
+        operation_name = None
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise RequestError.single(400, "'operationName' must be a string.", BAD_REQUEST)
+    variables = payload.get("variables")
+    if variables is not None and not isinstance(variables, dict):
+        raise RequestError.single(400, "'variables' must be a JSON object.", BAD_REQUEST)
+    extensions = payload.get("extensions")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise RequestError.single(400, "'extensions' must be a JSON object.", BAD_REQUEST)
+    return GraphQLRequest(query, operation_name, variables, extensions)

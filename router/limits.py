@@ -1,0 +1,119 @@
+"""Document limits: depth and alias count, checked before any planning work.
+
+The depth check runs twice: a lexical scan of ``{`` nesting before parsing
+(graphql-core's recursive-descent parser would hit Python's recursion limit on a
+500-deep document before any AST check could run), then an exact check on the
+AST with fragments expanded.
+"""
+
+from __future__ import annotations
+
+import re
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+)
+
+from router.errors import MAX_ALIASES_EXCEEDED, MAX_DEPTH_EXCEEDED, RequestError
+
+_STRINGS_AND_COMMENTS = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*')
+_BRACES = re.compile(r"[{}]")
+LEXICAL_SLACK = 10
+"""Extra ``{`` nesting allowed by the lexical scan (input-object literals nest too)."""
+
+
+def check_lexical_depth(text: str, max_depth: int) -> None:
+    """Refuse documents whose brace nesting is far beyond ``max_depth``."""
+    if text.count("{") <= max_depth:
+        return
+    depth = deepest = 0
+    for brace in _BRACES.findall(_STRINGS_AND_COMMENTS.sub("", text)):
+        if brace == "{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        else:
+            depth -= 1
+    if deepest > max_depth + LEXICAL_SLACK:
+        raise depth_error(max_depth)
+
+
+def depth_error(max_depth: int) -> RequestError:
+    return RequestError.single(
+        400, f"The query exceeds the maximum depth of {max_depth}.", MAX_DEPTH_EXCEEDED
+    )
+
+
+def check_document(document: DocumentNode, max_depth: int, max_aliases: int) -> None:
+    """Exact depth (fragments expanded) and alias count of a parsed document."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    memo: dict[str, int] = {}
+    aliases = 0
+    for definition in document.definitions:
+        if (
+            isinstance(definition, OperationDefinitionNode)
+            and _depth(definition.selection_set, fragments, memo, set()) > max_depth
+        ):
+            raise depth_error(max_depth)
+        aliases += _count_aliases(definition.selection_set)
+    if aliases > max_aliases:
+        raise RequestError.single(
+            400,
+            f"The query uses {aliases} aliases, more than the maximum of {max_aliases}.",
+            MAX_ALIASES_EXCEEDED,
+        )
+
+
+def _depth(
+    selection_set: SelectionSetNode | None,
+    fragments: dict[str, FragmentDefinitionNode],
+    memo: dict[str, int],
+    active: set[str],
+) -> int:
+    if selection_set is None:
+        return 0
+    deepest = 0
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            depth = 1 + _depth(selection.selection_set, fragments, memo, active)
+        elif isinstance(selection, InlineFragmentNode):
+            depth = _depth(selection.selection_set, fragments, memo, active)
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            if name in memo:
+                depth = memo[name]
+            elif name in active or name not in fragments:
+                depth = 0  # cycles and unknown fragments are validation errors
+            else:
+                active.add(name)
+                depth = _depth(fragments[name].selection_set, fragments, memo, active)
+                active.discard(name)
+                memo[name] = depth
+        else:
+            depth = 0
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _count_aliases(selection_set: SelectionSetNode | None) -> int:
+    if selection_set is None:
+        return 0
+    count = 0
+    stack = [selection_set]
+    while stack:
+        current = stack.pop()
+        for selection in current.selections:
+            if isinstance(selection, FieldNode) and selection.alias is not None:
+                count += 1
+            child = getattr(selection, "selection_set", None)
+            if child is not None:
+                stack.append(child)
+    return count

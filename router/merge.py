@@ -1,0 +1,216 @@
+"""Plain-dict helpers the executor uses on subgraph data: deep merge, walking
+flatten paths, building representations, and applying plan rewrites.
+
+Everything works on the JSON-decoded dicts/lists directly (no wrapper objects),
+because this runs for every object of every response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from planner.plan import FieldSelection, KeyRenamer, Rewrite, Selection, ValueSetter
+
+PossibleTypes = Mapping[str, frozenset[str]]
+"""Abstract type name -> names of its possible object types."""
+
+_MISSING = object()
+
+
+def deep_merge(target: dict[str, Any], source: Mapping[str, Any]) -> None:
+    """Merge ``source`` into ``target`` in place: objects recursively, lists item by
+    item when both sides have the same length, anything else replaced."""
+    for key, value in source.items():
+        current = target.get(key, _MISSING)
+        if current is _MISSING or current is None:
+            target[key] = value
+        elif isinstance(value, dict) and isinstance(current, dict):
+            deep_merge(current, value)
+        elif isinstance(value, list) and isinstance(current, list) and len(value) == len(current):
+            for index, item in enumerate(value):
+                existing = current[index]
+                if isinstance(item, dict) and isinstance(existing, dict):
+                    deep_merge(existing, item)
+                else:
+                    current[index] = item
+        else:
+            target[key] = value
+
+
+def type_matches(typename: Any, condition: str, possible: PossibleTypes) -> bool:
+    """Whether an object with ``__typename`` satisfies a type condition."""
+    if typename == condition:
+        return True
+    members = possible.get(condition)
+    return members is not None and typename in members
+
+
+def _split_condition(element: str) -> tuple[str, frozenset[str] | None]:
+    """``"key|[A,B]"`` -> ("key", {A, B}); plain keys have no condition."""
+    if element.endswith("]") and "|[" in element:
+        key, _, names = element.partition("|[")
+        return key, frozenset(n.strip() for n in names[:-1].split(",") if n.strip())
+    return element, None
+
+
+def collect_at_path(
+    root: Any, path: tuple[str, ...], possible: PossibleTypes
+) -> list[tuple[dict[str, Any], list[str | int]]]:
+    """Every object found at a flatten path, with its response path.
+
+    ``"@"`` walks list items; lists met on a key step are walked too (as Apollo
+    does), ``"... on T"`` keeps only objects of type T, and ``"key|[A,B]"`` keeps
+    objects of the listed types.
+    """
+    current: list[tuple[Any, list[str | int]]] = [(root, [])]
+    for element in path:
+        found: list[tuple[Any, list[str | int]]] = []
+        if element == "@":
+            for value, where in current:
+                if isinstance(value, list):
+                    found.extend((item, [*where, i]) for i, item in enumerate(value))
+        elif element.startswith("... on "):
+            condition = element[7:].strip()
+            for value, where in _expand_lists(current):
+                if isinstance(value, dict) and type_matches(
+                    value.get("__typename"), condition, possible
+                ):
+                    found.append((value, where))
+        else:
+            key, names = _split_condition(element)
+            for value, where in _expand_lists(current):
+                if not isinstance(value, dict):
+                    continue
+                child = value.get(key)
+                if child is None:
+                    continue
+                found.append((child, [*where, key]))
+            if names is not None:
+                found = [
+                    (v, w)
+                    for v, w in _expand_lists(found)
+                    if isinstance(v, dict)
+                    and any(type_matches(v.get("__typename"), n, possible) for n in names)
+                ]
+        current = found
+    return [(v, w) for v, w in _expand_lists(current) if isinstance(v, dict)]
+
+
+def _expand_lists(
+    items: list[tuple[Any, list[str | int]]],
+) -> list[tuple[Any, list[str | int]]]:
+    if not any(isinstance(v, list) for v, _ in items):
+        return items
+    out: list[tuple[Any, list[str | int]]] = []
+    stack = list(reversed(items))
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, list):
+            stack.extend(reversed([(item, [*where, i]) for i, item in enumerate(value)]))
+        else:
+            out.append((value, where))
+    return out
+
+
+def build_representation(
+    obj: dict[str, Any], requires: tuple[Selection, ...], possible: PossibleTypes
+) -> dict[str, Any] | None:
+    """Apply a ``requires`` selection to an object; None when the object does not
+    match any top-level type condition or lacks a required field."""
+    out: dict[str, Any] = {}
+    typename = obj.get("__typename")
+    matched = False
+    for selection in requires:
+        if isinstance(selection, FieldSelection):
+            matched = True
+            if not _select_field(obj, selection, out, possible):
+                return None
+            continue
+        condition = selection.type_condition
+        if condition is not None and not type_matches(typename, condition, possible):
+            continue
+        matched = True
+        if not _select_into(obj, selection.selections, out, possible):
+            return None
+    return out if matched else None
+
+
+def _select_into(
+    obj: dict[str, Any],
+    selections: tuple[Selection, ...],
+    out: dict[str, Any],
+    possible: PossibleTypes,
+) -> bool:
+    for selection in selections:
+        if isinstance(selection, FieldSelection):
+            if not _select_field(obj, selection, out, possible):
+                return False
+        else:
+            condition = selection.type_condition
+            applies = condition is None or type_matches(obj.get("__typename"), condition, possible)
+            if applies and not _select_into(obj, selection.selections, out, possible):
+                return False
+    return True
+
+
+def _select_field(
+    obj: dict[str, Any], selection: FieldSelection, out: dict[str, Any], possible: PossibleTypes
+) -> bool:
+    value = obj.get(selection.response_key, _MISSING)
+    if value is _MISSING:
+        return False
+    if selection.selections is not None and value is not None:
+        value = _project(value, selection.selections, possible)
+        if value is _MISSING:
+            return False
+    out[selection.name] = value
+    return True
+
+
+def _project(value: Any, selections: tuple[Selection, ...], possible: PossibleTypes) -> Any:
+    if isinstance(value, list):
+        items = []
+        for item in value:
+            projected = item if item is None else _project(item, selections, possible)
+            if projected is _MISSING:
+                return _MISSING
+            items.append(projected)
+        return items
+    if not isinstance(value, dict):
+        return value
+    sub: dict[str, Any] = {}
+    if not _select_into(value, selections, sub, possible):
+        return _MISSING
+    return sub
+
+
+def apply_rewrites(value: Any, rewrites: tuple[Rewrite, ...], possible: PossibleTypes) -> None:
+    """Apply ``ValueSetter``/``KeyRenamer`` rewrites in place."""
+    for rewrite in rewrites:
+        _rewrite_at(value, rewrite.path, rewrite, possible)
+
+
+def _rewrite_at(
+    value: Any, path: tuple[str, ...], rewrite: Rewrite, possible: PossibleTypes
+) -> None:
+    if isinstance(value, list):
+        for item in value:
+            _rewrite_at(item, path, rewrite, possible)
+        return
+    if not isinstance(value, dict) or not path:
+        return
+    head, rest = path[0], path[1:]
+    if head.startswith("... on "):
+        if type_matches(value.get("__typename"), head[7:].strip(), possible):
+            _rewrite_at(value, rest, rewrite, possible)
+        return
+    if rest:
+        child = value.get(head)
+        if child is not None:
+            _rewrite_at(child, rest, rewrite, possible)
+        return
+    if isinstance(rewrite, ValueSetter):
+        value[head] = rewrite.set_value_to
+    elif isinstance(rewrite, KeyRenamer) and head in value:
+        value[rewrite.rename_key_to] = value.pop(head)

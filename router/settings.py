@@ -1,0 +1,85 @@
+"""Router settings: one immutable dataclass read from environment variables.
+
+Every knob has a safe default so ``gateway serve --supergraph FILE`` needs nothing
+else; the CLI overrides the values it was given. Variable names are listed in
+docs/router.md.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+ENV_PREFIX = "GATEWAY_"
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value of the wrong type."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything configurable about one router process."""
+
+    supergraph: str | None = None
+    """Path of the supergraph SDL file (``GATEWAY_SUPERGRAPH``)."""
+    host: str = "127.0.0.1"
+    """Listen address; use ``0.0.0.0`` inside containers."""
+    port: int = 4000
+    max_body_bytes: int = 2 * 1024 * 1024
+    """Largest accepted request body; larger ones get 413."""
+    max_depth: int = 100
+    """Deepest selection nesting accepted (fragments expanded)."""
+    max_aliases: int = 1000
+    """Most aliases accepted in one document."""
+    subgraph_timeout: float = 30.0
+    """Seconds one subgraph request may take in total."""
+    max_subgraph_requests: int = 256
+    """Concurrent subgraph requests across the whole process."""
+    document_cache_size: int = 1024
+    """Parsed documents kept (LRU by document text)."""
+    plan_cache_size: int = 1024
+    reload: bool = True
+    """Watch the supergraph file and swap the schema when it changes."""
+    reload_poll_interval: float = 1.0
+    """Seconds between checks of the supergraph file for changes."""
+    introspection: bool = True
+    graphiql: bool = True
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read ``GATEWAY_<FIELD>`` variables; unknown or empty ones are ignored."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _convert(f.name, str(f.type), raw)
+        return cls(**values)
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with the given non-None values replaced (CLI options win over env)."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _convert(name: str, type_name: str, raw: str) -> Any:
+    try:
+        if type_name.startswith("int"):
+            return int(raw)
+        if type_name.startswith("float"):
+            return float(raw)
+        if type_name.startswith("bool"):
+            lowered = raw.strip().lower()
+            if lowered in {"1", "true", "yes", "on"}:
+                return True
+            if lowered in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(raw)
+    except ValueError as exc:
+        env_name = ENV_PREFIX + name.upper()
+        raise SettingsError(f"{env_name}={raw!r} is not a valid {type_name}") from exc
+    return raw

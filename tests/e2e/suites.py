@@ -1,0 +1,193 @@
+"""Test data for audit suites' subgraph SDLs (``shared/audit/<suite>/subgraphs.json``).
+
+The SDLs come from the audit; the data below is ours, written so that the
+suite's ``tests.json`` expectations hold. Each function returns fresh specs
+(mutation state included), so servers never share state across test modules.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from tests.e2e.subgraph_server import SubgraphSpec
+from tests.support import AUDIT_DIR
+
+
+def audit_sdls(suite: str) -> dict[str, str]:
+    entries = json.loads((AUDIT_DIR / suite / "subgraphs.json").read_text())
+    return {entry["name"]: entry["sdl"] for entry in entries}
+
+
+def audit_supergraph(suite: str) -> str:
+    return (AUDIT_DIR / suite / "supergraph.graphql").read_text()
+
+
+def audit_tests(suite: str) -> list[dict[str, Any]]:
+    return list(json.loads((AUDIT_DIR / suite / "tests.json").read_text()))
+
+
+def simple_requires_provides() -> list[SubgraphSpec]:
+    sdl = audit_sdls("simple-requires-provides")
+    user = {"id": "u1", "name": "u-name-1", "username": "u-username-1"}
+    products = [
+        {"upc": "p1", "name": "p-name-1", "price": 11, "weight": 1},
+        {"upc": "p2", "name": "p-name-2", "price": 22, "weight": 2},
+    ]
+    r1 = {
+        "id": "r1",
+        "body": "r-body-1",
+        "author": {"id": "u1", "username": "u-username-1"},
+        "product": {"upc": "p1"},
+    }
+    r2 = {**r1, "id": "r2", "body": "r-body-2", "product": {"upc": "p2"}}
+
+    def estimate(obj: dict[str, Any], _: dict[str, Any]) -> int:
+        return int(obj["price"]) * int(obj["weight"]) * 10
+
+    return [
+        SubgraphSpec("accounts", sdl["accounts"], rows={"User": [user]}, root={"me": user}),
+        SubgraphSpec(
+            "inventory",
+            sdl["inventory"],
+            rows={"Product": [{"upc": "p1", "inStock": True}, {"upc": "p2", "inStock": False}]},
+            resolvers={
+                "Product.shippingEstimate": estimate,
+                "Product.shippingEstimateTag": lambda o, a: f"#{o['upc']}#{estimate(o, a)}#",
+            },
+        ),
+        SubgraphSpec(
+            "products", sdl["products"], rows={"Product": products}, root={"products": products}
+        ),
+        SubgraphSpec(
+            "reviews",
+            sdl["reviews"],
+            rows={
+                "Review": [r1, r2],
+                "User": [{"id": "u1", "reviews": [r1, r2]}],
+                "Product": [{"upc": "p1", "reviews": [r1]}, {"upc": "p2", "reviews": [r2]}],
+            },
+        ),
+    ]
+
+
+def include_skip() -> list[SubgraphSpec]:
+    sdl = audit_sdls("include-skip")
+    product = {"id": "p1", "price": 699.99}
+
+    def never(_: dict[str, Any], __: dict[str, Any]) -> bool:
+        raise RuntimeError("this field must not be requested")
+
+    return [
+        SubgraphSpec("a", sdl["a"], rows={"Product": [product]}, root={"product": product}),
+        SubgraphSpec(
+            "b",
+            sdl["b"],
+            resolvers={"Product.isExpensive": lambda o, _: float(o["price"]) > 500},
+        ),
+        SubgraphSpec(
+            "c",
+            sdl["c"],
+            resolvers={
+                "Product.include": lambda o, _: bool(o["isExpensive"]),
+                "Product.skip": lambda o, _: bool(o["isExpensive"]),
+                "Product.neverCalledInclude": never,
+                "Product.neverCalledSkip": never,
+            },
+        ),
+    ]
+
+
+def mutations() -> list[SubgraphSpec]:
+    """Three subgraphs sharing one store, so mutation order is observable."""
+    sdl = audit_sdls("mutations")
+    products = [{"id": "p1", "name": "p1-name", "price": 9.99}]
+    categories: list[dict[str, Any]] = []
+    numbers: dict[str, int] = {}
+
+    def add_product(_: Any, input: dict[str, Any]) -> dict[str, Any]:
+        product = {"id": f"p{len(products) + 1}", **input}
+        products.append(product)
+        return product
+
+    def add_category(_: Any, name: str, requestId: str) -> dict[str, Any]:
+        category = {"id": f"c-added-{requestId}", "name": name}
+        categories.append(category)
+        return category
+
+    def update(fn: Callable[[int], int]) -> Callable[..., int]:
+        def apply(_: Any, requestId: str, **args: Any) -> int:
+            numbers[requestId] = fn(numbers.get(requestId, 0), **args)
+            return numbers[requestId]
+
+        return apply
+
+    def delete(_: Any, requestId: str) -> int:
+        return numbers.pop(requestId, 0)
+
+    def product(_: Any, id: str) -> dict[str, Any] | None:
+        return next((p for p in products if p["id"] == id), None)
+
+    return [
+        SubgraphSpec(
+            "a",
+            sdl["a"],
+            rows={"Product": products, "Category": categories},
+            root={"product": product, "products": lambda _: products},
+            mutation={
+                "addProduct": add_product,
+                "addCategory": add_category,
+                "multiply": update(lambda value, by: value * by),
+            },
+        ),
+        SubgraphSpec(
+            "b",
+            sdl["b"],
+            rows={"Category": categories},
+            resolvers={
+                "Product.isExpensive": lambda o, _: float(o["price"]) > 500,
+                "Product.isAvailable": lambda o, _: True,
+            },
+            mutation={"delete": delete, "addCategory": add_category},
+        ),
+        SubgraphSpec("c", sdl["c"], mutation={"add": update(lambda value, num: value + num)}),
+    ]
+
+
+def union_interface_distributed() -> list[SubgraphSpec]:
+    sdl = audit_sdls("union-interface-distributed")
+    ovens = [{"__typename": "Oven", "id": "oven1"}, {"__typename": "Oven", "id": "oven2"}]
+    toasters = [
+        {"__typename": "Toaster", "id": "toaster1", "warranty": 3},
+        {"__typename": "Toaster", "id": "toaster2", "warranty": 4},
+    ]
+    everything = ovens + toasters
+    return [
+        SubgraphSpec(
+            "a",
+            sdl["a"],
+            rows={"Oven": ovens, "Toaster": toasters},
+            root={
+                "products": everything,
+                "nodes": toasters,
+                "toasters": toasters,
+                "node": lambda _, id: next((n for n in everything if n["id"] == id), None),
+            },
+        ),
+        SubgraphSpec(
+            "b",
+            sdl["b"],
+            rows={
+                "Oven": [{"id": "oven1", "warranty": 1}, {"id": "oven2", "warranty": 2}],
+            },
+        ),
+    ]
+
+
+SUITES: dict[str, Callable[[], list[SubgraphSpec]]] = {
+    "simple-requires-provides": simple_requires_provides,
+    "include-skip": include_skip,
+    "mutations": mutations,
+    "union-interface-distributed": union_interface_distributed,
+}

@@ -1,0 +1,86 @@
+"""Executor + shaping on Apollo's reference plans (shared/plans) against real
+test subgraph servers: checks plan execution independently of our planner.
+
+For each suite with test data (tests/e2e/suites.py), every audit operation's
+reference plan is executed and the shaped response compared with the audit's
+expected result.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from graphql import build_schema, parse
+
+from router.document import select_operation
+from router.executor import Executor
+from router.shaping import OperationShaper
+from router.state import possible_types
+from router.subgraph_client import SubgraphClient
+from router.variables import coerce_variables
+from tests.e2e.harness import Subgraphs
+from tests.e2e.suites import SUITES, audit_supergraph, audit_tests
+from tests.router.plan_json import plan_from_json
+from tests.support import SHARED_DIR, require_shared_data
+
+
+def _reference_plans() -> dict[str, list[dict[str, Any]]]:
+    path = SHARED_DIR / "plans" / "apollo-plans.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _cases() -> list[tuple[str, int]]:
+    plans = _reference_plans()
+    return [(suite, i) for suite in SUITES for i in range(len(plans.get(suite, [])))]
+
+
+@pytest.fixture(scope="module")
+def running() -> Iterator[dict[str, Subgraphs]]:
+    require_shared_data()
+    started: dict[str, Subgraphs] = {}
+    try:
+        for suite, specs in SUITES.items():
+            subgraphs = Subgraphs()
+            subgraphs.start(specs())
+            started[suite] = subgraphs
+        yield started
+    finally:
+        for subgraphs in started.values():
+            subgraphs.stop()
+
+
+def _compare(expected: dict[str, Any], got: dict[str, Any]) -> None:
+    if expected.get("errors") is True:
+        assert got.get("errors"), got
+    else:
+        assert not got.get("errors"), got
+    if "data" in expected:
+        assert got["data"] == expected["data"]
+
+
+@pytest.mark.parametrize(("suite", "index"), _cases())
+async def test_reference_plan(running: dict[str, Subgraphs], suite: str, index: int) -> None:
+    case = _reference_plans()[suite][index]
+    test = audit_tests(suite)[index]
+    subgraphs = running[suite]
+    schema = build_schema(audit_supergraph(suite), assume_valid_sdl=True)
+    document = parse(test["query"])
+    operation = select_operation(document, None)
+    variables = coerce_variables(schema, operation, test.get("variables"))
+    client = SubgraphClient(timeout=5)
+    try:
+        executor = Executor(client, subgraphs.urls, possible_types(schema))
+        result = await executor.execute(
+            plan_from_json(case["json"]), variables, operation.operation.value
+        )
+    finally:
+        await client.close()
+    shaper = OperationShaper(schema, document, operation)
+    data = shaper.shape(result.data, variables, result.errors)
+    got: dict[str, Any] = {"data": data}
+    if result.errors:
+        got["errors"] = result.errors
+    _compare(test["expected"], got)
