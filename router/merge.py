@@ -66,19 +66,19 @@ def collect_at_path(
     current: list[tuple[Any, list[str | int]]] = [(root, [])]
     for element in path:
         found: list[tuple[Any, list[str | int]]] = []
-        if element == "@":
+        key, names = _split_condition(element)
+        if key == "@":
             for value, where in current:
                 if isinstance(value, list):
                     found.extend((item, [*where, i]) for i, item in enumerate(value))
-        elif element.startswith("... on "):
-            condition = element[7:].strip()
+        elif key.startswith("... on "):
+            condition = key[7:].strip()
             for value, where in _expand_lists(current):
                 if isinstance(value, dict) and type_matches(
                     value.get("__typename"), condition, possible
                 ):
                     found.append((value, where))
         else:
-            key, names = _split_condition(element)
             for value, where in _expand_lists(current):
                 if not isinstance(value, dict):
                     continue
@@ -86,13 +86,13 @@ def collect_at_path(
                 if child is None:
                     continue
                 found.append((child, [*where, key]))
-            if names is not None:
-                found = [
-                    (v, w)
-                    for v, w in _expand_lists(found)
-                    if isinstance(v, dict)
-                    and any(type_matches(v.get("__typename"), n, possible) for n in names)
-                ]
+        if names is not None:
+            found = [
+                (v, w)
+                for v, w in _expand_lists(found)
+                if isinstance(v, dict)
+                and any(type_matches(v.get("__typename"), n, possible) for n in names)
+            ]
         current = found
     return [(v, w) for v, w in _expand_lists(current) if isinstance(v, dict)]
 
