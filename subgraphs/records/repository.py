@@ -23,7 +23,9 @@ Doc = dict[str, Any]
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    """Now, at BSON's millisecond precision, so what we return equals what is stored."""
+    now = dt.datetime.now(dt.UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def duplicate_sku(sku: str) -> UserInputError:
