@@ -1,0 +1,137 @@
+"""HTTP conventions and bad input through the real router (never a 500)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.e2e.conftest import Gateway
+
+
+@pytest.fixture(scope="module")
+def gw(gateway_factory: Callable[..., Gateway]) -> Gateway:
+    return gateway_factory("simple-requires-provides")
+
+
+def _code(response_json: dict[str, object]) -> object:
+    errors = response_json["errors"]
+    assert isinstance(errors, list)
+    return errors[0]["extensions"]["code"]
+
+
+def test_malformed_json(gw: Gateway) -> None:
+    response = gw.http.post(
+        "/graphql", content=b'{"query": "{ me { id }"', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert _code(response.json()) == "INVALID_JSON"
+
+
+def test_body_that_is_not_an_object(gw: Gateway) -> None:
+    response = gw.post([1, 2])
+    assert response.status_code == 400
+    assert _code(response.json()) == "BAD_REQUEST"
+
+
+def test_missing_query(gw: Gateway) -> None:
+    response = gw.post({"variables": {}})
+    assert response.status_code == 400
+    assert _code(response.json()) == "BAD_REQUEST"
+
+
+def test_variables_of_the_wrong_json_type(gw: Gateway) -> None:
+    response = gw.post({"query": "{ me { id } }", "variables": [1]})
+    assert response.status_code == 400
+    assert _code(response.json()) == "BAD_REQUEST"
+
+
+def test_syntax_error(gw: Gateway) -> None:
+    response = gw.post({"query": "{ me { id }"})
+    assert response.status_code == 400
+    body = response.json()
+    assert _code(body) == "GRAPHQL_PARSE_FAILED"
+    assert body["errors"][0]["locations"]
+
+
+def test_unknown_field(gw: Gateway) -> None:
+    response = gw.post({"query": "{ me { id password } }"})
+    assert response.status_code == 400
+    body = response.json()
+    assert _code(body) == "GRAPHQL_VALIDATION_FAILED"
+    assert "password" in body["errors"][0]["message"]
+
+
+def test_wrong_variable_type(gw: Gateway) -> None:
+    query = "query($n: Boolean!) { products { name @include(if: $n) } }"
+    response = gw.post({"query": query, "variables": {"n": "yes"}})
+    assert response.status_code == 400
+    assert _code(response.json()) == "BAD_USER_INPUT"
+    response = gw.post({"query": query})
+    assert response.status_code == 400
+    assert _code(response.json()) == "BAD_USER_INPUT"
+
+
+def test_ten_megabyte_body_is_refused(gw: Gateway) -> None:
+    padding = "#" + "x" * (10 * 1024 * 1024) + "\n"
+    response = gw.post({"query": padding + "{ me { id } }"})
+    assert response.status_code == 413
+    assert _code(response.json()) == "PAYLOAD_TOO_LARGE"
+
+
+def test_500_deep_query(gw: Gateway) -> None:
+    query = "{" + "me { " * 500 + "id" + " }" * 500 + "}"
+    response = gw.post({"query": query})
+    assert response.status_code == 400
+    assert _code(response.json()) == "MAX_DEPTH_EXCEEDED"
+
+
+def test_get_query_and_mutation_over_get(gw: Gateway) -> None:
+    response = gw.http.get("/graphql", params={"query": "{ me { id } }"})
+    assert response.status_code == 200
+    assert response.json() == {"data": {"me": {"id": "u1"}}}
+
+
+def test_mutation_over_get_is_refused(gateway_factory: Callable[..., Gateway]) -> None:
+    gw = gateway_factory("mutations")
+    query = 'mutation { add(num: 1, requestId: "get") }'
+    response = gw.http.get("/graphql", params={"query": query})
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert _code(response.json()) == "METHOD_NOT_ALLOWED"
+    assert gw.subgraphs.requests("c") == []
+
+
+def test_graphql_response_json_when_asked(gw: Gateway) -> None:
+    accept = "application/graphql-response+json, application/json;q=0.9"
+    response = gw.post({"query": "{ me { id } }"}, headers={"accept": accept})
+    assert response.headers["content-type"].startswith("application/graphql-response+json")
+    response = gw.post({"query": "{ me { id } }"})
+    assert response.headers["content-type"].startswith("application/json")
+
+
+def test_browser_gets_the_query_page(gw: Gateway) -> None:
+    response = gw.http.get("/graphql", headers={"accept": "text/html,application/xhtml+xml"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<script>" in response.text and "http" not in response.text.split("<script>")[0]
+
+
+def test_introspection_alone_and_mixed(gw: Gateway) -> None:
+    got = gw.query("{ __schema { queryType { name } } }")
+    assert got == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
+    got = gw.query('{ __type(name: "Product") { fields { name } } me { id } }')
+    names = {f["name"] for f in got["data"]["__type"]["fields"]}
+    assert {"upc", "name", "shippingEstimate", "reviews"} <= names
+    assert got["data"]["me"] == {"id": "u1"}
+    assert "_entities" not in str(got)
+
+
+def test_health_endpoints(gw: Gateway) -> None:
+    assert gw.http.get("/health").status_code == 200
+    assert gw.http.get("/health/ready").status_code == 200
+    detailed = gw.http.get("/health/detailed").json()
+    assert detailed["status"] == "ok"
+    assert len(detailed["schemaHash"]) == 64
+    assert set(detailed["subgraphs"]) == {"accounts", "inventory", "products", "reviews"}
+    assert all(s["reachable"] for s in detailed["subgraphs"].values())

@@ -1,0 +1,42 @@
+"""Hot reload of the supergraph file while the router serves."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from tests.e2e.conftest import Gateway
+
+
+def _wait(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_valid_change_is_swapped_and_invalid_one_rejected(
+    gateway_factory: Callable[..., Gateway],
+) -> None:
+    gw = gateway_factory("simple-requires-provides", reload_poll_interval=0.05)
+    first = gw.http.get("/health/detailed").json()["schemaHash"]
+    original = gw.supergraph.read_text()
+
+    # A valid new supergraph: Product.name removed.
+    changed = original.replace("  name: String @join__field(graph: PRODUCTS)\n", "")
+    assert changed != original
+    gw.supergraph.write_text(changed)
+    assert _wait(lambda: gw.http.get("/health/detailed").json()["schemaHash"] != first)
+    response = gw.post({"query": "{ products { name } }"})
+    assert response.status_code == 400  # the field is gone from the new schema
+
+    # An invalid file is rejected; the last good schema keeps serving.
+    second = gw.http.get("/health/detailed").json()["schemaHash"]
+    gw.supergraph.write_text("this is not a supergraph {")
+    assert _wait(lambda: gw.http.get("/health/detailed").json()["lastReloadError"] is not None)
+    assert gw.http.get("/health/detailed").json()["schemaHash"] == second
+    assert gw.query("{ products { upc } }") == {
+        "data": {"products": [{"upc": "p1"}, {"upc": "p2"}]}
+    }
