@@ -1,1 +1,63 @@
-"""placeholder"""
+"""graphql-gateway's query planner: a pure-Python Federation v2 library.
+
+    from planner import Supergraph, QueryPlanner
+
+    supergraph = Supergraph.parse(sdl)          # join spec v0.1-v0.5
+    supergraph.api_schema                       # the client-facing GraphQLSchema
+    plan = QueryPlanner(supergraph).plan(query, operation_name)
+    plan.to_json()                              # Apollo's query-plan JSON shape
+
+No I/O, and nothing imported beyond the standard library and graphql-core.
+"""
+
+from planner.errors import (
+    OperationValidationError,
+    PlannerError,
+    PlanningError,
+    SupergraphError,
+)
+from planner.plan import (
+    BatchFetch,
+    Condition,
+    EntityBatch,
+    Fetch,
+    FieldSelection,
+    Flatten,
+    InlineFragmentSelection,
+    KeyRenamer,
+    Parallel,
+    PlanNode,
+    QueryPlan,
+    Sequence,
+    ValueSetter,
+)
+from planner.query_planner import PlanCache, PreparedOperation, QueryPlanner
+from planner.supergraph import FieldInGraph, KeyInfo, SubgraphInfo, Supergraph, TypeInGraph
+
+__all__ = [
+    "BatchFetch",
+    "Condition",
+    "EntityBatch",
+    "Fetch",
+    "FieldInGraph",
+    "FieldSelection",
+    "Flatten",
+    "InlineFragmentSelection",
+    "KeyInfo",
+    "KeyRenamer",
+    "OperationValidationError",
+    "Parallel",
+    "PlanCache",
+    "PlanNode",
+    "PlannerError",
+    "PlanningError",
+    "PreparedOperation",
+    "QueryPlan",
+    "QueryPlanner",
+    "Sequence",
+    "SubgraphInfo",
+    "Supergraph",
+    "SupergraphError",
+    "TypeInGraph",
+    "ValueSetter",
+]

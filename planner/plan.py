@@ -14,7 +14,9 @@ Executor contract (what the router relies on):
   enclosing ``Flatten`` path (the root when there is none).
 * Entity ``Fetch`` (``requires`` set), always under a ``Flatten``: collect the
   objects at the flatten path (``"@"`` walks every list item), build one
-  representation per object by applying ``requires`` to it (only objects whose
+  representation per object by applying ``requires`` to it (a ``FieldSelection``
+  with an ``alias`` reads the response key ``alias`` and writes the
+  representation key ``name``; only objects whose
   ``__typename`` matches a fragment's type condition, or is a possible type of
   it, give a representation; others are skipped), apply ``input_rewrites``,
   de-duplicate, send them as ``$representations``, and deep-merge

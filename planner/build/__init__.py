@@ -1,0 +1,1 @@
+"""Planning steps: normalise the operation, walk it into fetch groups, assemble the plan."""

@@ -1,0 +1,129 @@
+"""Mutable selection trees for the subgraph operations a plan sends, and their
+compact text form (the minified GraphQL Apollo's planner prints)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from graphql import ArgumentNode, VariableNode, print_ast
+from graphql.language import Node
+
+from planner.build.items import FieldItem
+
+
+class SubField:
+    """A field in a subgraph selection."""
+
+    __slots__ = ("alias", "args_text", "arguments", "name", "sub")
+
+    def __init__(
+        self, name: str, alias: str | None, arguments: tuple[ArgumentNode, ...], args_text: str
+    ) -> None:
+        self.name = name
+        self.alias = alias
+        self.arguments = arguments
+        self.args_text = args_text
+        self.sub: SubSelection | None = None
+
+
+class SubSelection:
+    """A selection set: fields by response key, then inline fragments by type."""
+
+    __slots__ = ("fields", "fragments")
+
+    def __init__(self) -> None:
+        self.fields: dict[str, SubField] = {}
+        self.fragments: dict[str, SubSelection] = {}
+
+    def add_field(self, item: FieldItem, composite: bool) -> SubField:
+        """Add (or find) the field for `item`; the client's response key is kept."""
+        key = item.response_key
+        existing = self.fields.get(key)
+        if existing is not None:
+            if existing.name != item.name or existing.args_text != item.args_text:
+                raise ValueError(f"response key {key!r} is used for two different fields")
+            if composite and existing.sub is None:
+                existing.sub = SubSelection()
+            return existing
+        field = SubField(item.name, item.alias, item.arguments, item.args_text)
+        if composite:
+            field.sub = SubSelection()
+        self.fields[key] = field
+        return field
+
+    def add_typename(self) -> None:
+        if "__typename" not in self.fields:
+            self.fields["__typename"] = SubField("__typename", None, (), "")
+
+    def fragment(self, type_condition: str) -> SubSelection:
+        found = self.fragments.get(type_condition)
+        if found is None:
+            found = self.fragments[type_condition] = SubSelection()
+        return found
+
+    def is_empty(self) -> bool:
+        return not self.fields and all(f.is_empty() for f in self.fragments.values())
+
+    def merge(self, other: SubSelection) -> None:
+        for key, field in other.fields.items():
+            mine = self.fields.get(key)
+            if mine is None:
+                self.fields[key] = field
+            elif field.sub is not None:
+                if mine.sub is None:
+                    mine.sub = SubSelection()
+                mine.sub.merge(field.sub)
+        for condition, fragment in other.fragments.items():
+            self.fragment(condition).merge(fragment)
+
+    def render(self) -> str:
+        parts: list[str] = []
+        typename = self.fields.get("__typename")
+        if typename is not None and typename.alias is None:
+            parts.append("__typename")
+        for key, field in self.fields.items():
+            if field is typename and field.alias is None:
+                continue
+            text = f"{field.alias}:{field.name}" if field.alias else field.name
+            text += field.args_text
+            if field.sub is not None:
+                inner = field.sub.render()
+                if not inner:
+                    inner = "{__typename}"
+                text += inner
+            parts.append(text)
+            del key
+        for condition, fragment in self.fragments.items():
+            if fragment.is_empty():
+                continue
+            parts.append(f"...on {condition}{fragment.render()}")
+        if not parts:
+            return ""
+        return "{" + " ".join(parts) + "}"
+
+    def variables(self) -> Iterator[str]:
+        for field in self.fields.values():
+            for argument in field.arguments:
+                yield from _variables_in(argument.value)
+            if field.sub is not None:
+                yield from field.sub.variables()
+        for fragment in self.fragments.values():
+            yield from fragment.variables()
+
+
+def _variables_in(node: Node) -> Iterator[str]:
+    if isinstance(node, VariableNode):
+        yield node.name.value
+        return
+    for key in node.keys:
+        value = getattr(node, key, None)
+        if isinstance(value, Node):
+            yield from _variables_in(value)
+        elif isinstance(value, tuple | list):
+            for child in value:
+                if isinstance(child, Node):
+                    yield from _variables_in(child)
+
+
+def print_value(node: Node) -> str:
+    return print_ast(node)

@@ -1,0 +1,295 @@
+"""The planner's front door: operation text in, `QueryPlan` out, with caches.
+
+A plan is a pure function of (supergraph, operation, operation name, values of
+the ``@skip``/``@include`` condition variables), so plans are cached in a
+bounded LRU. Callers that know the variables (the router) get a plan
+specialised to them; callers that do not (the CLI) get ``Condition`` nodes.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from graphql import (
+    BooleanValueNode,
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    Node,
+    OperationDefinitionNode,
+    OperationType,
+    VariableNode,
+    parse,
+    print_ast,
+    validate,
+)
+
+from planner.build.assemble import Assembler
+from planner.build.items import Collector, Normaliser
+from planner.build.walker import Walker
+from planner.errors import OperationValidationError, PlanningError
+from planner.plan import Condition, PlanNode, QueryPlan, Sequence
+from planner.supergraph import Supergraph
+
+MAX_CONDITION_VARIABLES = 4
+
+
+class PlanCache:
+    """A bounded LRU of plans (or of anything keyed by a hashable key)."""
+
+    def __init__(self, max_size: int = 1024) -> None:
+        self.max_size = max_size
+        self._entries: OrderedDict[Any, Any] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Any) -> Any | None:
+        value = self._entries.get(key)
+        if value is None:
+            self.misses += 1
+            return None
+        self._entries.move_to_end(key)
+        self.hits += 1
+        return value
+
+    def put(self, key: Any, value: Any) -> None:
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_size:
+            self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+class PreparedOperation:
+    """A parsed, validated operation with what planning needs from it."""
+
+    __slots__ = ("condition_variables", "document", "fragments", "key", "operation")
+
+    def __init__(
+        self, key: str, document: DocumentNode, operation: OperationDefinitionNode
+    ) -> None:
+        self.key = key
+        self.document = document
+        self.operation = operation
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        self.condition_variables = _condition_variables(operation, self.fragments)
+
+
+class QueryPlanner:
+    """Plans operations against one supergraph. Thread-compatible, no I/O."""
+
+    def __init__(self, supergraph: Supergraph, cache_size: int = 1024, batch: bool = True) -> None:
+        self.supergraph = supergraph
+        self.batch = batch
+        self.plan_cache = PlanCache(cache_size)
+        self._prepared = PlanCache(cache_size)
+
+    def prepare(
+        self, document: str | DocumentNode, operation_name: str | None = None
+    ) -> PreparedOperation:
+        """Parse (if needed), validate against the API schema, select the operation."""
+        text = document if isinstance(document, str) else _document_key(document)
+        key = f"{operation_name or ''}\x00{text}"
+        found: PreparedOperation | None = self._prepared.get(key)
+        if found is not None:
+            return found
+        if isinstance(document, str):
+            try:
+                document = parse(document)
+            except GraphQLError as exc:
+                raise OperationValidationError([exc]) from exc
+        errors = validate(self.supergraph.api_schema, document)
+        if errors:
+            raise OperationValidationError(list(errors))
+        operation = _select_operation(document, operation_name)
+        prepared = PreparedOperation(key, document, operation)
+        self._prepared.put(key, prepared)
+        return prepared
+
+    def plan(
+        self,
+        document: str | DocumentNode,
+        operation_name: str | None = None,
+        variables: Mapping[str, Any] | None = None,
+    ) -> QueryPlan:
+        """Plan an operation. With `variables`, ``@skip``/``@include`` are resolved
+        for their values; without, the plan branches on them with ``Condition``."""
+        prepared = self.prepare(document, operation_name)
+        return self.plan_prepared(prepared, variables)
+
+    def plan_prepared(
+        self, prepared: PreparedOperation, variables: Mapping[str, Any] | None = None
+    ) -> QueryPlan:
+        names = prepared.condition_variables
+        if variables is not None or not names:
+            values = _condition_values(prepared.operation, names, variables or {})
+            cache_key = (prepared.key, values)
+            cached: QueryPlan | None = self.plan_cache.get(cache_key)
+            if cached is not None:
+                return cached
+            plan = QueryPlan(self._plan_node(prepared, dict(values)))
+            self.plan_cache.put(cache_key, plan)
+            return plan
+        cache_key2 = (prepared.key, None)
+        cached = self.plan_cache.get(cache_key2)
+        if cached is not None:
+            return cached
+        if len(names) > MAX_CONDITION_VARIABLES:
+            raise PlanningError(
+                f"the operation branches on {len(names)} @skip/@include variables; "
+                "pass their values to plan it"
+            )
+        plan = QueryPlan(self._condition_tree(prepared, list(names), {}))
+        self.plan_cache.put(cache_key2, plan)
+        return plan
+
+    def _condition_tree(
+        self, prepared: PreparedOperation, names: list[str], fixed: dict[str, bool]
+    ) -> PlanNode | None:
+        if not names:
+            return self._plan_node(prepared, fixed)
+        first, rest = names[0], names[1:]
+        when_true = self._condition_tree(prepared, rest, {**fixed, first: True})
+        when_false = self._condition_tree(prepared, rest, {**fixed, first: False})
+        if when_true == when_false:
+            return when_true
+        return Condition(first, when_true, when_false)
+
+    def _plan_node(
+        self, prepared: PreparedOperation, conditions: dict[str, bool]
+    ) -> PlanNode | None:
+        sg = self.supergraph
+        operation = prepared.operation
+        kind = operation.operation.value
+        root = {
+            OperationType.QUERY: sg.schema.query_type,
+            OperationType.MUTATION: sg.schema.mutation_type,
+            OperationType.SUBSCRIPTION: sg.schema.subscription_type,
+        }[operation.operation]
+        if root is None:
+            raise PlanningError(f"the schema has no {kind} root type")
+        normaliser = Normaliser(sg.schema, prepared.fragments, conditions)
+        collector = Collector(normaliser)
+        items = normaliser.selection_set(root.name, operation.selection_set)
+        variable_definitions = {
+            d.variable.name.value: _variable_definition(d)
+            for d in operation.variable_definitions or ()
+        }
+        name = operation.name.value if operation.name else None
+        assembler = Assembler(variable_definitions, name, self.batch)
+        if operation.operation != OperationType.MUTATION:
+            walker = Walker(sg, normaliser, collector, kind)
+            walker.plan_root(root.name, items)
+            return assembler.assemble(walker.groups)
+        steps: list[PlanNode] = []
+        next_id = 0
+        for step_items in _mutation_steps(sg, root.name, collector.collect_for(root.name, items)):
+            walker = Walker(sg, normaliser, collector, kind, next_id)
+            walker.plan_root(root.name, step_items)
+            next_id += len(walker.groups)
+            node = assembler.assemble(walker.groups)
+            if node is not None:
+                steps.append(node)
+        if not steps:
+            return None
+        return steps[0] if len(steps) == 1 else Sequence(tuple(steps))
+
+
+def _mutation_steps(
+    sg: Supergraph, root: str, fields: tuple[Any, ...]
+) -> Iterator[tuple[Any, ...]]:
+    """Top-level mutation fields run in order; neighbours for one subgraph share a fetch."""
+    run: list[Any] = []
+    run_graph: str | None = None
+    for item in fields:
+        if item.is_typename:
+            continue
+        graphs = [
+            e.graph
+            for e in sg.field_graph_entries(root, item.name)
+            if e.graph is not None and e.resolvable
+        ]
+        graph = run_graph if run_graph in graphs else (graphs[0] if graphs else None)
+        if run and graph != run_graph:
+            yield tuple(run)
+            run = []
+        run.append(item)
+        run_graph = graph
+    if run:
+        yield tuple(run)
+
+
+def _select_operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name:
+        for operation in operations:
+            if operation.name and operation.name.value == name:
+                return operation
+        raise OperationValidationError([GraphQLError(f"Unknown operation named '{name}'.")])
+    if len(operations) == 1:
+        return operations[0]
+    if not operations:
+        raise OperationValidationError([GraphQLError("The document contains no operation.")])
+    raise OperationValidationError(
+        [GraphQLError("Must provide operation name if query contains multiple operations.")]
+    )
+
+
+def _condition_variables(
+    operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode]
+) -> tuple[str, ...]:
+    found: dict[str, None] = {}
+
+    def visit(node: Node) -> None:
+        directives = getattr(node, "directives", None) or ()
+        for directive in directives:
+            if directive.name.value in ("skip", "include"):
+                for arg in directive.arguments or ():
+                    if isinstance(arg.value, VariableNode):
+                        found.setdefault(arg.value.name.value, None)
+        selection_set = getattr(node, "selection_set", None)
+        if selection_set is not None:
+            for selection in selection_set.selections:
+                visit(selection)
+
+    visit(operation)
+    for fragment in fragments.values():
+        visit(fragment)
+    return tuple(found)
+
+
+def _condition_values(
+    operation: OperationDefinitionNode, names: tuple[str, ...], variables: Mapping[str, Any]
+) -> tuple[tuple[str, bool], ...]:
+    defaults = {
+        d.variable.name.value: d.default_value.value
+        for d in operation.variable_definitions or ()
+        if isinstance(d.default_value, BooleanValueNode)
+    }
+    return tuple((n, bool(variables.get(n, defaults.get(n, False)))) for n in names)
+
+
+def _variable_definition(definition: Any) -> str:
+    text = f"${definition.variable.name.value}:{print_ast(definition.type)}"
+    if definition.default_value is not None:
+        text += f"={print_ast(definition.default_value)}"
+    return text
+
+
+def _document_key(document: DocumentNode) -> str:
+    loc = document.loc
+    if loc is not None and loc.source is not None:
+        return loc.source.body
+    return print_ast(document)
+
+
+__all__ = ["PlanCache", "PreparedOperation", "QueryPlanner"]
