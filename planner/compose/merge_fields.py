@@ -105,11 +105,11 @@ def merge_arguments(
         for i in present:
             source = sources[i]
             assert source is not None
-            arg = source.args.get(name)
-            if arg is None:
+            found = source.args.get(name)
+            if found is None:
                 missing.append(i)
             else:
-                args.append((i, arg))
+                args.append((i, found))
         if missing:
             required = [i for i, a in args if a.type.is_non_null and a.default is None]
             if required:

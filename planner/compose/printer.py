@@ -188,7 +188,7 @@ def _arguments(args: dict[str, MergedArgument]) -> str:
         text += "".join(f" {d}" for d in _applied(arg.applied))
         printed.append(text)
     if any(a.description for a in args.values()):
-        lines = []
+        lines: list[str] = []
         for arg, text in zip(args.values(), printed, strict=True):
             lines.append(_description(arg.description, "    ", not lines) + f"    {text}")
         return "(\n" + "\n".join(lines) + "\n  )"

@@ -526,10 +526,14 @@ class _Reader:
         }
         for name in list(schema.types):
             typedef = schema.types[name]
-            if name in MACHINERY_TYPES or name.startswith(("federation__", "link__")) or (
-                name in ("FieldSet", "Scope", "Policy")
-                and typedef.kind == "SCALAR"
-                and name not in referenced
+            if (
+                name in MACHINERY_TYPES
+                or name.startswith(("federation__", "link__"))
+                or (
+                    name in ("FieldSet", "Scope", "Policy")
+                    and typedef.kind == "SCALAR"
+                    and name not in referenced
+                )
             ):
                 del schema.types[name]
         for typedef in schema.types.values():
