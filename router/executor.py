@@ -33,6 +33,7 @@ from router.merge import (
     apply_rewrites,
     build_representation,
     collect_at_path,
+    collect_objects,
     deep_merge,
 )
 from router.subgraph_client import SubgraphClient, SubgraphResponse
@@ -53,8 +54,21 @@ class _Entities:
     """De-duplicated representations for one entity fetch (or one batch)."""
 
     representations: list[dict[str, Any]]
-    targets: list[list[tuple[dict[str, Any], Path]]]
-    """For representation i, every (object, response path) that gave it."""
+    targets: list[list[dict[str, Any]]]
+    """For representation i, every object that gave it."""
+    path: tuple[str, ...] = ()
+    """The flatten path the objects were collected at."""
+
+    def response_path(self, index: int, root: Any, possible: PossibleTypes) -> Path | None:
+        """Response path of the first object that gave representation ``index``.
+
+        Computed only when a subgraph reports an error, so the hot path never
+        builds paths."""
+        wanted = self.targets[index][0]
+        for obj, where in collect_at_path(root, self.path, possible):
+            if obj is wanted:
+                return where
+        return None
 
 
 class Executor:
@@ -159,8 +173,7 @@ class _Run:
             if fetch.output_rewrites:
                 apply_rewrites(data, fetch.output_rewrites, self.executor.possible)
             if path:
-                targets = collect_at_path(self.result.data, path, self.executor.possible)
-                for target, _ in targets:
+                for target in collect_objects(self.result.data, path, self.executor.possible):
                     deep_merge(target, data)
             else:
                 deep_merge(self.result.data, data)
@@ -197,8 +210,8 @@ class _Run:
         possible = self.executor.possible
         index_of: dict[bytes, int] = {}
         representations: list[dict[str, Any]] = []
-        targets: list[list[tuple[dict[str, Any], Path]]] = []
-        for obj, where in collect_at_path(self.result.data, path, possible):
+        targets: list[list[dict[str, Any]]] = []
+        for obj in collect_objects(self.result.data, path, possible):
             representation = build_representation(obj, requires, possible)
             if representation is None:
                 continue
@@ -209,10 +222,10 @@ class _Run:
             if index is None:
                 index_of[key] = len(representations)
                 representations.append(representation)
-                targets.append([(obj, where)])
+                targets.append([obj])
             else:
-                targets[index].append((obj, where))
-        return _Entities(representations, targets)
+                targets[index].append(obj)
+        return _Entities(representations, targets, path)
 
     def _merge_entities(self, fetch: Fetch | BatchFetch, found: Any, entities: _Entities) -> None:
         if not isinstance(found, list):
@@ -224,7 +237,7 @@ class _Run:
                 continue
             if rewrites:
                 apply_rewrites(entity, rewrites, possible)
-            for obj, _ in entities.targets[index]:
+            for obj in entities.targets[index]:
                 deep_merge(obj, entity)
 
     def _failed(self, response: SubgraphResponse) -> bool:
@@ -248,10 +261,15 @@ class _Run:
                 entities = entity_keys.get(path[0]) if isinstance(path[0], str) else None
                 if entities is not None:
                     index = path[1] if len(path) > 1 else None
+                    where = None
                     if isinstance(index, int) and 0 <= index < len(entities.targets):
-                        out["path"] = [*entities.targets[index][0][1], *path[2:]]
-                    else:
+                        where = entities.response_path(
+                            index, self.result.data, self.executor.possible
+                        )
+                    if where is None:
                         out.pop("path", None)
+                    else:
+                        out["path"] = [*where, *path[2:]]
                 elif prefix:
                     out["path"] = [*prefix, *path]
             elif entity_keys:

@@ -8,6 +8,7 @@ because this runs for every object of every response.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from planner.plan import FieldSelection, KeyRenamer, Rewrite, Selection, ValueSetter
@@ -46,6 +47,7 @@ def type_matches(typename: Any, condition: str, possible: PossibleTypes) -> bool
     return members is not None and typename in members
 
 
+@lru_cache(maxsize=4096)
 def _split_condition(element: str) -> tuple[str, frozenset[str] | None]:
     """``"key|[A,B]"`` -> ("key", {A, B}); plain keys have no condition."""
     if element.endswith("]") and "|[" in element:
@@ -54,19 +56,71 @@ def _split_condition(element: str) -> tuple[str, frozenset[str] | None]:
     return element, None
 
 
-def collect_at_path(
-    root: Any, path: tuple[str, ...], possible: PossibleTypes
-) -> list[tuple[dict[str, Any], list[str | int]]]:
-    """Every object found at a flatten path, with its response path.
+def collect_objects(root: Any, path: tuple[str, ...], possible: PossibleTypes) -> list[Any]:
+    """Every object found at a flatten path (hot path: no response paths kept).
 
     ``"@"`` walks list items; lists met on a key step are walked too (as Apollo
     does), ``"... on T"`` keeps only objects of type T, and ``"key|[A,B]"`` keeps
-    objects of the listed types.
+    objects of the listed types. Objects come in document order.
     """
+    current: list[Any] = [root]
+    for element in path:
+        key, names = _split_condition(element)
+        found: list[Any] = []
+        if key == "@":
+            for value in current:
+                if type(value) is list:
+                    found.extend(value)
+        elif key.startswith("... on "):
+            condition = key[7:].strip()
+            for value in _flatten(current):
+                if type(value) is dict and type_matches(
+                    value.get("__typename"), condition, possible
+                ):
+                    found.append(value)
+        else:
+            for value in current:
+                if type(value) is dict:
+                    child = value.get(key)
+                    if child is not None:
+                        found.append(child)
+                elif type(value) is list:
+                    for item in _flatten([value]):
+                        if type(item) is dict:
+                            child = item.get(key)
+                            if child is not None:
+                                found.append(child)
+        if names is not None:
+            found = [
+                v
+                for v in _flatten(found)
+                if type(v) is dict
+                and any(type_matches(v.get("__typename"), n, possible) for n in names)
+            ]
+        current = found
+    return [v for v in _flatten(current) if type(v) is dict]
+
+
+def _flatten(values: list[Any]) -> list[Any]:
+    if not any(type(v) is list for v in values):
+        return values
+    out: list[Any] = []
+    for value in values:
+        if type(value) is list:
+            out.extend(_flatten(value))
+        else:
+            out.append(value)
+    return out
+
+
+def collect_at_path(
+    root: Any, path: tuple[str, ...], possible: PossibleTypes
+) -> list[tuple[dict[str, Any], list[str | int]]]:
+    """Like ``collect_objects`` but with each object's response path (for errors)."""
     current: list[tuple[Any, list[str | int]]] = [(root, [])]
     for element in path:
-        found: list[tuple[Any, list[str | int]]] = []
         key, names = _split_condition(element)
+        found: list[tuple[Any, list[str | int]]] = []
         if key == "@":
             for value, where in current:
                 if isinstance(value, list):

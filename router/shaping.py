@@ -55,7 +55,15 @@ class _NullBubble(Exception):
 class _FieldPlan:
     """One response key of an object, resolved for one runtime type."""
 
-    __slots__ = ("field_name", "key", "kind", "output_type", "parent_name", "subselections")
+    __slots__ = (
+        "field_name",
+        "key",
+        "kind",
+        "output_type",
+        "parent_name",
+        "plain_leaf",
+        "subselections",
+    )
 
     def __init__(
         self,
@@ -72,6 +80,10 @@ class _FieldPlan:
         self.output_type = output_type
         self.subselections = subselections
         self.parent_name = parent_name
+        # A nullable, non-list scalar: the merged value is the answer as it is.
+        self.plain_leaf = kind == _LEAF and not isinstance(
+            output_type, GraphQLNonNull | GraphQLList
+        )
 
 
 class OperationShaper:
@@ -245,7 +257,7 @@ class _ShapeRun:
                 out[key] = runtime_type.name
                 continue
             value = source.get(key)
-            if kind == _PASSTHROUGH:
+            if kind == _PASSTHROUGH or (kind == _LEAF and plan.plain_leaf):
                 out[key] = value
                 continue
             try:
