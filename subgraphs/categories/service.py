@@ -124,20 +124,27 @@ class CategoryService:
             row = await session.get(CategoryRow, category_id)
             if row is None:
                 raise UserInputError(f"no category with id {category!r}", "id")
+            # Check everything before assigning: an assignment plus a later query would
+            # autoflush a half-validated row.
+            changes: dict[str, Any] = {}
             if "name" in data:
-                row.name = _text(data["name"], "name", 200, required=True)
+                changes["name"] = _text(data["name"], "name", 200, required=True)
             if "description" in data:
-                row.description = _text(data["description"], "description", 5000, False)
+                changes["description"] = _text(data["description"], "description", 5000, False)
             if "slug" in data:
-                row.slug = _slug(data["slug"])
-                await self._require_slug_free(session, row.slug, category_id)
+                changes["slug"] = _slug(data["slug"])
+                await self._require_slug_free(session, changes["slug"], category_id)
             if "parent_id" in data:
-                row.parent_id = await self._new_parent(session, category_id, data["parent_id"])
+                changes["parent_id"] = await self._new_parent(
+                    session, category_id, data["parent_id"]
+                )
+            for name, value in changes.items():
+                setattr(row, name, value)
             row.updated_at = utcnow()
             try:
                 await session.flush()
-            except IntegrityError as exc:
-                raise UserInputError("slug already exists", "slug") from exc
+            except IntegrityError as exc:  # lost a race for the slug
+                raise UserInputError("a category with that slug already exists", "slug") from exc
         return row
 
     async def _new_parent(
