@@ -295,7 +295,9 @@ class Collector:
                 continue
             condition = item.type_condition
             if condition == type_name or (
-                possible and possible <= self.normaliser.possible(condition)
+                len(possible) == 1
+                and type_name in possible
+                and type_name in self.normaliser.possible(condition)
             ):
                 self._gather(type_name, possible, item.selections, out)
 

@@ -200,7 +200,7 @@ class Walker:
     ) -> tuple[Item, ...] | None:
         entry = self.sg.field_in_graph(type_name, item.name, graph)
         if entry is not None and entry.provides and not entry.external:
-            return self.field_set(self.return_type(type_name, item), entry.provides)
+            return self.field_set(self.return_type(type_name, item, graph), entry.provides)
         if not provided:
             return None
         subs: list[Item] = []
@@ -221,7 +221,7 @@ class Walker:
             return True
         cprov = self.child_provided(graph, type_name, item, provided)
         return self.feasible(
-            graph, self.return_type(type_name, item), item.selections, cprov, depth + 1
+            graph, self.return_type(type_name, item, graph), item.selections, cprov, depth + 1
         )
 
     def feasible(
@@ -367,7 +367,7 @@ class Walker:
             if item.selections is not None:
                 cprov = self.child_provided(graph, type_name, item, provided)
                 if not self.all_local(
-                    graph, self.return_type(type_name, item), item.selections, cprov
+                    graph, self.return_type(type_name, item, graph), item.selections, cprov
                 ):
                     return False
         return True
@@ -399,7 +399,7 @@ class Walker:
                     continue
                 cprov = self.child_provided(graph, pos.type_name, item, pos.provided)
                 if self.feasible(
-                    graph, self.return_type(pos.type_name, item), item.selections, cprov
+                    graph, self.return_type(pos.type_name, item, graph), item.selections, cprov
                 ):
                     self._add_composite(pos, item, cprov)
                     producers.add(pos.group)
@@ -416,7 +416,7 @@ class Walker:
         field = pos.sel.add_field(item, composite=True)
         assert field.sub is not None
         graph = pos.group.graph
-        child_type = self.return_type(pos.type_name, item)
+        child_type = self.return_type(pos.type_name, item, graph)
         if (
             self.sg.is_abstract(child_type) or self.sg.is_entity(child_type)
         ) and not self.sg.is_interface_object(child_type, graph):
@@ -424,8 +424,13 @@ class Walker:
         path = (*pos.path, item.response_key, *(["@"] * self._list_depth(pos.type_name, item.name)))
         self.plan_items(Position(pos.group, field.sub, path, child_type, cprov), item.selections)
 
-    def return_type(self, type_name: str, item: FieldItem) -> str:
-        """The named type T.f returns (covariant on implementations, unlike the item's)."""
+    def return_type(self, type_name: str, item: FieldItem, graph: str | None = None) -> str:
+        """The named type T.f returns (covariant on implementations, unlike the item's);
+        with `graph`, the type that subgraph declares when it differs (``join__field(type:)``)."""
+        if graph is not None:
+            entry = self.sg.field_in_graph(type_name, item.name, graph)
+            if entry is not None and entry.type:
+                return entry.type.strip("[]!")
         named = self.sg.schema.type_map.get(type_name)
         fields = getattr(named, "fields", None) or {}
         field = fields.get(item.name)
@@ -503,7 +508,7 @@ class Walker:
                     return False
                 if item.selections is not None and not self.all_local(
                     graph,
-                    self.return_type(runtime_type, item),
+                    self.return_type(runtime_type, item, graph),
                     item.selections,
                     self.child_provided(graph, runtime_type, item, r_prov),
                 ):
@@ -614,7 +619,9 @@ class Walker:
                     graph, type_name, item.name, None
                 ):
                     continue
-                if self.feasible(graph, self.return_type(type_name, item), (sub,), None, depth + 1):
+                if self.feasible(
+                    graph, self.return_type(type_name, item, graph), (sub,), None, depth + 1
+                ):
                     assigned.setdefault(graph, []).append(sub)
                     break
             else:
