@@ -11,7 +11,14 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from planner.plan import FieldSelection, KeyRenamer, Rewrite, Selection, ValueSetter
+from planner.plan import (
+    FieldSelection,
+    InlineFragmentSelection,
+    KeyRenamer,
+    Rewrite,
+    Selection,
+    ValueSetter,
+)
 
 PossibleTypes = Mapping[str, frozenset[str]]
 """Abstract type name -> names of its possible object types."""
@@ -174,6 +181,16 @@ def build_representation(
     match any top-level type condition or lacks a required field."""
     out: dict[str, Any] = {}
     typename = obj.get("__typename")
+    if typename is None:
+        # Lenient fallback: a subgraph fetch that did not select __typename
+        # (the plan contract says it always should) is taken to hold objects of
+        # the first fragment's type, so the entity jump still happens.
+        condition = next(
+            (s.type_condition for s in requires if isinstance(s, InlineFragmentSelection)), None
+        )
+        if condition is not None:
+            obj = {**obj, "__typename": condition}
+            typename = condition
     matched = False
     for selection in requires:
         if isinstance(selection, FieldSelection):

@@ -318,7 +318,9 @@ class _ShapeRun:
         if isinstance(named, GraphQLObjectType):
             return named
         typename = value.get("__typename")
-        if typename is None:
+        if typename is None or typename == named.name:
+            # No concrete type known (e.g. an object only seen through an
+            # @interfaceObject): answer what the abstract type itself can.
             return named
         if typename in self.shaper.possible_types(named.name):
             return self.shaper.schema.get_type(typename)

@@ -185,9 +185,73 @@ def union_interface_distributed() -> list[SubgraphSpec]:
     ]
 
 
+def simple_interface_object() -> list[SubgraphSpec]:
+    """Entity interfaces and @interfaceObject (representations get rewritten typenames)."""
+    sdl = audit_sdls("simple-interface-object")
+    users = [
+        {"__typename": "User", "id": "u1", "name": "u1-name", "age": 11},
+        {"__typename": "User", "id": "u2", "name": "u2-name", "age": 22},
+    ]
+    accounts = [
+        {"id": "u1", "name": "Alice"},
+        {"id": "u2", "name": "Bob"},
+        {"id": "u3", "name": "Charlie"},
+    ]
+    return [
+        SubgraphSpec(
+            "a",
+            sdl["a"],
+            rows={
+                "User": users,
+                "Admin": [
+                    {"id": "u1", "isMain": True, "isActive": True},
+                    {"id": "u2", "isMain": False, "isActive": True},
+                ],
+                "Regular": [{"id": "u3", "isMain": False}],
+            },
+            root={"users": users},
+        ),
+        SubgraphSpec(
+            "b",
+            sdl["b"],
+            rows={
+                "NodeWithName": [
+                    {"id": "u1", "username": "u1-username"},
+                    {"id": "u2", "username": "u2-username"},
+                ],
+                "Account": accounts,
+            },
+            root={
+                "anotherUsers": [{"id": "u1"}, {"id": "u2"}],
+                "accounts": accounts,
+            },
+        ),
+        SubgraphSpec(
+            "c",
+            sdl["c"],
+            rows={"Account": [{"id": a["id"], "isActive": False} for a in accounts]},
+        ),
+    ]
+
+
+def child_type_mismatch() -> list[SubgraphSpec]:
+    """Same field with different types under a union (the plan aliases and renames)."""
+    sdl = audit_sdls("child-type-mismatch")
+    user: dict[str, Any] = {"__typename": "User", "id": "u1", "name": "u1-name"}
+    admin: dict[str, Any] = {"__typename": "Admin", "id": "a1", "name": "a1-name"}
+    user["similarAccounts"] = [user, admin]
+    admin["similarAccounts"] = [user, admin]
+    return [
+        SubgraphSpec("a", sdl["a"], root={"users": [{"id": "u1"}]}),
+        SubgraphSpec("b", sdl["b"], rows={"User": [user]}, root={"accounts": [user, admin]}),
+    ]
+
+
 SUITES: dict[str, Callable[[], list[SubgraphSpec]]] = {
     "simple-requires-provides": simple_requires_provides,
     "include-skip": include_skip,
     "mutations": mutations,
     "union-interface-distributed": union_interface_distributed,
+    "simple-interface-object": simple_interface_object,
+    "child-type-mismatch": child_type_mismatch,
 }

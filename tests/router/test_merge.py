@@ -76,3 +76,13 @@ def test_value_setter_and_key_renamer() -> None:
     entity = {"__typename": "Book", "title_alias": "T"}
     apply_rewrites(entity, (KeyRenamer(("... on Book", "title_alias"), "title"),), POSSIBLE)
     assert entity == {"__typename": "Book", "title": "T"}
+
+
+def test_object_without_typename_is_taken_as_the_fragment_type() -> None:
+    requires = (
+        InlineFragmentSelection("Book", (FieldSelection("__typename"), FieldSelection("id"))),
+    )
+    assert build_representation({"id": "b1"}, requires, POSSIBLE) == {
+        "__typename": "Book",
+        "id": "b1",
+    }
