@@ -247,6 +247,74 @@ def child_type_mismatch() -> list[SubgraphSpec]:
     ]
 
 
+def typename() -> list[SubgraphSpec]:
+    """``__typename`` on unions, interfaces and @interfaceObject entities."""
+    sdl = audit_sdls("typename")
+    return [
+        SubgraphSpec(
+            "a",
+            sdl["a"],
+            rows={"Admin": [{"id": "u1", "isMain": True}, {"id": "u2", "isMain": False}]},
+            root={
+                "union": {"__typename": "Oven", "id": "1"},
+                "interface": {"__typename": "Toaster", "id": "2"},
+            },
+        ),
+        SubgraphSpec(
+            "b",
+            sdl["b"],
+            root={"users": [{"id": "u1", "name": "u1-name"}, {"id": "u2", "name": "u2-name"}]},
+        ),
+    ]
+
+
+def null_keys() -> list[SubgraphSpec]:
+    """An entity whose second key is unknown: its jump is skipped, not failed."""
+    sdl = audit_sdls("null-keys")
+    return [
+        SubgraphSpec(
+            "a",
+            sdl["a"],
+            root={"bookContainers": [{"book": {"upc": f"b{i}"}} for i in (1, 2, 3)]},
+        ),
+        SubgraphSpec(
+            "b",
+            sdl["b"],
+            rows={"Book": [{"id": "1", "upc": "b1"}, {"id": "2", "upc": "b2"}]},
+            entity_fallback=False,
+        ),
+        SubgraphSpec(
+            "c",
+            sdl["c"],
+            rows={
+                "Book": [
+                    {"id": "1", "author": {"id": "a1", "name": "Alice"}},
+                    {"id": "2", "author": {"id": "a2", "name": "Bob"}},
+                ]
+            },
+        ),
+    ]
+
+
+def enum_intersection() -> list[SubgraphSpec]:
+    """Enum values that only some subgraphs (or only @inaccessible) know."""
+    sdl = audit_sdls("enum-intersection")
+    in_a = [{"id": "u1", "type": "REGULAR"}, {"id": "u2", "type": "ANONYMOUS"}]
+    in_b = [{"id": "u1", "type": "REGULAR"}, {"id": "u2", "type": None}]
+    return [
+        SubgraphSpec("a", sdl["a"], rows={"User": in_a}, root={"users": in_a}),
+        SubgraphSpec(
+            "b",
+            sdl["b"],
+            rows={"User": in_b},
+            root={
+                "usersB": in_b,
+                "usersByType": lambda _, type: [u for u in in_b if u["type"] == type],
+            },
+        ),
+    ]
+
+
 SUITES: dict[str, Callable[[], list[SubgraphSpec]]] = {
     "simple-requires-provides": simple_requires_provides,
     "include-skip": include_skip,
@@ -254,4 +322,7 @@ SUITES: dict[str, Callable[[], list[SubgraphSpec]]] = {
     "union-interface-distributed": union_interface_distributed,
     "simple-interface-object": simple_interface_object,
     "child-type-mismatch": child_type_mismatch,
+    "typename": typename,
+    "null-keys": null_keys,
+    "enum-intersection": enum_intersection,
 }
