@@ -86,6 +86,7 @@ class Assembler:
                 merged.append(group)
             else:
                 target.selection.merge(group.selection)
+                target.output_rewrites.extend(group.output_rewrites)
                 target.representation.merge(group.representation)
         nodes: list[PlanNode] = []
         if not self.batch:
@@ -94,8 +95,8 @@ class Assembler:
         for group in merged:
             by_graph.setdefault(group.graph, []).append(group)
         for graph, graph_groups in by_graph.items():
-            entity = [g for g in graph_groups if g.is_entity]
-            others = [g for g in graph_groups if not g.is_entity]
+            entity = [g for g in graph_groups if g.is_entity and not g.output_rewrites]
+            others = [g for g in graph_groups if g not in entity]
             nodes.extend(self._node(g) for g in others)
             if len(entity) > 1:
                 nodes.append(self._batch(graph, entity))
@@ -135,6 +136,7 @@ class Assembler:
                 operation_kind=kind,
                 variable_usages=tuple(variables),
                 operation_name=name,
+                output_rewrites=tuple(group.output_rewrites),
             )
         defs = ",".join(
             ["$representations:[_Any!]!"]
@@ -153,6 +155,7 @@ class Assembler:
             requires=requires,
             operation_name=name,
             input_rewrites=rewrites,
+            output_rewrites=tuple(group.output_rewrites),
         )
         return Flatten(group.path, fetch)
 

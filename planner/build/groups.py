@@ -9,6 +9,7 @@ data they read (the entity itself, its keys, its required fields).
 from __future__ import annotations
 
 from planner.build.selection import SubSelection
+from planner.plan import KeyRenamer
 
 
 class Representation:
@@ -87,7 +88,16 @@ class RepresentationFields:
 class FetchGroup:
     """One future subgraph request."""
 
-    __slots__ = ("deps", "graph", "id", "path", "representation", "root_kind", "selection")
+    __slots__ = (
+        "deps",
+        "graph",
+        "id",
+        "output_rewrites",
+        "path",
+        "representation",
+        "root_kind",
+        "selection",
+    )
 
     def __init__(
         self,
@@ -105,6 +115,8 @@ class FetchGroup:
         """Root fetch: the root selection. Entity fetch: fragments by type condition."""
         self.representation = Representation()
         self.deps: set[FetchGroup] = set()
+        self.output_rewrites: list[KeyRenamer] = []
+        """Aliases the subgraph operation needed, renamed back after the fetch."""
 
     @property
     def is_entity(self) -> bool:

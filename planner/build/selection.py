@@ -29,11 +29,13 @@ class SubField:
 class SubSelection:
     """A selection set: fields by response key, then inline fragments by type."""
 
-    __slots__ = ("fields", "fragments")
+    __slots__ = ("fields", "fragments", "signatures")
 
     def __init__(self) -> None:
         self.fields: dict[str, SubField] = {}
         self.fragments: dict[str, SubSelection] = {}
+        self.signatures: dict[str, str] = {}
+        """Response key -> field type used by this selection's fragments (conflict check)."""
 
     def add_field(self, item: FieldItem, composite: bool) -> SubField:
         """Add (or find) the field for `item`; the client's response key is kept."""
@@ -81,7 +83,7 @@ class SubSelection:
         typename = self.fields.get("__typename")
         if typename is not None and typename.alias is None:
             parts.append("__typename")
-        for key, field in self.fields.items():
+        for field in self.fields.values():
             if field is typename and field.alias is None:
                 continue
             text = f"{field.alias}:{field.name}" if field.alias else field.name
@@ -92,7 +94,6 @@ class SubSelection:
                     inner = "{__typename}"
                 text += inner
             parts.append(text)
-            del key
         for condition, fragment in self.fragments.items():
             if fragment.is_empty():
                 continue

@@ -26,7 +26,8 @@ from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, get_named_ty
 
 from planner.build.groups import FetchGroup, Representation, RepresentationFields
 from planner.build.items import Collector, FieldItem, FragmentItem, Item, Normaliser
-from planner.build.selection import SubSelection
+from planner.build.selection import SubField, SubSelection
+from planner.plan import KeyRenamer
 from planner.errors import PlanningError
 from planner.supergraph import KeyInfo, Supergraph
 
@@ -45,6 +46,8 @@ class Position:
     root: bool = False
     satisfied: frozenset[str] = frozenset()
     """Fields whose ``@requires`` this entity fetch's representation already carries."""
+    fragment_of: SubSelection | None = None
+    """For a ``... on T`` position: the selection the fragment sits in."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +78,7 @@ class Walker:
         self.root_groups: dict[str, FetchGroup] = {}
         self._next_id = first_group_id
         self._feasible_memo: dict[tuple[str, str, int, int], bool] = {}
+        self._cost_memo: dict[tuple[str, str, int, int], int] = {}
         self._field_set_memo: dict[tuple[str, str, bool], tuple[Item, ...]] = {}
 
     # --- entry point ----------------------------------------------------------------
@@ -91,7 +95,13 @@ class Walker:
                 raise PlanningError(f"no subgraph resolves {root_type}.{item.name}")
             whole = [g for g in targets if self._item_feasible(g, root_type, item, None)]
             if whole:
-                chosen = next((g for g in whole if g in self.root_groups), whole[0])
+                chosen = min(
+                    whole,
+                    key=lambda g: (
+                        self.item_cost(g, root_type, item, None),
+                        g not in self.root_groups,
+                    ),
+                )
                 self._plan_in_root(chosen, root_type, (item,))
                 continue
             parts = self._split(root_type, item, [(g, None) for g in targets])
@@ -171,19 +181,7 @@ class Walker:
         if entry.resolvable:
             return True
         if entry.external or entry.used_overridden:
-            if self._provided_has(type_name, field_name, provided):
-                return True
-            return self._is_own_key_field(graph, type_name, field_name)
-        return False
-
-    def _is_own_key_field(self, graph: str, type_name: str, field_name: str) -> bool:
-        info = self.sg.type_in_graph(type_name, graph)
-        if info is None:
-            return False
-        for key in info.keys:
-            for item in self.field_set(type_name, key.fields):
-                if isinstance(item, FieldItem) and item.name == field_name:
-                    return True
+            return self._provided_has(type_name, field_name, provided)
         return False
 
     def field_owned(self, graph: str, type_name: str, field_name: str) -> bool:
@@ -191,9 +189,7 @@ class Walker:
         entry = self.sg.field_in_graph(type_name, field_name, graph)
         if entry is None:
             return False
-        return entry.resolvable or (
-            entry.graph is not None and self._is_own_key_field(graph, type_name, field_name)
-        )
+        return entry.resolvable
 
     def child_provided(
         self, graph: str, type_name: str, item: FieldItem, provided: tuple[Item, ...] | None
@@ -223,6 +219,70 @@ class Walker:
         return self.feasible(
             graph, self.return_type(type_name, item, graph), item.selections, cprov, depth + 1
         )
+
+    def item_cost(
+        self,
+        graph: str,
+        type_name: str,
+        item: FieldItem,
+        provided: tuple[Item, ...] | None,
+        depth: int = 0,
+    ) -> int:
+        """Estimated number of further fetches to resolve `item` once `graph` has it."""
+        if item.selections is None:
+            return 0
+        cprov = self.child_provided(graph, type_name, item, provided)
+        return self.cost(
+            graph, self.return_type(type_name, item, graph), item.selections, cprov, depth + 1
+        )
+
+    def cost(
+        self,
+        graph: str,
+        type_name: str,
+        items: tuple[Item, ...],
+        provided: tuple[Item, ...] | None,
+        depth: int = 0,
+    ) -> int:
+        """Estimated number of fetches beyond the current one that `items` need."""
+        if depth > _MAX_DEPTH:
+            return 1000
+        memo_key = (graph, type_name, id(items), id(provided))
+        cached = self._cost_memo.get(memo_key)
+        if cached is not None:
+            return cached
+        self._cost_memo[memo_key] = 1000  # cycle guard
+        sg = self.sg
+        total = 0
+        if sg.is_abstract(type_name) and not sg.is_interface_object(type_name, graph):
+            for runtime in sg.possible_runtime_types(type_name, graph):
+                r_items = self.collector.collect_for(runtime, items)
+                r_prov = self.collector.collect_for(runtime, provided) if provided else None
+                if r_items:
+                    total = max(total, self.cost(graph, runtime, r_items, r_prov, depth + 1))
+        else:
+            jumped: set[str] = set()
+            for item in self.collector.collect_for(type_name, items):
+                if item.is_typename:
+                    if sg.is_interface_object(type_name, graph):
+                        jumped.add("__typename")
+                    continue
+                if self.field_local(graph, type_name, item.name, provided):
+                    total += self.item_cost(graph, type_name, item, provided, depth)
+                    continue
+                targets = self.jump_targets(graph, type_name, item)
+                best = min(
+                    (
+                        self.item_cost(t.graph, t.type_condition, item, None, depth + 1)
+                        for t in targets
+                    ),
+                    default=1000,
+                )
+                total += best
+                jumped.update(t.graph for t in targets[:1])
+            total += len(jumped)
+        self._cost_memo[memo_key] = total
+        return total
 
     def feasible(
         self,
@@ -394,7 +454,7 @@ class Walker:
                 graph, pos.type_name, item.name, pos.provided
             ):
                 if item.selections is None:
-                    pos.sel.add_field(item, composite=False)
+                    self._add_field(pos, item, composite=False)
                     producers.add(pos.group)
                     continue
                 cprov = self.child_provided(graph, pos.type_name, item, pos.provided)
@@ -413,7 +473,7 @@ class Walker:
         self, pos: Position, item: FieldItem, cprov: tuple[Item, ...] | None
     ) -> None:
         assert item.selections is not None
-        field = pos.sel.add_field(item, composite=True)
+        field = self._add_field(pos, item, composite=True)
         assert field.sub is not None
         graph = pos.group.graph
         child_type = self.return_type(pos.type_name, item, graph)
@@ -423,6 +483,33 @@ class Walker:
             field.sub.add_typename()
         path = (*pos.path, item.response_key, *(["@"] * self._list_depth(pos.type_name, item.name)))
         self.plan_items(Position(pos.group, field.sub, path, child_type, cprov), item.selections)
+
+    def _add_field(self, pos: Position, item: FieldItem, composite: bool) -> SubField:
+        """Add a field at `pos`; alias it when a sibling fragment uses the same response
+        key with another type in this subgraph (GraphQL forbids that), renaming it
+        back after the fetch with a ``KeyRenamer``."""
+        parent = pos.fragment_of
+        if parent is not None:
+            signature = self._type_signature(pos.group.graph, pos.type_name, item)
+            seen = parent.signatures.setdefault(item.response_key, signature)
+            if seen != signature:
+                alias = f"{item.response_key}__alias_{len(pos.group.output_rewrites)}"
+                relative = [p for p in pos.path[len(pos.group.path) :] if p != "@"]
+                pos.group.output_rewrites.append(
+                    KeyRenamer((*relative, f"... on {pos.type_name}", alias), item.response_key)
+                )
+                item = FieldItem(
+                    alias, item.name, alias, item.arguments, item.selections, item.type_name
+                )
+        return pos.sel.add_field(item, composite)
+
+    def _type_signature(self, graph: str, type_name: str, item: FieldItem) -> str:
+        entry = self.sg.field_in_graph(type_name, item.name, graph)
+        if entry is not None and entry.type:
+            return entry.type
+        named = self.sg.schema.type_map.get(type_name)
+        field = (getattr(named, "fields", None) or {}).get(item.name)
+        return str(field.type) if field is not None else item.type_name
 
     def return_type(self, type_name: str, item: FieldItem, graph: str | None = None) -> str:
         """The named type T.f returns (covariant on implementations, unlike the item's);
@@ -458,13 +545,19 @@ class Walker:
         type_name = pos.type_name
         pos.sel.add_typename()
         runtime = sg.possible_runtime_types(type_name, graph)
-        if self._interface_simple(graph, type_name, items, runtime, pos.provided):
+        simple = self._interface_simple(graph, type_name, items, runtime, pos.provided)
+        if not runtime and not simple:
+            raise PlanningError(
+                f"subgraph {graph} has no implementation of {type_name} to resolve "
+                f"the selection at {'.'.join(pos.path) or '<root>'}"
+            )
+        if simple:
             fields = self.collector.collect_for(type_name, items)
             for item in fields:
                 if item.is_typename:
                     continue
                 if item.selections is None:
-                    pos.sel.add_field(item, composite=False)
+                    self._add_field(pos, item, composite=False)
                 else:
                     self._add_composite(
                         pos, item, self.child_provided(graph, type_name, item, pos.provided)
@@ -480,7 +573,8 @@ class Walker:
             )
             fragment = pos.sel.fragment(runtime_type)
             producers |= self.plan_items(
-                Position(pos.group, fragment, pos.path, runtime_type, r_prov), r_items
+                Position(pos.group, fragment, pos.path, runtime_type, r_prov, fragment_of=pos.sel),
+                r_items,
             )
         return producers
 
@@ -530,7 +624,7 @@ class Walker:
                 continue
             if item.name in pos.satisfied:
                 if item.selections is None:
-                    pos.sel.add_field(item, composite=False)
+                    self._add_field(pos, item, composite=False)
                 else:
                     self._add_composite(pos, item, None)
                 producers.add(pos.group)
@@ -539,7 +633,7 @@ class Walker:
                 graph, interface, item, pos.provided
             ):
                 if item.selections is None:
-                    pos.sel.add_field(item, composite=False)
+                    self._add_field(pos, item, composite=False)
                 else:
                     self._add_composite(
                         pos, item, self.child_provided(graph, interface, item, pos.provided)
@@ -569,9 +663,14 @@ class Walker:
                 t for t in targets if self._item_feasible(t.graph, t.type_condition, item, None)
             ]
             if whole:
-                chosen = next((t for t in whole if t in assignments), None)
-                if chosen is None:
-                    chosen = next((t for t in whole if self._key_local(pos, t)), whole[0])
+                chosen = min(
+                    whole,
+                    key=lambda t: (
+                        self.item_cost(t.graph, t.type_condition, item, None),
+                        t not in assignments,
+                        not self._key_local(pos, t),
+                    ),
+                )
                 assignments.setdefault(chosen, []).append(item)
                 continue
             candidates: list[tuple[str, JumpTarget | None]] = []
