@@ -150,37 +150,6 @@ class _Checker:
             provided = _merge_provided(provided or (), extra)
         return Option(opt.subgraph, field.type.named, provided or None)
 
-    def _locally_collectable(self, opt: Option, selection: SelectionSetNode) -> bool:
-        s = self.subgraphs[opt.subgraph]
-        for node in selection.selections:
-            if isinstance(node, InlineFragmentNode):
-                cond = node.type_condition.name.value if node.type_condition else opt.type
-                if cond == opt.type:
-                    if not self._locally_collectable(opt, node.selection_set):
-                        return False
-                elif cond in s.possible_types(opt.type) and not self._locally_collectable(
-                    Option(opt.subgraph, cond, _provided_cast(opt.provided, cond)),
-                    node.selection_set,
-                ):
-                    return False
-                continue
-            if not isinstance(node, FieldNode) or node.name.value == "__typename":
-                continue
-            name = node.name.value
-            typedef = s.types.get(opt.type)
-            field = typedef.fields.get(name) if typedef else None
-            if field is None or (opt.subgraph, opt.type, name) in self.overridden:
-                return False
-            if self.ctx.is_external(opt.subgraph, opt.type, name) and (
-                _provided_field(opt.provided, name, opt.type) is None
-            ):
-                return False
-            if node.selection_set is not None and not self._locally_collectable(
-                self._next(opt, name), node.selection_set
-            ):
-                return False
-        return True
-
     # -- entity jumps -------------------------------------------------------------------
     def _jump_targets(self, opt: Option) -> list[Option]:
         """Options reachable from ``opt`` through @key jumps (chains included)."""
