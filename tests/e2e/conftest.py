@@ -44,6 +44,7 @@ def start_gateway(
     suite: str,
     overrides: dict[str, str] | None = None,
     faults: dict[str, str] | None = None,
+    delays: dict[str, float] | None = None,
     **settings: Any,
 ) -> Gateway:
     """Subgraphs of ``suite`` (some replaced by fault servers) behind a router."""
@@ -51,6 +52,8 @@ def start_gateway(
     subgraphs = Subgraphs()
     try:
         specs = [s for s in SUITES[suite]() if s.name not in (faults or {})]
+        for spec in specs:
+            spec.delay = (delays or {}).get(spec.name, 0.0)
         subgraphs.start(specs)
         for name, mode in (faults or {}).items():
             subgraphs.start_fault(name, mode)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from tests.e2e.conftest import Gateway
 
@@ -40,3 +41,22 @@ def test_valid_change_is_swapped_and_invalid_one_rejected(
     assert gw.query("{ products { upc } }") == {
         "data": {"products": [{"upc": "p1"}, {"upc": "p2"}]}
     }
+
+
+def test_request_in_flight_finishes_on_its_schema(gateway_factory: Callable[..., Gateway]) -> None:
+    gw = gateway_factory(
+        "simple-requires-provides", reload_poll_interval=0.05, delays={"products": 1.0}
+    )
+    first = gw.router.holder.current.sdl_hash
+    original = gw.supergraph.read_text()
+    with ThreadPoolExecutor(1) as pool:
+        in_flight = pool.submit(gw.query, "{ products { name } }")
+        time.sleep(0.15)  # the request is now waiting on the slow subgraph
+        gw.supergraph.write_text(
+            original.replace("  name: String @join__field(graph: PRODUCTS)\n", "")
+        )
+        assert _wait(lambda: gw.router.holder.current.sdl_hash != first)
+        assert not in_flight.done()
+        got = in_flight.result(10)
+    assert got == {"data": {"products": [{"name": "p-name-1"}, {"name": "p-name-2"}]}}
+    assert gw.post({"query": "{ products { name } }"}).status_code == 400
