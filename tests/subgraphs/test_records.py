@@ -4,6 +4,7 @@ every mutation (BAD_USER_INPUT, nothing written)."""
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import httpx
@@ -393,3 +394,25 @@ async def test_categories_service_down_refuses_write(mongo_uri: str, mongo_db: A
         ).json()
         assert ok["data"]["createRecord"]["sku"] == "X-2"
     assert [d["sku"] for d in await snapshot(mongo_db)] == ["X-2"]
+
+
+async def test_without_mongodb_uri_the_service_starts_the_embedded_server(tmp_path: Any) -> None:
+    from subgraphs.records.app import create_app
+    from subgraphs.records.settings import Settings
+    from tests.subgraphs.servers import serving
+
+    settings = Settings(mongodb_uri=None, mongodb_data_dir=tmp_path / "mongo")
+    async with serving(create_app(settings)) as url, httpx.AsyncClient(base_url=url) as http:
+        assert (await http.get("/health")).json() == {"status": "ok", "database": "ok"}
+        uri = (tmp_path / "mongo.uri").read_text().strip()
+        body = (
+            await http.post(
+                "/graphql", json={"query": CREATE, "variables": {"input": record_input("EMB-1")}}
+            )
+        ).json()
+        assert body["data"]["createRecord"]["sku"] == "EMB-1"
+    assert (tmp_path / "mongo").is_dir()
+    assert not (tmp_path / "mongo.uri").exists()  # stopped with the service
+    host, port = uri.split("//")[1].split("/")[0].split(":")
+    with socket.socket() as sock:
+        assert sock.connect_ex((host, int(port))) != 0, "embedded server still running"
