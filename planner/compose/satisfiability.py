@@ -102,8 +102,10 @@ class _Checker:
                     if not ctx.is_external(idx, typedef.name, field.name):
                         self.overridden.add((idx, typedef.name, field.name))
         self.in_progress: set[tuple[int, str, str]] = set()
-        self.jumping: set[Option] = set()
-        self.jump_cache: dict[Option, list[Option]] = {}
+        self.edges: dict[tuple[int, str], set[tuple[int, str]]] = {}
+        self.edges_final = False
+        self.closures: dict[tuple[int, str], list[Option]] = {}
+        self._compute_edges()
 
     # -- local resolution ---------------------------------------------------------------
     def _field_ok_locally(self, opt: Option, field_name: str) -> tuple[bool, str]:
@@ -117,12 +119,13 @@ class _Checker:
             return False, f'cannot find field "{opt.type}.{field_name}"'
         if (opt.subgraph, opt.type, field_name) in self.overridden:
             return False, f'field "{opt.type}.{field_name}" is overridden by another subgraph'
-        if self.ctx.is_external(opt.subgraph, opt.type, field_name):
-            if _provided_field(opt.provided, field_name, opt.type) is None:
-                return (
-                    False,
-                    f'field "{opt.type}.{field_name}" is not resolvable because marked @external',
-                )
+        if self.ctx.is_external(opt.subgraph, opt.type, field_name) and (
+            _provided_field(opt.provided, field_name, opt.type) is None
+        ):
+            return (
+                False,
+                f'field "{opt.type}.{field_name}" is not resolvable because marked @external',
+            )
         if field.requires is not None:
             key = (opt.subgraph, opt.type, field_name)
             if key in self.in_progress:
@@ -151,63 +154,73 @@ class _Checker:
         return Option(opt.subgraph, field.type.named, provided or None)
 
     # -- entity jumps -------------------------------------------------------------------
-    def _jump_targets(self, opt: Option) -> list[Option]:
-        """Options reachable from ``opt`` through @key jumps (chains included)."""
-        cached = self.jump_cache.get(opt)
-        if cached is not None:
-            return cached
-        if opt in self.jumping:
-            return []  # collecting a key of this very position: no jump from here
-        top_level = not self.jumping
-        self.jumping.add(opt)
-        try:
-            result = self._compute_jumps(opt)
-        finally:
-            self.jumping.discard(opt)
-        if top_level:
-            self.jump_cache[opt] = result
-        return result
-
-    def _compute_jumps(self, opt: Option) -> list[Option]:
-        seen = {(opt.subgraph, opt.type)}
-        result: list[Option] = []
-        queue = deque([opt])
-        while queue:
-            current = queue.popleft()
-            for target in self._direct_jumps(current):
-                if (target.subgraph, target.type) in seen:
-                    continue
-                seen.add((target.subgraph, target.type))
-                result.append(target)
-                queue.append(target)
-        return result
-
-    def _direct_jumps(self, opt: Option) -> list[Option]:
-        candidates = [opt.type]
-        supergraph_type = self.merged.types.get(opt.type)
+    def _key_candidates(self, position: tuple[int, str]) -> list[tuple[int, str, SelectionSetNode]]:
+        """(subgraph, type, key selection) an entity at ``position`` might jump to."""
+        subgraph, type_name = position
+        names = [type_name]
+        supergraph_type = self.merged.types.get(type_name)
         if supergraph_type is not None and supergraph_type.kind == "OBJECT":
-            candidates += supergraph_type.interfaces
-        result: list[Option] = []
+            names += supergraph_type.interfaces
+        result: list[tuple[int, str, SelectionSetNode]] = []
         for idx, s in enumerate(self.subgraphs):
-            for type_name in candidates:
-                typedef = s.types.get(type_name)
+            for name in names:
+                typedef = s.types.get(name)
                 if typedef is None or not typedef.keys:
                     continue
-                if type_name != opt.type and not typedef.interface_object:
+                if name != type_name and not typedef.interface_object:
                     continue
-                if idx == opt.subgraph and type_name == opt.type:
+                if idx == subgraph and name == type_name:
                     continue
                 for key in typedef.keys:
                     if key.resolvable is False:
                         continue
                     try:
-                        selection = parse_fieldset(key.fields)
+                        result.append((idx, name, parse_fieldset(key.fields)))
                     except FieldSetError:
                         continue
-                    if self._collect(frozenset({opt}), selection):
-                        result.append(Option(idx, type_name))
-                        break
         return result
+
+    def _compute_edges(self) -> None:
+        """Key edges between subgraph positions, as a least fixed point: an edge exists
+        when the target's key can be collected from the source, possibly through other
+        edges already known (keys fetched from a third subgraph)."""
+        positions = [
+            (i, t.name)
+            for i, s in enumerate(self.subgraphs)
+            for t in s.types.values()
+            if t.kind in ("OBJECT", "INTERFACE")
+        ]
+        candidates = {p: self._key_candidates(p) for p in positions}
+        changed = True
+        while changed:
+            changed = False
+            for position in positions:
+                known = self.edges.setdefault(position, set())
+                for idx, name, selection in candidates[position]:
+                    if (idx, name) in known:
+                        continue
+                    if self._collect(frozenset({Option(*position)}), selection):
+                        known.add((idx, name))
+                        changed = True
+        self.edges_final = True
+
+    def _jump_targets(self, opt: Option) -> list[Option]:
+        """Options reachable from ``opt`` through @key jumps (chains included)."""
+        start = (opt.subgraph, opt.type)
+        if self.edges_final and start in self.closures:
+            return self.closures[start]
+        seen = {start}
+        order: list[Option] = []
+        queue = deque([start])
+        while queue:
+            for target in self.edges.get(queue.popleft(), ()):
+                if target not in seen:
+                    seen.add(target)
+                    order.append(Option(*target))
+                    queue.append(target)
+        if self.edges_final:
+            self.closures[start] = order
+        return order
 
     # -- advancing ----------------------------------------------------------------------
     def advance_field(
