@@ -137,7 +137,7 @@ class _Checker:
                 self.in_progress.discard(key)
             if not ok:
                 return False, (
-                    f'cannot satisfy @require conditions on field "{opt.type}.{field_name}"'
+                    f'cannot satisfy @requires conditions on field "{opt.type}.{field_name}"'
                 )
         return True, ""
 
@@ -248,9 +248,16 @@ class _Checker:
             exploded, trivially = self._explode_interface(opt, field_name)
             found |= exploded
             satisfied |= trivially
+        notes: list[str] = []
         for target in self._jump_targets(opt):
-            if self._field_ok_locally(target, field_name)[0]:
+            target_ok, target_why = self._field_ok_locally(target, field_name)
+            if target_ok:
                 found.add(self._next(target, field_name))
+            elif field_name in self.subgraphs[target.subgraph].types[target.type].fields:
+                name = self.subgraphs[target.subgraph].name
+                notes.append(f'in subgraph "{name}" (reachable through @key): {target_why}')
+        if notes:
+            why = "; ".join([why, *notes])
         return found, satisfied or bool(found), why
 
     def _explode_interface(self, opt: Option, field_name: str) -> tuple[set[Option], bool]:
