@@ -61,11 +61,12 @@ class CodedGraphQLRouter(GraphQLRouter[Any, Any]):
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         response: GraphQLHTTPResponse = {"data": result.data}
         if result.errors:
-            errors = []
+            errors: list[Any] = []
             for error in result.errors:
-                formatted = dict(error.formatted)
-                formatted["extensions"] = _extensions_for(error)
-                if formatted["extensions"]["code"] == "INTERNAL_SERVER_ERROR":
+                formatted: dict[str, Any] = dict(error.formatted)
+                extensions = _extensions_for(error)
+                formatted["extensions"] = extensions
+                if extensions["code"] == "INTERNAL_SERVER_ERROR":
                     formatted["message"] = "internal error"
                 errors.append(formatted)
             response["errors"] = errors

@@ -103,7 +103,7 @@ class Query:
         self, info: Info, parent_id: strawberry.ID | None = None, roots_only: bool = False
     ) -> list[Category]:
         parent = None if parent_id is None else parse_id(str(parent_id), "parentId")
-        rows = await _service(info).list(parent, roots_only)
+        rows = await _service(info).find(parent, roots_only)
         return [Category.from_row(r) for r in rows]
 
 

@@ -56,7 +56,7 @@ class CategoryService:
         async with self.sessions() as session:
             return await session.scalar(select(CategoryRow).where(CategoryRow.slug == slug))
 
-    async def list(
+    async def find(
         self, parent_id: int | None = None, roots_only: bool = False
     ) -> list[CategoryRow]:
         query = select(CategoryRow).order_by(CategoryRow.id)
@@ -68,7 +68,7 @@ class CategoryService:
             return list(await session.scalars(query))
 
     async def children(self, category_id: int) -> list[CategoryRow]:
-        return await self.list(parent_id=category_id)
+        return await self.find(parent_id=category_id)
 
     async def ancestors(self, row: CategoryRow) -> list[CategoryRow]:
         """Root first, ending with the parent of `row`."""

@@ -25,7 +25,7 @@ from subgraphs.migrator.runner import (
 
 
 def add_migrate_parser(subparsers: Any) -> argparse.ArgumentParser:
-    migrate = subparsers.add_parser("migrate", help="database migrations")
+    migrate: argparse.ArgumentParser = subparsers.add_parser("migrate", help="database migrations")
     actions = migrate.add_subparsers(dest="action", required=True)
     actions.add_parser("status", help="applied, pending and changed migrations")
     actions.add_parser("plan", help="what `up` would apply, in order")
