@@ -234,7 +234,7 @@ def merge_field(
                     external=external[i],
                     override=source.override_from,
                     used_overridden=i in mctx.used_overridden,
-                    override_label=mctx.labels.get(i) if source.override_from else None,
+                    override_label=mctx.labels.get(i),
                 )
             )
     return result
