@@ -13,6 +13,7 @@ from pymongo.errors import PyMongoError
 from subgraphs.graphql_errors import CodedGraphQLRouter
 from subgraphs.records.category_check import CategoryChecker
 from subgraphs.records.database import Database, open_database
+from subgraphs.records.loaders import Loaders
 from subgraphs.records.repository import RecordRepository
 from subgraphs.records.schema import schema
 from subgraphs.records.service import RecordService
@@ -36,7 +37,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await database.close()
 
     async def context() -> dict[str, Any]:
-        return {"records": state["records"]}
+        service: RecordService = state["records"]
+        return {"records": service, "loaders": Loaders(service.repo)}
 
     app = FastAPI(title="records subgraph", lifespan=lifespan)
     app.include_router(CodedGraphQLRouter(schema, context_getter=context), prefix="/graphql")

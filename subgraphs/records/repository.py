@@ -93,8 +93,9 @@ class RecordRepository:
     async def count(self, query: Doc) -> int:
         return int(await self.collection.count_documents(query))
 
-    async def by_category(self, category_id: str, limit: int) -> list[Doc]:
-        cursor = self.collection.find({"category_ids": category_id}).sort("_id", 1).limit(limit)
+    async def in_categories(self, category_ids: list[str]) -> list[Doc]:
+        """Records filed under any of the categories, by id (one query for a batch)."""
+        cursor = self.collection.find({"category_ids": {"$in": category_ids}}).sort("_id", 1)
         return await cursor.to_list(None)  # type: ignore[no-any-return]
 
     async def create(self, fields: Doc) -> Doc:

@@ -13,6 +13,7 @@ from strawberry.types import Info
 from subgraphs.graphql_errors import SubgraphSchema, UserInputError
 from subgraphs.records import cursor
 from subgraphs.records import validation as v
+from subgraphs.records.loaders import Loaders
 from subgraphs.records.service import MediaSpec, RecordService
 
 
@@ -55,6 +56,10 @@ def _service(info: Info) -> RecordService:
     return info.context["records"]  # type: ignore[no-any-return]
 
 
+def _loaders(info: Info) -> Loaders:
+    return info.context["loaders"]  # type: ignore[no-any-return]
+
+
 @strawberry.federation.type(keys=["id"])
 class Category:
     """A category owned by the categories subgraph; records adds its `records`."""
@@ -67,7 +72,7 @@ class Category:
 
     @strawberry.field(description="Records in this category, oldest first.")
     async def records(self, info: Info, first: int = 50) -> list[Record]:
-        docs = await _service(info).repo.by_category(str(self.id), v.page_size(first, 500))
+        docs = await _loaders(info).by_category.load((str(self.id), v.page_size(first, 500)))
         return [Record.from_doc(doc) for doc in docs]
 
 
@@ -96,7 +101,7 @@ class Record:
             oid = v.record_id(str(id))
         except UserInputError:
             return None
-        doc = await _service(info).repo.get(oid)
+        doc = await _loaders(info).records.load(oid)
         return None if doc is None else cls.from_doc(doc)
 
     @classmethod

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pymongo import monitoring
 
 from tests.subgraphs.servers import GraphQLClient, codes
 
@@ -416,3 +417,49 @@ async def test_without_mongodb_uri_the_service_starts_the_embedded_server(tmp_pa
     host, port = uri.split("//")[1].split("/")[0].split(":")
     with socket.socket() as sock:
         assert sock.connect_ex((host, int(port))) != 0, "embedded server still running"
+
+
+class FindCounter(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.finds: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name == "find":
+            self.finds.append(str(event.command.get("find")))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+async def test_entities_are_batched(mongo_uri: str, mongo_db: Any) -> None:
+    """Many representations in one `_entities` call cost one query per kind."""
+    from subgraphs.records.app import create_app
+    from subgraphs.records.settings import Settings
+    from tests.subgraphs.conftest import migrate
+    from tests.subgraphs.servers import GraphQLClient, serving
+
+    await migrate(mongo_db)
+    counter = FindCounter()
+    monitoring.register(counter)  # applies to clients created from now on
+    settings = Settings(mongodb_uri=mongo_uri, mongodb_db=mongo_db.name)
+    async with serving(create_app(settings)) as url:
+        api = GraphQLClient(url)
+        made = [await create(api, f"B-{i}", categoryIds=[str(1 + i % 3)]) for i in range(7)]
+        counter.finds.clear()
+        body = await api(
+            """query($r: [_Any!]!) { _entities(representations: $r) {
+                 ... on Category { id records(first: 2) { sku } } ... on Record { sku } } }""",
+            r=[{"__typename": "Category", "id": str(c)} for c in (1, 2, 3, 4)]
+            + [{"__typename": "Record", "id": m["id"]} for m in made[:4]],
+        )
+        await api.close()
+    assert body["data"]["_entities"] == [
+        {"id": "1", "records": [{"sku": "B-0"}, {"sku": "B-3"}]},
+        {"id": "2", "records": [{"sku": "B-1"}, {"sku": "B-4"}]},
+        {"id": "3", "records": [{"sku": "B-2"}, {"sku": "B-5"}]},
+        {"id": "4", "records": []},
+    ] + [{"sku": f"B-{i}"} for i in range(4)]
+    assert counter.finds == ["records", "records"]
