@@ -268,11 +268,13 @@ async def run(args: argparse.Namespace) -> int:
         print("stopping ...", flush=True)
         return code
     except (StartupError, EmbeddedMongoError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr, flush=True)
         return 1
     finally:
+        started = bool(stack.children) or stack.mongo is not None
         await asyncio.to_thread(stack.stop)
-        print("stopped", flush=True)
+        if started:
+            print("stopped", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
