@@ -461,7 +461,7 @@ class Walker:
                 if self.feasible(
                     graph, self.return_type(pos.type_name, item, graph), item.selections, cprov
                 ):
-                    self._add_composite(pos, item, cprov)
+                    producers |= self._add_composite(pos, item, cprov)
                     producers.add(pos.group)
                     continue
             remote.append(item)
@@ -471,7 +471,10 @@ class Walker:
 
     def _add_composite(
         self, pos: Position, item: FieldItem, cprov: tuple[Item, ...] | None
-    ) -> None:
+    ) -> set[FetchGroup]:
+        """Add a composite field and plan below it; return every group that produces
+        data under it (nested entity fetches included: later fetches that read this
+        data must wait for all of them)."""
         assert item.selections is not None
         field = self._add_field(pos, item, composite=True)
         assert field.sub is not None
@@ -482,7 +485,9 @@ class Walker:
         ) and not self.sg.is_interface_object(child_type, graph):
             field.sub.add_typename()
         path = (*pos.path, item.response_key, *(["@"] * self._list_depth(pos.type_name, item.name)))
-        self.plan_items(Position(pos.group, field.sub, path, child_type, cprov), item.selections)
+        return self.plan_items(
+            Position(pos.group, field.sub, path, child_type, cprov), item.selections
+        )
 
     def _add_field(self, pos: Position, item: FieldItem, composite: bool) -> SubField:
         """Add a field at `pos`; alias it when a sibling fragment uses the same response
@@ -552,6 +557,7 @@ class Walker:
                 f"the selection at {'.'.join(pos.path) or '<root>'}"
             )
         if simple:
+            simple_producers: set[FetchGroup] = {pos.group}
             fields = self.collector.collect_for(type_name, items)
             for item in fields:
                 if item.is_typename:
@@ -559,10 +565,10 @@ class Walker:
                 if item.selections is None:
                     self._add_field(pos, item, composite=False)
                 else:
-                    self._add_composite(
+                    simple_producers |= self._add_composite(
                         pos, item, self.child_provided(graph, type_name, item, pos.provided)
                     )
-            return {pos.group}
+            return simple_producers
         producers: set[FetchGroup] = {pos.group}
         for runtime_type in runtime:
             r_items = self.collector.collect_for(runtime_type, items)
@@ -626,7 +632,7 @@ class Walker:
                 if item.selections is None:
                     self._add_field(pos, item, composite=False)
                 else:
-                    self._add_composite(pos, item, None)
+                    producers |= self._add_composite(pos, item, None)
                 producers.add(pos.group)
                 continue
             if self.field_local(graph, interface, item.name, pos.provided) and self._item_feasible(
@@ -635,7 +641,7 @@ class Walker:
                 if item.selections is None:
                     self._add_field(pos, item, composite=False)
                 else:
-                    self._add_composite(
+                    producers |= self._add_composite(
                         pos, item, self.child_provided(graph, interface, item, pos.provided)
                     )
                 producers.add(pos.group)
@@ -687,7 +693,7 @@ class Walker:
                 target = next((t for g, t in candidates if g == target_graph), None)
                 if target is None:
                     cprov = self.child_provided(graph, type_name, part, pos.provided)
-                    self._add_composite(pos, part, cprov)
+                    producers |= self._add_composite(pos, part, cprov)
                     producers.add(pos.group)
                 else:
                     assignments.setdefault(target, []).append(part)
@@ -792,8 +798,7 @@ class Walker:
         child = Position(
             group, fragment, pos.path, child_type, None, satisfied=frozenset(satisfied)
         )
-        self.plan_items(child, items)
-        return {group}
+        return {group} | self.plan_items(child, items)
 
 
 def _add_rep_fields(target: RepresentationFields, items: tuple[Item, ...]) -> None:
