@@ -22,11 +22,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphql import GraphQLError, parse, value_from_ast_untyped
+from graphql import GraphQLError, Visitor, parse, value_from_ast_untyped, visit
 from graphql.language import (
     DefinitionNode,
     DirectiveDefinitionNode,
     DirectiveNode,
+    DocumentNode,
     EnumTypeDefinitionNode,
     EnumTypeExtensionNode,
     EnumValueDefinitionNode,
@@ -341,6 +342,9 @@ class _Reader:
         if not self.fed2:
             for canonical in FED1_DIRECTIVES:
                 self.fed_names[canonical] = canonical
+        self.check_directive_names(document)
+        if not self.ok:
+            return None
         schema = SubgraphSchema(self.name, self.url, self.fed2, links=links)
         for node in schema_nodes:
             for directive in node.directives or ():
@@ -374,6 +378,36 @@ class _Reader:
         if not self.fed2:
             upgrade_fed1(schema)
         return schema if self.ok else None
+
+    def check_directive_names(self, document: DocumentNode) -> None:
+        """Every applied directive must be a federation one (as imported), a built-in,
+        or defined in the document."""
+        defined = {
+            d.name.value for d in document.definitions if isinstance(d, DirectiveDefinitionNode)
+        }
+        known = set(self.fed_names) | defined | BUILTIN_DIRECTIVES | {"link"}
+        unknown: dict[str, None] = {}
+
+        class Collect(Visitor):
+            def enter_directive(self, node: DirectiveNode, *_: Any) -> None:
+                if node.name.value not in known:
+                    unknown[node.name.value] = None
+
+        visit(document, Collect())
+        for name in unknown:
+            message = f'Unknown directive "@{name}".'
+            if name in FEDERATION_DIRECTIVES:
+                if self.fed2:
+                    message += (
+                        f' If you meant the federation directive "@{name}", import it in the '
+                        'federation @link (import: [..., "@' + name + '"]).'
+                    )
+                else:
+                    message += (
+                        f' "@{name}" is a Federation 2 directive: link the federation v2 spec '
+                        "with extend schema @link(...) to use it."
+                    )
+            self.fail("INVALID_GRAPHQL", message, (f"@{name}",))
 
     def read_type(self, schema: SubgraphSchema, node: Any) -> None:
         name = node.name.value

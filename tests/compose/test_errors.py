@@ -334,3 +334,21 @@ def test_errors_print_one_line_with_code_subgraph_and_element() -> None:
         ]
     )
     assert str(error).startswith("INVALID_FIELD_SHARING [a,b] User.n: ")
+
+
+def test_federation_directive_used_without_import() -> None:
+    sdl = (
+        'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])\n'
+        'type Query { a: User } type User @key(fields: "id") { id: ID! n: Int @shareable }'
+    )
+    error = only_error([Subgraph("a", "http://a", sdl)])
+    assert error.code == "INVALID_GRAPHQL"
+    assert error.elements == ("@shareable",)
+    assert "import it" in error.message
+
+
+def test_federation_2_directive_in_a_federation_1_subgraph() -> None:
+    sdl = 'type Query { a: User } type User @key(fields: "id") { id: ID! n: Int @shareable }'
+    error = only_error([Subgraph("a", "http://a", sdl)])
+    assert error.code == "INVALID_GRAPHQL"
+    assert "Federation 2 directive" in error.message
