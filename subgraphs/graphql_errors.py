@@ -11,12 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import GraphQLError
+from pymongo.errors import ConnectionFailure
+from sqlalchemy.exc import InterfaceError, OperationalError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.federation import Schema
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 BAD_USER_INPUT = "BAD_USER_INPUT"
+# The database is down or unreachable: the client may retry; not the caller's fault.
+DATABASE_DOWN = (ConnectionFailure, OperationalError, InterfaceError, OSError)
 FEDERATION_VERSION = "2.3"
 
 
@@ -42,6 +46,8 @@ def _extensions_for(error: GraphQLError) -> dict[str, Any]:
         extensions["code"] = BAD_USER_INPUT
         if error.original_error.field:
             extensions["field"] = error.original_error.field
+    elif isinstance(error.original_error, DATABASE_DOWN):
+        extensions["code"] = "SERVICE_UNAVAILABLE"
     elif error.message.startswith("Variable '$"):
         extensions["code"] = BAD_USER_INPUT
     elif not error.path:
@@ -68,6 +74,8 @@ class CodedGraphQLRouter(GraphQLRouter[Any, Any]):
                 formatted["extensions"] = extensions
                 if extensions["code"] == "INTERNAL_SERVER_ERROR":
                     formatted["message"] = "internal error"
+                elif isinstance(error.original_error, DATABASE_DOWN):
+                    formatted["message"] = "database unavailable; try again later"
                 errors.append(formatted)
             response["errors"] = errors
         if result.extensions:

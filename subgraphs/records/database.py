@@ -38,6 +38,9 @@ async def open_database(settings: Settings) -> Database:
         embedded = EmbeddedMongo(settings.mongodb_data_dir)
         uri = await asyncio.to_thread(embedded.connect_or_start)
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        uri, serverSelectionTimeoutMS=5000, tz_aware=True
+        uri,
+        serverSelectionTimeoutMS=settings.mongodb_timeout_ms,
+        connectTimeoutMS=settings.mongodb_timeout_ms,
+        tz_aware=True,
     )
     return Database(client=client, db=client[settings.mongodb_db], embedded=embedded)

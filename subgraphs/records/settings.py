@@ -12,6 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    try:
+        return int(env.get(name, str(default)))
+    except ValueError as exc:
+        raise SystemExit(f"{name} must be a number, got {env.get(name)!r}") from exc
+
+
 @dataclass(frozen=True)
 class Settings:
     mongodb_uri: str | None = None
@@ -20,14 +27,12 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     categories_url: str | None = None
+    mongodb_timeout_ms: int = 5000
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
-        try:
-            port = int(env.get("PORT", "8080"))
-        except ValueError as exc:
-            raise SystemExit(f"PORT must be a number, got {env.get('PORT')!r}") from exc
+        port = _int(env, "PORT", 8080)
         return cls(
             mongodb_uri=env.get("MONGODB_URI") or None,
             mongodb_db=env.get("MONGODB_DB", "records"),
@@ -35,4 +40,5 @@ class Settings:
             host=env.get("HOST", "127.0.0.1"),
             port=port,
             categories_url=env.get("CATEGORIES_URL") or None,
+            mongodb_timeout_ms=_int(env, "MONGODB_TIMEOUT_MS", 5000),
         )

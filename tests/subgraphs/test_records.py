@@ -463,3 +463,22 @@ async def test_entities_are_batched(mongo_uri: str, mongo_db: Any) -> None:
         {"id": "4", "records": []},
     ] + [{"sku": f"B-{i}"} for i in range(4)]
     assert counter.finds == ["records", "records"]
+
+
+async def test_health_reports_an_unreachable_database(mongo_db: Any) -> None:
+    from subgraphs.records.app import create_app
+    from subgraphs.records.settings import Settings
+    from tests.subgraphs.servers import serving
+    from tests.support import free_port
+
+    settings = Settings(mongodb_uri=f"mongodb://127.0.0.1:{free_port()}", mongodb_timeout_ms=300)
+    async with serving(create_app(settings)) as url, httpx.AsyncClient(base_url=url) as http:
+        response = await http.get("/health")
+        assert response.status_code == 503
+        assert response.json()["status"] == "unavailable"
+        body = (
+            await http.post("/graphql", json={"query": '{ recordBySku(sku: "x") { id } }'})
+        ).json()
+        assert body["data"] == {"recordBySku": None}
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["SERVICE_UNAVAILABLE"]
+        assert body["errors"][0]["message"] == "database unavailable; try again later"
