@@ -18,10 +18,12 @@ from router.errors import (
 )
 from router.limits import check_document, check_lexical_depth, depth_error
 
-MAX_TOKENS = 200_000
+MAX_TOKENS = 30_000
 
 
-def parse_document(text: str, max_depth: int, max_aliases: int) -> DocumentNode:
+def parse_document(
+    text: str, max_depth: int, max_aliases: int, max_fields: int = 50_000
+) -> DocumentNode:
     """Parse and apply the document limits; raises ``RequestError`` (400) on failure."""
     check_lexical_depth(text, max_depth)
     try:
@@ -30,7 +32,7 @@ def parse_document(text: str, max_depth: int, max_aliases: int) -> DocumentNode:
         raise RequestError(400, [_error_dict(exc, GRAPHQL_PARSE_FAILED)]) from exc
     except RecursionError as exc:
         raise depth_error(max_depth) from exc
-    check_document(document, max_depth, max_aliases)
+    check_document(document, max_depth, max_aliases, max_fields)
     return document
 
 

@@ -1,4 +1,4 @@
-"""Document limits: depth and alias count, checked before any planning work.
+"""Document limits: depth, expanded size and alias count, checked before any planning.
 
 The depth check runs twice: a lexical scan of ``{`` nesting before parsing
 (graphql-core's recursive-descent parser would hit Python's recursion limit on a
@@ -20,7 +20,12 @@ from graphql import (
     SelectionSetNode,
 )
 
-from router.errors import MAX_ALIASES_EXCEEDED, MAX_DEPTH_EXCEEDED, RequestError
+from router.errors import (
+    MAX_ALIASES_EXCEEDED,
+    MAX_DEPTH_EXCEEDED,
+    MAX_FIELDS_EXCEEDED,
+    RequestError,
+)
 
 _STRINGS_AND_COMMENTS = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*')
 _BRACES = re.compile(r"[{}]")
@@ -50,19 +55,32 @@ def depth_error(max_depth: int) -> RequestError:
     )
 
 
-def check_document(document: DocumentNode, max_depth: int, max_aliases: int) -> None:
-    """Exact depth (fragments expanded) and alias count of a parsed document."""
+def check_document(
+    document: DocumentNode, max_depth: int, max_aliases: int, max_fields: int = 50_000
+) -> None:
+    """Exact depth and expanded field count (fragments expanded), and alias count.
+
+    The expanded count stops "fragment bombs" (each fragment spreading the
+    previous one twice) whose size doubles per fragment: validation and planning
+    of such a document would run for minutes on a few hundred bytes.
+    """
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
-    memo: dict[str, int] = {}
+    memo: dict[str, tuple[int, int]] = {}
     aliases = 0
     for definition in document.definitions:
-        if (
-            isinstance(definition, OperationDefinitionNode)
-            and _depth(definition.selection_set, fragments, memo, set()) > max_depth
-        ):
-            raise depth_error(max_depth)
+        if isinstance(definition, OperationDefinitionNode):
+            depth, size = _measure(definition.selection_set, fragments, memo, set())
+            if depth > max_depth:
+                raise depth_error(max_depth)
+            if size > max_fields:
+                raise RequestError.single(
+                    400,
+                    f"The query selects {size} fields once fragments are expanded, "
+                    f"more than the maximum of {max_fields}.",
+                    MAX_FIELDS_EXCEEDED,
+                )
         aliases += _count_aliases(definition.selection_set)
     if aliases > max_aliases:
         raise RequestError.single(
@@ -72,35 +90,40 @@ def check_document(document: DocumentNode, max_depth: int, max_aliases: int) -> 
         )
 
 
-def _depth(
+def _measure(
     selection_set: SelectionSetNode | None,
     fragments: dict[str, FragmentDefinitionNode],
-    memo: dict[str, int],
+    memo: dict[str, tuple[int, int]],
     active: set[str],
-) -> int:
+) -> tuple[int, int]:
+    """(depth, number of field selections) with fragments expanded; memoised per fragment."""
     if selection_set is None:
-        return 0
+        return 0, 0
     deepest = 0
+    size = 0
     for selection in selection_set.selections:
         if isinstance(selection, FieldNode):
-            depth = 1 + _depth(selection.selection_set, fragments, memo, active)
+            depth, inner = _measure(selection.selection_set, fragments, memo, active)
+            depth += 1
+            inner += 1
         elif isinstance(selection, InlineFragmentNode):
-            depth = _depth(selection.selection_set, fragments, memo, active)
+            depth, inner = _measure(selection.selection_set, fragments, memo, active)
         elif isinstance(selection, FragmentSpreadNode):
             name = selection.name.value
             if name in memo:
-                depth = memo[name]
+                depth, inner = memo[name]
             elif name in active or name not in fragments:
-                depth = 0  # cycles and unknown fragments are validation errors
+                depth, inner = 0, 0  # cycles and unknown fragments are validation errors
             else:
                 active.add(name)
-                depth = _depth(fragments[name].selection_set, fragments, memo, active)
+                depth, inner = _measure(fragments[name].selection_set, fragments, memo, active)
                 active.discard(name)
-                memo[name] = depth
+                memo[name] = (depth, inner)
         else:
-            depth = 0
+            depth, inner = 0, 0
         deepest = max(deepest, depth)
-    return deepest
+        size += inner
+    return deepest, size
 
 
 def _count_aliases(selection_set: SelectionSetNode | None) -> int:

@@ -34,6 +34,8 @@ class Settings:
     """Deepest selection nesting accepted (fragments expanded)."""
     max_aliases: int = 1000
     """Most aliases accepted in one document."""
+    max_fields: int = 50_000
+    """Most field selections in an operation once fragments are expanded."""
     subgraph_timeout: float = 30.0
     """Seconds one subgraph request may take in total."""
     max_subgraph_requests: int = 256

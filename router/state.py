@@ -88,7 +88,9 @@ class GatewayState:
 
     def _prepare(self, query: str, operation_name: str | None) -> PreparedOperation:
         settings = self.settings
-        document = parse_document(query, settings.max_depth, settings.max_aliases)
+        document = parse_document(
+            query, settings.max_depth, settings.max_aliases, settings.max_fields
+        )
         operation = select_operation(document, operation_name)
         kind = operation.operation.value
         if operation.operation == OperationType.SUBSCRIPTION:

@@ -52,3 +52,18 @@ def test_syntax_error_is_a_parse_failure_with_location() -> None:
     error = info.value.errors[0]
     assert error["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
     assert error["locations"]
+
+
+def test_fragment_bomb_is_refused_by_expanded_size() -> None:
+    lines = ["{ ...F30 }", "fragment F0 on Query { me { id } }"]
+    lines += [f"fragment F{i} on Query {{ ...F{i - 1} ...F{i - 1} }}" for i in range(1, 31)]
+    try:
+        parse_document("\n".join(lines), 100, 1000, max_fields=50_000)
+    except RequestError as exc:
+        assert exc.errors[0]["extensions"]["code"] == "MAX_FIELDS_EXCEEDED"
+    else:
+        raise AssertionError("a fragment bomb must be refused")
+
+
+def test_token_limit_stops_huge_documents() -> None:
+    assert code_of("{" + " a { b }" * 10_000 + "}") == "GRAPHQL_PARSE_FAILED"
