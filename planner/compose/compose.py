@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import re
 
+from .compose_directives import merge_compose_directives
 from .context import MergeContext
+from .inaccessible import validate_inaccessible
+from .merge_types import merge_schema
 from .merged import MergedSchema
 from .metadata import SubgraphMetadata
 from .model import CompositionResult, ErrorCollector, Subgraph
+from .printer import print_supergraph
+from .satisfiability import check_satisfiability
 from .subgraph import SubgraphSchema, TypeDef, read_subgraph
 from .subgraph_validation import validate_subgraph
 
@@ -70,8 +75,6 @@ def _check_inputs(subgraphs: list[Subgraph], collector: ErrorCollector) -> None:
 
 def compose(subgraphs: list[Subgraph]) -> CompositionResult:
     """Compose ``subgraphs`` into a Federation 2 supergraph (join spec v0.3)."""
-    from .printer import print_supergraph
-    from .satisfiability import check_satisfiability
 
     collector = ErrorCollector()
     _check_inputs(subgraphs, collector)
@@ -101,11 +104,11 @@ def compose(subgraphs: list[Subgraph]) -> CompositionResult:
         graph_enum={g: (s.name, s.url) for g, s in zip(graphs, schemas, strict=True)}
     )
     ctx = MergeContext(schemas, metadata, graphs, collector, merged)
-    from .compose_directives import merge_compose_directives
-    from .merge_types import merge_schema
 
     merge_compose_directives(ctx)
     merge_schema(ctx)
+    if not collector.errors:
+        validate_inaccessible(ctx)
     if collector.errors:
         return CompositionResult(None, collector.errors, collector.hints)
     check_satisfiability(ctx)

@@ -32,6 +32,24 @@ def validate_subgraph(
         collector.error(code, f"[{name}] {message}", (name,), (element,))
 
     for typedef in schema.types.values():
+        if typedef.interface_object and not typedef.keys:
+            error(
+                "INTERFACE_OBJECT_USAGE_ERROR",
+                f"The @interfaceObject directive can only be applied to entity types but "
+                f'type "{typedef.name}" has no @key in this subgraph.',
+                typedef.name,
+            )
+        if typedef.kind == "INTERFACE" and typedef.keys:
+            for impl in schema.possible_types(typedef.name):
+                impl_keys = {k.fields for k in schema.types[impl].keys}
+                missing = [k.fields for k in typedef.keys if k.fields not in impl_keys]
+                if missing:
+                    error(
+                        "INTERFACE_KEY_NOT_ON_IMPLEMENTATION",
+                        f'Key @key(fields: "{missing[0]}") on interface type "{typedef.name}" '
+                        f'is missing on implementation type "{impl}".',
+                        impl,
+                    )
         for key in typedef.keys:
             prefix = f'On type "{typedef.name}", for @key(fields: "{key.fields}")'
             try:

@@ -352,3 +352,60 @@ def test_federation_2_directive_in_a_federation_1_subgraph() -> None:
     error = only_error([Subgraph("a", "http://a", sdl)])
     assert error.code == "INVALID_GRAPHQL"
     assert "Federation 2 directive" in error.message
+
+
+def test_interface_object_needs_a_key() -> None:
+    sdl = (
+        'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", '
+        'import: ["@key", "@interfaceObject"])\ntype Query { a: Node } type Node @interfaceObject { id: ID! }'
+    )
+    error = only_error([Subgraph("a", "http://a", sdl)])
+    assert error.code == "INTERFACE_OBJECT_USAGE_ERROR"
+    assert error.elements == ("Node",)
+
+
+def test_interface_key_must_be_on_implementations() -> None:
+    error = only_error(
+        [
+            sub(
+                "a",
+                'type Query { a: Node } interface Node @key(fields: "id") { id: ID! } '
+                "type Thing implements Node { id: ID! }",
+            )
+        ]
+    )
+    assert error.code == "INTERFACE_KEY_NOT_ON_IMPLEMENTATION"
+    assert error.elements == ("Thing",)
+
+
+INACCESSIBLE = (
+    'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", '
+    'import: ["@key", "@inaccessible"])\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("sdl", "code", "element"),
+    [
+        (
+            "type Query { a: Secret } type Secret @inaccessible { x: Int }",
+            "REFERENCED_INACCESSIBLE",
+            "Query.a",
+        ),
+        (
+            "type Query { a: Int b: T } type T { x: Int @inaccessible }",
+            "ONLY_INACCESSIBLE_CHILDREN",
+            "T",
+        ),
+        ("type Query { a(x: Int! @inaccessible): Int }", "REQUIRED_INACCESSIBLE", "Query.a(x:)"),
+        (
+            "type Query { a: I } interface I { x: Int } type T implements I { x: Int @inaccessible y: Int }",
+            "IMPLEMENTED_BY_INACCESSIBLE",
+            "T.x",
+        ),
+    ],
+)
+def test_inaccessible_rules(sdl: str, code: str, element: str) -> None:
+    error = only_error([Subgraph("a", "http://a", INACCESSIBLE + sdl)])
+    assert error.code == code
+    assert error.elements == (element,)
