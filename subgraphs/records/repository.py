@@ -32,10 +32,6 @@ def duplicate_sku(sku: str) -> UserInputError:
     return UserInputError(f"a record with sku {sku!r} already exists", "sku")
 
 
-class ConcurrentEditError(RuntimeError):
-    """The record changed between read and write too many times in a row."""
-
-
 class RecordRepository:
     def __init__(self, db: Any) -> None:
         self.collection = db[COLLECTION]

@@ -7,17 +7,21 @@ each mutation is a single atomic document write.
 
 from __future__ import annotations
 
+import asyncio
+import random
 from dataclasses import dataclass
 from typing import Any
 
 from bson import ObjectId
+from graphql import GraphQLError
 
 from subgraphs.graphql_errors import UserInputError
 from subgraphs.records import validation as v
 from subgraphs.records.category_check import CategoryChecker
-from subgraphs.records.repository import ConcurrentEditError, Doc, RecordRepository
+from subgraphs.records.repository import Doc, RecordRepository
 
 MEDIA_KINDS = {"IMAGE", "VIDEO", "DOCUMENT"}
+MEDIA_EDIT_ATTEMPTS = 25
 
 
 @dataclass(frozen=True)
@@ -107,13 +111,17 @@ class RecordService:
 
     async def _edit_media(self, record_id: str, edit: Any) -> Doc:
         """Apply `edit(doc) -> new media list`, retrying if another writer got there first."""
-        for _attempt in range(5):
+        for attempt in range(MEDIA_EDIT_ATTEMPTS):
             doc = await self._existing(record_id, "recordId")
             media = edit(doc, [dict(m) for m in sorted(doc.get("media", []), key=_pos)])
             updated = await self.repo.replace_media(doc, media)
             if updated is not None:
                 return updated
-        raise ConcurrentEditError(f"record {record_id} kept changing; try again")
+            await asyncio.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # spread retries
+        raise GraphQLError(
+            f"record {record_id} kept changing during the edit; try again",
+            extensions={"code": "CONFLICT"},
+        )
 
     async def add_media(self, record_id: str, spec: MediaSpec) -> Doc:
         item = _media_item(spec)

@@ -4,6 +4,7 @@ every mutation (BAD_USER_INPUT, nothing written)."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from typing import Any
 
@@ -482,3 +483,24 @@ async def test_health_reports_an_unreachable_database(mongo_db: Any) -> None:
         assert body["data"] == {"recordBySku": None}
         assert [e["extensions"]["code"] for e in body["errors"]] == ["SERVICE_UNAVAILABLE"]
         assert body["errors"][0]["message"] == "database unavailable; try again later"
+
+
+async def test_concurrent_media_edits_lose_nothing(records: GraphQLClient) -> None:
+    made = await create(records, "C-1", media=[])
+    results = await asyncio.gather(
+        *(
+            records(
+                ADD_MEDIA,
+                r=made["id"],
+                input={"url": f"https://cdn.example.com/{i}.jpg", "kind": "IMAGE"},
+            )
+            for i in range(12)
+        )
+    )
+    assert all("errors" not in body for body in results), results
+    final = await records(f'{{ recordBySku(sku: "C-1") {{ {FIELDS} }} }}')
+    media = final["data"]["recordBySku"]["media"]
+    assert sorted(m["url"] for m in media) == sorted(
+        f"https://cdn.example.com/{i}.jpg" for i in range(12)
+    )
+    assert [m["position"] for m in media] == list(range(12))
