@@ -392,3 +392,9 @@ def check_satisfiability(ctx: MergeContext) -> None:
                 cast = checker.downcast(options, runtime)
                 if cast:
                     queue.append((runtime, frozenset(cast), [*path, f"... on {runtime}"]))
+    if queue:
+        ctx.collector.hint(
+            "SATISFIABILITY_CHECK_INCOMPLETE",
+            f"The satisfiability check stopped after {MAX_STATES} states; some paths of "
+            "this very large supergraph were not checked.",
+        )

@@ -485,9 +485,9 @@ class _Reader:
                     value.name.value, _describe(value), self.applied(value.directives, coordinate)
                 )
         for field_node in getattr(node, "fields", None) or ():
-            self.read_field(typedef, field_node, is_extension)
+            self.read_field(typedef, field_node)
 
-    def read_field(self, typedef: TypeDef, node: Any, on_extension: bool) -> None:
+    def read_field(self, typedef: TypeDef, node: Any) -> None:
         name = node.name.value
         coordinate = f"{typedef.name}.{name}"
         if name in typedef.fields:
@@ -548,7 +548,6 @@ class _Reader:
                 label = args.get("label")
                 result.override_label = label if isinstance(label, str) else None
         typedef.fields[name] = result
-        del on_extension
 
     # -- normalisation ------------------------------------------------------------------
     def strip_machinery(self, schema: SubgraphSchema) -> None:
