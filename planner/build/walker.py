@@ -48,6 +48,11 @@ class Position:
     """Fields whose ``@requires`` this entity fetch's representation already carries."""
     fragment_of: SubSelection | None = None
     """For a ``... on T`` position: the selection the fragment sits in."""
+    runtime_filter: frozenset[str] | None = None
+    """For an abstract position under a field shared by several subgraphs: the runtime
+    types every one of them can return (the only ones a plan may count on)."""
+    path_graphs: frozenset[str] | None = None
+    """Subgraphs that resolve every field from the nearest entity (or root) to here."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -485,9 +490,30 @@ class Walker:
         ) and not self.sg.is_interface_object(child_type, graph):
             field.sub.add_typename()
         path = (*pos.path, item.response_key, *(["@"] * self._list_depth(pos.type_name, item.name)))
-        return self.plan_items(
-            Position(pos.group, field.sub, path, child_type, cprov), item.selections
+        path_graphs = frozenset(
+            e.graph
+            for e in self.sg.field_graph_entries(pos.type_name, item.name)
+            if e.graph is not None and e.resolvable
         )
+        if pos.path_graphs is not None and not (
+            pos.root or self.sg.is_entity(pos.type_name)
+        ):
+            path_graphs &= pos.path_graphs
+        runtime_filter = None
+        if self.sg.is_abstract(child_type) and len(path_graphs) > 1:
+            runtime_filter = frozenset.intersection(
+                *(frozenset(self.sg.possible_runtime_types(child_type, g)) for g in path_graphs)
+            )
+        child = Position(
+            pos.group,
+            field.sub,
+            path,
+            child_type,
+            cprov,
+            runtime_filter=runtime_filter,
+            path_graphs=path_graphs,
+        )
+        return self.plan_items(child, item.selections)
 
     def _add_field(self, pos: Position, item: FieldItem, composite: bool) -> SubField:
         """Add a field at `pos`; alias it when a sibling fragment uses the same response
@@ -550,6 +576,8 @@ class Walker:
         type_name = pos.type_name
         pos.sel.add_typename()
         runtime = sg.possible_runtime_types(type_name, graph)
+        if pos.runtime_filter is not None:
+            runtime = [r for r in runtime if r in pos.runtime_filter]
         simple = self._interface_simple(graph, type_name, items, runtime, pos.provided)
         if not runtime and not simple:
             raise PlanningError(
