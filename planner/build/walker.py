@@ -818,7 +818,7 @@ class Walker:
             _add_rep_fields(rep_fields, required)
             satisfied.add(item.name)
         rep.by_type[condition] = rep_fields
-        if target.rewrite_typename:
+        if target.rewrite_typename or self.sg.is_interface_object(condition, target.graph):
             rep.rewrites[condition] = condition
         group = self.entity_group(target.graph, pos.path, rep, deps)
         fragment = group.selection.fragment(condition)

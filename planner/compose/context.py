@@ -21,6 +21,11 @@ class MergeContext:
     merged: MergedSchema
 
     @property
+    def composed_directives(self) -> set[str]:
+        """Names of the custom directives some subgraph lists in @composeDirective."""
+        return {name for s in self.subgraphs for name in s.compose_directives}
+
+    @property
     def names(self) -> list[str]:
         return [s.name for s in self.subgraphs]
 

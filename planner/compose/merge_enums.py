@@ -61,7 +61,7 @@ def merge_enum(
                 coordinate,
                 ctx.collector,
             ),
-            merge_applied([v.applied for v in values], composed_names(ctx)),
+            merge_applied([v.applied for v in values], ctx.composed_directives),
             [ctx.graphs[i] for i in present],
         )
         missing = [i for i in defining if i not in present]

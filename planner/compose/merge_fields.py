@@ -155,7 +155,7 @@ def merge_arguments(
                 arg_coordinate,
                 ctx.collector,
             ),
-            merge_applied([a.applied for _, a in args], composed_names(ctx)),
+            merge_applied([a.applied for _, a in args], ctx.composed_directives),
         )
 
 
@@ -215,7 +215,9 @@ def merge_field(
             coordinate,
             ctx.collector,
         ),
-        applied=merge_applied([s.applied if s else None for s in resolving], composed_names(ctx)),
+        applied=merge_applied(
+            [s.applied if s else None for s in resolving], ctx.composed_directives
+        ),
     )
     merge_arguments(ctx, resolving, result, coordinate)
     _validate_externals(ctx, sources, external, result, coordinate)

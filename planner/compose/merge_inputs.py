@@ -80,7 +80,7 @@ def merge_input_object(ctx: MergeContext, dest: MergedType, types: list[TypeDef 
                 coordinate,
                 ctx.collector,
             ),
-            applied=merge_applied([f.applied for _, f in sources], composed_names(ctx)),
+            applied=merge_applied([f.applied for _, f in sources], ctx.composed_directives),
             default=next((f.default for _, f in sources if f.default is not None), None),
         )
         if not all_equal:

@@ -69,7 +69,9 @@ def merge_schema(ctx: MergeContext) -> None:
             description=merge_description(
                 [t.description if t else None for t in types], ctx.names, name, ctx.collector
             ),
-            applied=merge_applied([t.applied if t else None for t in types], composed_names(ctx)),
+            applied=merge_applied(
+                [t.applied if t else None for t in types], ctx.composed_directives
+            ),
             joins=_join_types(ctx, types),
         )
     _merge_implements_and_members(ctx, sources)
