@@ -6,6 +6,7 @@ databases, composes a supergraph from the subgraphs' own SDLs (`_service { sdl }
 `planner.compose`, writes it to ./data/supergraph.graphql, starts the router (4000)
 and prints the URLs. Ctrl-C (or SIGTERM) stops everything, router first, database last.
 
+MONGODB_URI / DATABASE_URL, when set, replace the embedded MongoDB / the SQLite file.
 Every child runs in its own process group, so a terminal's Ctrl-C reaches only this
 process, which then stops the children in order.
 """
@@ -144,12 +145,14 @@ class DevStack:
             if not _port_free(port):
                 raise StartupError(f"port {port} for {name} is in use; pass --{name}-port")
         self.data.mkdir(parents=True, exist_ok=True)
-        self.mongo = EmbeddedMongo(self.data / "mongo")
-        uri = await asyncio.to_thread(self.mongo.connect_or_start)
+        uri = os.environ.get("MONGODB_URI")
+        where = "from MONGODB_URI"
+        if not uri:
+            self.mongo = EmbeddedMongo(self.data / "mongo")
+            uri = await asyncio.to_thread(self.mongo.connect_or_start)
+            where = f"embedded, data in {self.data / 'mongo'}"
         applied = await _migrate(uri, a.mongodb_db)
-        print(
-            f"mongodb   {uri}  (embedded, data in {self.data / 'mongo'}; {applied} migrations applied)"
-        )
+        print(f"mongodb   {uri}  ({where}; {applied} migrations applied)")
 
         categories_url = f"http://127.0.0.1:{a.categories_port}/graphql"
         records_url = f"http://127.0.0.1:{a.records_port}/graphql"

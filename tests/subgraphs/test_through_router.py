@@ -54,8 +54,14 @@ def start(data_dir: Path, ports: dict[str, int]) -> tuple[subprocess.Popen[str],
         "--router-port",
         str(ports["router"]),
     ]
+    # the embedded defaults, whatever this shell points at
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"MONGODB_URI", "MONGODB_DB", "DATABASE_URL"}
+    }
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ.copy()
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
     )
     lines: list[str] = []
     deadline = time.monotonic() + 90
