@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .context import MergeContext
 from .directives import merge_applied, merge_description
-from .merge_fields import composed_names, subgraph_list
+from .merge_fields import subgraph_list
 from .merged import MergedEnumValue, MergedType
 from .subgraph import TypeDef
 

@@ -159,10 +159,6 @@ def merge_arguments(
         )
 
 
-def composed_names(ctx: MergeContext) -> set[str]:
-    return {name for s in ctx.subgraphs for name in s.compose_directives}
-
-
 def merge_object_fields(ctx: MergeContext, dest: MergedType, types: list[TypeDef | None]) -> None:
     """Merge every field of object or interface type ``dest`` from its subgraph copies."""
     field_names: list[str] = []

@@ -10,7 +10,7 @@ from graphql import print_ast
 
 from .context import MergeContext
 from .directives import merge_applied, merge_description
-from .merge_fields import composed_names, merge_type_reference, subgraph_list
+from .merge_fields import merge_type_reference, subgraph_list
 from .merged import JoinField, MergedField, MergedType
 from .subgraph import Field, TypeDef
 

@@ -15,7 +15,7 @@ from .context import MergeContext
 from .directives import merge_applied, merge_description
 from .interface_objects import add_interface_object_fields, validate_implementations
 from .merge_enums import enum_usages, merge_enum
-from .merge_fields import composed_names, merge_object_fields
+from .merge_fields import merge_object_fields
 from .merge_inputs import merge_input_object
 from .merged import JoinType, MergedType
 from .subgraph import ROOT_NAMES, TypeDef
