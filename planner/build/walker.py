@@ -731,8 +731,22 @@ class Walker:
                 root_pos = Position(group, group.selection, (), type_name, None, root=True)
                 producers |= self.plan_items(root_pos, tuple(target_items))
             else:
-                producers |= self._jump(pos, target, tuple(target_items))
+                plain: list[Item] = []
+                for target_item in target_items:
+                    if self._requires_of(target, target_item):
+                        # Own jump, so different requirements never share a representation.
+                        producers |= self._jump(pos, target, (target_item,))
+                    else:
+                        plain.append(target_item)
+                if plain:
+                    producers |= self._jump(pos, target, tuple(plain))
         return producers
+
+    def _requires_of(self, target: JumpTarget, item: Item) -> str | None:
+        if not isinstance(item, FieldItem) or item.is_typename:
+            return None
+        entry = self.sg.field_in_graph(target.type_condition, item.name, target.graph)
+        return entry.requires if entry is not None else None
 
     def _split(
         self,
