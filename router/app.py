@@ -90,7 +90,9 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
             headers = {"Allow": "POST"} if exc.status == 405 else None
             return _json(exc.status, {"errors": exc.errors}, media_type, headers)
         try:
-            result = await state.executor.execute(prepared.plan, variables, prepared.kind)
+            result = await state.executor.execute(
+                prepared.plan, variables, prepared.kind, prepared.rewrites
+            )
             errors = result.errors
             if prepared.introspection is not None:
                 data, intro_errors = run_introspection(

@@ -36,6 +36,7 @@ from router.merge import (
     collect_objects,
     deep_merge,
 )
+from router.rewrites import ExtraRewrites
 from router.subgraph_client import SubgraphClient, SubgraphResponse
 
 Path = list[str | int]
@@ -89,10 +90,12 @@ class Executor:
         plan: QueryPlan,
         variables: Mapping[str, Any],
         operation_kind: str = "query",
+        extra_rewrites: ExtraRewrites | None = None,
     ) -> ExecutionResult:
+        """Run ``plan``; ``extra_rewrites`` (see ``router.rewrites``) keyed by node id."""
         result = ExecutionResult()
         if plan.node is not None:
-            run = _Run(self, variables, result, share=operation_kind == "query")
+            run = _Run(self, variables, result, operation_kind == "query", extra_rewrites or {})
             await run.node(plan.node)
         return result
 
@@ -100,7 +103,7 @@ class Executor:
 class _Run:
     """State of one plan execution."""
 
-    __slots__ = ("executor", "result", "share", "variables")
+    __slots__ = ("executor", "extra_rewrites", "result", "share", "variables")
 
     def __init__(
         self,
@@ -108,11 +111,13 @@ class _Run:
         variables: Mapping[str, Any],
         result: ExecutionResult,
         share: bool,
+        extra_rewrites: ExtraRewrites,
     ) -> None:
         self.executor = executor
         self.variables = variables
         self.result = result
         self.share = share
+        self.extra_rewrites = extra_rewrites
 
     async def node(self, node: PlanNode) -> None:
         if isinstance(node, Flatten):
@@ -152,7 +157,8 @@ class _Run:
         if fetch.requires is None:
             await self._root_fetch(fetch, path)
             return
-        entities = self._representations(path, fetch.requires, fetch.input_rewrites)
+        rewrites = fetch.input_rewrites + self.extra_rewrites.get(id(fetch), ())
+        entities = self._representations(path, fetch.requires, rewrites)
         if not entities.representations:
             return
         variables = self._variables_for(fetch.variable_usages)
@@ -188,7 +194,8 @@ class _Run:
         variables = self._variables_for(fetch.variable_usages)
         batches: dict[str, _Entities] = {}
         for index, batch in enumerate(fetch.batches):
-            entities = self._representations(batch.path, batch.requires, batch.input_rewrites)
+            rewrites = batch.input_rewrites + self.extra_rewrites.get(id(batch), ())
+            entities = self._representations(batch.path, batch.requires, rewrites)
             batches[f"_e{index}"] = entities
             variables[f"r{index}"] = entities.representations
         if not any(e.representations for e in batches.values()):

@@ -34,6 +34,7 @@ from router.errors import (
 from router.executor import Executor
 from router.introspection import has_introspection, split_document
 from router.lru import LRUCache
+from router.rewrites import ExtraRewrites, interface_typename_rewrites
 from router.settings import Settings
 from router.shaping import OperationShaper
 from router.subgraph_client import SubgraphClient
@@ -50,6 +51,8 @@ class PreparedOperation:
     shaper: OperationShaper
     introspection: Any | None
     """The introspection-only document, when the operation asks ``__schema``/``__type``."""
+    rewrites: ExtraRewrites
+    """Representation rewrites the router adds to the plan (see ``router.rewrites``)."""
 
 
 @dataclass(frozen=True)
@@ -117,12 +120,14 @@ class GatewayState:
             shaper = OperationShaper(schema, document, operation)
         except ValueError as exc:
             raise RequestError.single(400, str(exc), GRAPHQL_VALIDATION_FAILED) from exc
+        plan = plan or QueryPlan(None)
         return PreparedOperation(
             kind=kind,
             operation=operation,
-            plan=plan or QueryPlan(None),
+            plan=plan,
             shaper=shaper,
             introspection=introspection,
+            rewrites=interface_typename_rewrites(plan, self.supergraph),
         )
 
     def _plan(self, document: Any, operation_name: str | None) -> QueryPlan:
@@ -139,15 +144,17 @@ class GatewayState:
 
 
 def possible_types(*schemas: GraphQLSchema) -> dict[str, frozenset[str]]:
-    """Abstract type -> possible object type names (first schema that has it wins)."""
-    out: dict[str, frozenset[str]] = {}
+    """Abstract type -> possible object type names, united over the schemas.
+
+    The executor needs the supergraph's view too: representations can involve
+    types that are @inaccessible in the API schema."""
+    out: dict[str, set[str]] = {}
     for schema in schemas:
         for name, named in schema.type_map.items():
-            if name in out:
-                continue
             if isinstance(named, GraphQLInterfaceType | GraphQLUnionType):
-                out[name] = frozenset(t.name for t in schema.get_possible_types(named))
-    return out
+                members = out.setdefault(name, set())
+                members.update(t.name for t in schema.get_possible_types(named))
+    return {name: frozenset(members) for name, members in out.items()}
 
 
 def build_state(sdl: str, source: str, settings: Settings, client: SubgraphClient) -> GatewayState:

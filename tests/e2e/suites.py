@@ -315,6 +315,75 @@ def enum_intersection() -> list[SubgraphSpec]:
     ]
 
 
+def requires_with_fragments() -> list[SubgraphSpec]:
+    """@requires with nested fragments, one of their types @inaccessible."""
+    sdl = audit_sdls("requires-with-fragments")
+    baz = {"__typename": "Baz", "foo": "b1-foo", "bar": "b1-bar", "baz": "b1-baz"}
+    qux = {"__typename": "Qux", "foo": "q1-foo", "bar": "q1-bar", "qux": "q1-qux"}
+    entities = [{"id": "e1", "data": baz}, {"id": "e2", "data": qux}]
+    return [
+        SubgraphSpec("a", sdl["a"], rows={"Entity": entities}, root={"a": {"id": "e2"}}),
+        SubgraphSpec(
+            "b",
+            sdl["b"],
+            root={"b": {"id": "e1"}, "bb": {"id": "e2"}},
+            resolvers={
+                "Entity.requirer": lambda o, _: f"{o['data']['foo']}_requirer",
+                "Entity.requirer2": lambda o, _: f"{o['data']['foo']}_requirer2",
+            },
+        ),
+    ]
+
+
+def interface_object_with_requires() -> list[SubgraphSpec]:
+    """@requires on an @interfaceObject field."""
+    sdl = audit_sdls("interface-object-with-requires")
+    users = [
+        {"__typename": "User", "id": "u1", "name": "u1-name", "age": 11},
+        {"__typename": "User", "id": "u2", "name": "u2-name", "age": 22},
+    ]
+    return [
+        SubgraphSpec("a", sdl["a"], rows={"User": users}, root={"users": users}),
+        SubgraphSpec(
+            "b",
+            sdl["b"],
+            root={"anotherUsers": [{"id": "u1"}, {"id": "u2"}]},
+            resolvers={
+                "NodeWithName.username": lambda o, _: o["name"].replace("-name", "-username")
+            },
+        ),
+    ]
+
+
+def requires_with_argument_conflict() -> list[SubgraphSpec]:
+    """Two @requires of one field with different arguments (the plan aliases them)."""
+    sdl = audit_sdls("requires-with-argument-conflict")
+
+    def product(n: int, average: int) -> dict[str, Any]:
+        usd = 11 * n
+        return {
+            "upc": f"p{n}",
+            "name": f"p-name-{n}",
+            "weight": n,
+            "price": lambda _, currency: usd if currency == "USD" else usd * 2,
+            "category": {"averagePrice": lambda _, currency: average},
+        }
+
+    products = [product(1, 10), product(2, 100)]
+    return [
+        SubgraphSpec(
+            "a",
+            sdl["a"],
+            resolvers={
+                "Product.shippingEstimate": lambda o, _: o["price"] * o["weight"] * 10,
+                "Product.shippingEstimateEUR": lambda o, _: o["price"] * o["weight"] * 10,
+                "Product.isExpensiveCategory": lambda o, _: o["category"]["averagePrice"] > 50,
+            },
+        ),
+        SubgraphSpec("b", sdl["b"], rows={"Product": products}, root={"products": products}),
+    ]
+
+
 SUITES: dict[str, Callable[[], list[SubgraphSpec]]] = {
     "simple-requires-provides": simple_requires_provides,
     "include-skip": include_skip,
@@ -325,4 +394,7 @@ SUITES: dict[str, Callable[[], list[SubgraphSpec]]] = {
     "typename": typename,
     "null-keys": null_keys,
     "enum-intersection": enum_intersection,
+    "requires-with-fragments": requires_with_fragments,
+    "interface-object-with-requires": interface_object_with_requires,
+    "requires-with-argument-conflict": requires_with_argument_conflict,
 }
