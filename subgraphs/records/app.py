@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,13 +13,30 @@ from fastapi.responses import JSONResponse
 from pymongo.errors import PyMongoError
 
 from subgraphs.graphql_errors import CodedGraphQLRouter
+from subgraphs.migrator import Migrator, discover
 from subgraphs.records.category_check import CategoryChecker
 from subgraphs.records.database import Database, open_database
 from subgraphs.records.loaders import Loaders
+from subgraphs.records.migrations import PACKAGE
 from subgraphs.records.repository import RecordRepository
 from subgraphs.records.schema import schema
 from subgraphs.records.service import RecordService
 from subgraphs.records.settings import Settings
+
+log = logging.getLogger("subgraphs.records")
+
+
+async def warn_about_pending_migrations(db: Any) -> None:
+    """The service never migrates by itself (that is `records migrate up`'s job, run once
+    per deploy), but it says so loudly when the database is behind the code."""
+    try:
+        rows = await Migrator(db, discover(PACKAGE)).status()
+    except PyMongoError as exc:
+        log.warning("cannot read migration state: %s", exc)
+        return
+    behind = [f"{r.id} ({r.state})" for r in rows if r.state != "applied"]
+    if behind:
+        log.warning("database not migrated: %s; run `records migrate up`", ", ".join(behind))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -31,9 +50,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         state["records"] = RecordService(
             RecordRepository(database.db), CategoryChecker(settings.categories_url)
         )
+        check = asyncio.create_task(warn_about_pending_migrations(database.db))
         try:
             yield
         finally:
+            check.cancel()
             await database.close()
 
     async def context() -> dict[str, Any]:

@@ -12,9 +12,10 @@ from pymongo import AsyncMongoClient
 
 from subgraphs.embedded_mongo import EmbeddedMongo, EmbeddedMongoError
 from subgraphs.migrator.cli import add_migrate_parser, run_migrate
+from subgraphs.records.migrations import PACKAGE
 from subgraphs.records.settings import Settings
 
-MIGRATIONS = "subgraphs.records.migrations"
+MIGRATIONS = PACKAGE
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -504,3 +504,21 @@ async def test_concurrent_media_edits_lose_nothing(records: GraphQLClient) -> No
         f"https://cdn.example.com/{i}.jpg" for i in range(12)
     )
     assert [m["position"] for m in media] == list(range(12))
+
+
+async def test_warns_when_the_database_is_not_migrated(
+    mongo_uri: str, mongo_db: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from subgraphs.records.app import create_app
+    from subgraphs.records.settings import Settings
+    from tests.subgraphs.servers import serving
+
+    settings = Settings(mongodb_uri=mongo_uri, mongodb_db=mongo_db.name)
+    with caplog.at_level("WARNING", logger="subgraphs.records"):
+        async with serving(create_app(settings)):
+            for _ in range(100):
+                if "database not migrated" in caplog.text:
+                    break
+                await asyncio.sleep(0.03)
+    assert "20260101000000_initial_indexes (pending)" in caplog.text
+    assert "run `records migrate up`" in caplog.text
