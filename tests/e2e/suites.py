@@ -384,6 +384,89 @@ def requires_with_argument_conflict() -> list[SubgraphSpec]:
     ]
 
 
+def corrupted_supergraph_node_id() -> list[SubgraphSpec]:
+    """A shared ``node`` root field over entities split across two subgraphs."""
+    sdl = audit_sdls("corrupted-supergraph-node-id")
+    account_a = {"__typename": "Account", "id": "a1", "username": "a1-username"}
+    chat_a = {"__typename": "Chat", "id": "c1", "account": {"id": "a1"}}
+    account_b = {"__typename": "Account", "id": "a1", "chats": [{"id": "c1"}]}
+    chat_b = {"__typename": "Chat", "id": "c1", "text": "c1-text"}
+
+    def finder(*items: dict[str, Any]) -> Callable[..., Any]:
+        return lambda _, id: next((i for i in items if i["id"] == id), None)
+
+    return [
+        SubgraphSpec(
+            "a",
+            sdl["a"],
+            rows={"Account": [account_a], "Chat": [chat_a]},
+            root={"node": finder(account_a, chat_a), "account": finder(account_a)},
+        ),
+        SubgraphSpec(
+            "b",
+            sdl["b"],
+            rows={"Account": [account_b], "Chat": [chat_b]},
+            root={"node": finder(account_b, chat_b), "chat": finder(chat_b)},
+        ),
+    ]
+
+
+def requires_requires() -> list[SubgraphSpec]:
+    """A @requires field that needs another @requires field."""
+    sdl = audit_sdls("requires-requires")
+    product = {"id": "p1", "hasDiscount": True}
+    return [
+        SubgraphSpec("a", sdl["a"], rows={"Product": [{"id": "p1", "price": 699.99}]}),
+        SubgraphSpec("b", sdl["b"], rows={"Product": [product]}, root={"product": product}),
+        SubgraphSpec(
+            "c",
+            sdl["c"],
+            resolvers={
+                "Product.isExpensive": lambda o, _: o["price"] > 500,
+                "Product.isExpensiveWithDiscount": lambda o, _: not o["hasDiscount"],
+            },
+        ),
+        SubgraphSpec(
+            "d",
+            sdl["d"],
+            resolvers={
+                "Product.canAfford": lambda o, _: not o["isExpensive"],
+                "Product.canAffordWithDiscount": lambda o, _: not o["isExpensiveWithDiscount"],
+            },
+        ),
+    ]
+
+
+def shared_root() -> list[SubgraphSpec]:
+    """Root fields every subgraph shares; each adds its own part of the object."""
+    sdl = audit_sdls("shared-root")
+    parts = {
+        "name": {"name": {"id": "1", "brand": "Brand 1", "model": "Model 1"}},
+        "price": {"price": {"id": "1", "amount": 1000, "currency": "USD"}},
+        "category": {"category": {"id": "1", "name": "Category 1"}},
+    }
+    specs = []
+    for name, part in parts.items():
+        product = {"id": "1", **part}
+        specs.append(
+            SubgraphSpec(name, sdl[name], root={"product": product, "products": [product]})
+        )
+    return specs
+
+
+def simple_entity_call() -> list[SubgraphSpec]:
+    sdl = audit_sdls("simple-entity-call")
+    user = {"id": "1", "email": "user1@example.com"}
+    return [
+        SubgraphSpec("email", sdl["email"], rows={"User": [user]}, root={"user": user}),
+        SubgraphSpec(
+            "nickname",
+            sdl["nickname"],
+            resolvers={"User.nickname": lambda o, _: o["email"].split("@")[0]},
+        ),
+    ]
+
+
 SUITES: dict[str, Callable[[], list[SubgraphSpec]]] = {
     "simple-requires-provides": simple_requires_provides,
     "include-skip": include_skip,
@@ -397,4 +480,8 @@ SUITES: dict[str, Callable[[], list[SubgraphSpec]]] = {
     "requires-with-fragments": requires_with_fragments,
     "interface-object-with-requires": interface_object_with_requires,
     "requires-with-argument-conflict": requires_with_argument_conflict,
+    "corrupted-supergraph-node-id": corrupted_supergraph_node_id,
+    "requires-requires": requires_requires,
+    "shared-root": shared_root,
+    "simple-entity-call": simple_entity_call,
 }
