@@ -78,6 +78,18 @@ FEDERATION_DIRECTIVES = (
     "cost",
     "listSize",
 )
+#: The federation spec version (minor of v2.x) that introduced each directive.
+DIRECTIVE_SINCE = {
+    "composeDirective": 1,
+    "interfaceObject": 3,
+    "authenticated": 5,
+    "requiresScopes": 5,
+    "policy": 6,
+    "context": 8,
+    "fromContext": 8,
+    "cost": 9,
+    "listSize": 9,
+}
 FED1_DIRECTIVES = ("key", "external", "requires", "provides", "extends", "tag", "inaccessible")
 
 #: Types and fields that are federation machinery, never part of the merged schema.
@@ -255,11 +267,14 @@ class _Reader:
                             f'direction: "{url}"',
                         )
                     self.fed2 = True
-                    self.map_imports(args, "federation", FEDERATION_DIRECTIVES)
+                    available = tuple(
+                        d for d in FEDERATION_DIRECTIVES if DIRECTIVE_SINCE.get(d, 0) <= minor
+                    )
+                    self.map_imports(args, "federation", available, url)
                     continue
                 spec = SPEC_URL.match(url)
                 if spec and spec.group(1) in ("inaccessible", "tag"):
-                    self.map_imports(args, spec.group(1), (spec.group(1),))
+                    self.map_imports(args, spec.group(1), (spec.group(1),), url)
                     continue
                 if spec and spec.group(1) == "link":
                     continue
@@ -267,7 +282,7 @@ class _Reader:
         return others
 
     def map_imports(
-        self, args: dict[str, Any], default_prefix: str, known: tuple[str, ...]
+        self, args: dict[str, Any], default_prefix: str, known: tuple[str, ...], url: str
     ) -> None:
         prefix = str(args.get("as") or default_prefix)
         imported: dict[str, str] = {}
@@ -285,7 +300,8 @@ class _Reader:
             if canonical not in known:
                 self.fail(
                     "INVALID_LINK_IMPORT",
-                    f'Cannot import unknown element "{original}".',
+                    f'Cannot import unknown element "{original}" from "{url}".',
+                    (original,),
                 )
                 continue
             imported[canonical] = alias.lstrip("@")

@@ -409,3 +409,13 @@ def test_inaccessible_rules(sdl: str, code: str, element: str) -> None:
     error = only_error([Subgraph("a", "http://a", INACCESSIBLE + sdl)])
     assert error.code == code
     assert error.elements == (element,)
+
+
+def test_directive_not_in_linked_federation_version() -> None:
+    sdl = (
+        'extend schema @link(url: "https://specs.apollo.dev/federation/v2.0", '
+        'import: ["@key", "@interfaceObject"])\ntype Query { a: Int }'
+    )
+    error = only_error([Subgraph("a", "http://a", sdl)])
+    assert error.code == "INVALID_LINK_IMPORT"
+    assert error.elements == ("@interfaceObject",)
