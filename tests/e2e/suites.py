@@ -467,6 +467,94 @@ def simple_entity_call() -> list[SubgraphSpec]:
     ]
 
 
+def provides_on_union() -> list[SubgraphSpec]:
+    sdl = audit_sdls("provides-on-union")
+    book = {"__typename": "Book", "id": "m1"}
+    movie = {"__typename": "Movie", "id": "m2"}
+    return [
+        SubgraphSpec(
+            "a", sdl["a"], rows={"Book": [book], "Movie": [movie]}, root={"media": [book, movie]}
+        ),
+        SubgraphSpec("b", sdl["b"], root={"media": [{**book, "title": "Book 1"}, movie]}),
+        SubgraphSpec(
+            "c",
+            sdl["c"],
+            rows={
+                "Book": [{"id": "m1", "title": "Book 1"}],
+                "Movie": [{"id": "m2", "title": "Movie 1"}],
+            },
+        ),
+    ]
+
+
+def provides_on_interface() -> list[SubgraphSpec]:
+    sdl = audit_sdls("provides-on-interface")
+    dog = {"__typename": "Dog", "id": "a1", "name": "Fido", "age": 3}
+    cat = {"__typename": "Cat", "id": "a2", "name": "Whiskers", "age": 6}
+    book = {"__typename": "Book", "id": "m1", "animals": [dog, cat]}
+    return [
+        SubgraphSpec(
+            "a",
+            sdl["a"],
+            rows={"Book": [book]},
+            root={
+                "media": book,
+                "book": {**book, "animals": [dog, {"__typename": "Cat", "id": "a2"}]},
+            },
+        ),
+        SubgraphSpec("b", sdl["b"], root={"media": book}),
+        SubgraphSpec("c", sdl["c"], rows={"Book": [book], "Dog": [dog], "Cat": [cat]}),
+    ]
+
+
+def nested_provides() -> list[SubgraphSpec]:
+    sdl = audit_sdls("nested-provides")
+    names = {"c1": "Category 1", "c2": "Category 2", "c3": "Category 3"}
+    subs = {"c1": ["c2"], "c2": ["c3"], "c3": ["c1"]}
+
+    def category(cid: str, depth: int = 1) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": cid, "name": names[cid]}
+        if depth:
+            out["subCategories"] = [category(sub, depth - 1) for sub in subs[cid]]
+        return out
+
+    by_product = {"p1": ["c1", "c2"], "p2": ["c3", "c2"]}
+    products = [{"id": p, "categories": [category(c) for c in cs]} for p, cs in by_product.items()]
+    return [
+        SubgraphSpec(
+            "all-products", sdl["all-products"], rows={"Product": [{"id": "p1"}, {"id": "p2"}]}
+        ),
+        SubgraphSpec("category", sdl["category"], root={"products": products}),
+        SubgraphSpec(
+            "subcategories",
+            sdl["subcategories"],
+            rows={
+                "Product": [
+                    {"id": p, "categories": [{"id": c} for c in cs]} for p, cs in by_product.items()
+                ],
+                "Category": [
+                    {"id": c, "subCategories": [{"id": s} for s in subs[c]]} for c in names
+                ],
+            },
+        ),
+    ]
+
+
+def keys_mashup() -> list[SubgraphSpec]:
+    sdl = audit_sdls("keys-mashup")
+    key = {"id": "1", "pId": "p1", "compositeId": {"one": "o1", "two": "t1", "three": "th1"}}
+    return [
+        SubgraphSpec("a", sdl["a"], rows={"A": [{**key, "name": "a.1"}]}),
+        SubgraphSpec(
+            "b",
+            sdl["b"],
+            rows={"B": [{"id": "100", "a": [key]}]},
+            root={"b": {"id": "100", "a": [key]}},
+            resolvers={"A.nameInB": lambda o, _: f"b.a.nameInB {o['name']}"},
+        ),
+    ]
+
+
 SUITES: dict[str, Callable[[], list[SubgraphSpec]]] = {
     "simple-requires-provides": simple_requires_provides,
     "include-skip": include_skip,
@@ -484,4 +572,8 @@ SUITES: dict[str, Callable[[], list[SubgraphSpec]]] = {
     "requires-requires": requires_requires,
     "shared-root": shared_root,
     "simple-entity-call": simple_entity_call,
+    "provides-on-union": provides_on_union,
+    "provides-on-interface": provides_on_interface,
+    "nested-provides": nested_provides,
+    "keys-mashup": keys_mashup,
 }
