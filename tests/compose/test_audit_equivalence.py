@@ -167,3 +167,11 @@ def test_bench_has_no_subgraphs_to_compose() -> None:
     if (BENCH_DIR / "subgraphs.json").exists():
         pytest.fail("bench now has subgraphs.json: add it to the equivalence test")
     pytest.skip("shared/bench has no subgraphs.json")
+
+
+@pytest.mark.parametrize("suite", audit_suites())
+def test_composed_supergraph_is_printed_like_apollos(suite: str) -> None:
+    """Beyond equivalence, the printer reproduces Apollo's layout byte for byte."""
+    result = compose(_subgraphs(suite))
+    expected = (AUDIT_DIR / suite / "supergraph.graphql").read_text()
+    assert result.supergraph_sdl == expected.rstrip("\n")
