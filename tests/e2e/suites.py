@@ -555,6 +555,117 @@ def keys_mashup() -> list[SubgraphSpec]:
     ]
 
 
+def abstract_types() -> list[SubgraphSpec]:
+    """Interfaces and unions spread over seven subgraphs."""
+    sdl = audit_sdls("abstract-types")
+    users = {
+        "u1": {"email": "u1@example.com", "name": "User 1", "totalProductsCreated": 2},
+        "u2": {"email": "u2@example.com", "name": "User 2", "totalProductsCreated": 2},
+    }
+    self_u1 = {"__typename": "Self", "email": "u1@example.com"}
+    agency = {"__typename": "Agency", "id": "a1"}
+    specs = [  # (typename, id, sku, weight, user, similar, publisher)
+        ("Book", "p1", "sku-1", 0.5, "u1", "p3", self_u1),
+        ("Book", "p3", "sku-3", 0.6, "u2", "p1", self_u1),
+        ("Magazine", "p2", "sku-2", 0.2, "u1", "p4", agency),
+        ("Magazine", "p4", "sku-4", 0.3, "u2", "p2", agency),
+    ]
+    products = [
+        {
+            "__typename": kind,
+            "id": pid,
+            "sku": sku,
+            "dimensions": {"size": "small", "weight": weight},
+            "createdBy": users[user],
+            "similar": [{"__typename": kind, "id": similar}],
+            "hidden": False,
+            "publisherType": publisher,
+        }
+        for kind, pid, sku, weight, user, similar, publisher in specs
+    ]
+    by_id = {p["id"]: p for p in products}
+    reviews = {
+        "p1": [
+            {"id": 1, "body": "Good", "product": {"__typename": "Book", "id": "p1"}},
+            {"id": 2, "body": "Fine", "product": {"__typename": "Book", "id": "p1"}},
+        ],
+        "p2": [{"id": 3, "body": "Nice", "product": {"__typename": "Magazine", "id": "p2"}}],
+    }
+    titles = {"p1": "Book 1", "p3": "Book 2", "p2": "Magazine 1", "p4": "Magazine 2"}
+
+    def review_rows(kind: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": p["id"],
+                "reviewsCount": len(reviews.get(p["id"], [])),
+                "reviewsScore": 4.5,
+                "reviews": reviews.get(p["id"], []),
+            }
+            for p in products
+            if p["__typename"] == kind
+        ]
+
+    def delivery(obj: dict[str, Any], _: dict[str, Any]) -> dict[str, str]:
+        fast = obj["dimensions"]["size"] == "small"
+        return {
+            "estimatedDelivery": "1 day" if fast else "3 days",
+            "fastestDelivery": "same day" if fast else "2 days",
+        }
+
+    def of(kind: str, *fields: str) -> list[dict[str, Any]]:
+        return [{f: p[f] for f in ("id", *fields)} for p in products if p["__typename"] == kind]
+
+    return [
+        SubgraphSpec(
+            "agency",
+            sdl["agency"],
+            rows={
+                "Agency": [
+                    {"id": "a1", "companyName": "Agency 1", "email": {"address": "a1@example.com"}}
+                ]
+            },
+        ),
+        SubgraphSpec(
+            "inventory",
+            sdl["inventory"],
+            rows={"Book": of("Book"), "Magazine": of("Magazine")},
+            resolvers={"Book.delivery": delivery, "Magazine.delivery": delivery},
+        ),
+        SubgraphSpec(
+            "books",
+            sdl["books"],
+            rows={"Book": [{"id": i, "title": titles[i]} for i in ("p1", "p3")]},
+            root={"books": [{"id": i, "title": titles[i]} for i in ("p1", "p3")]},
+        ),
+        SubgraphSpec("users", sdl["users"], rows={"User": list(users.values())}),
+        SubgraphSpec(
+            "reviews",
+            sdl["reviews"],
+            rows={"Book": review_rows("Book"), "Magazine": review_rows("Magazine")},
+            root={
+                "review": lambda _, id: next(
+                    (r for rs in reviews.values() for r in rs if r["id"] == id), None
+                )
+            },
+        ),
+        SubgraphSpec(
+            "products",
+            sdl["products"],
+            rows={"Book": of("Book", *products[0]), "Magazine": of("Magazine", *products[0])},
+            root={
+                "products": products,
+                "similar": lambda _, id: [by_id[s["id"]] for s in by_id[id]["similar"]],
+            },
+        ),
+        SubgraphSpec(
+            "magazines",
+            sdl["magazines"],
+            rows={"Magazine": [{"id": i, "title": titles[i]} for i in ("p2", "p4")]},
+            root={"magazines": [{"id": i, "title": titles[i]} for i in ("p2", "p4")]},
+        ),
+    ]
+
+
 SUITES: dict[str, Callable[[], list[SubgraphSpec]]] = {
     "simple-requires-provides": simple_requires_provides,
     "include-skip": include_skip,
@@ -576,4 +687,5 @@ SUITES: dict[str, Callable[[], list[SubgraphSpec]]] = {
     "provides-on-interface": provides_on_interface,
     "nested-provides": nested_provides,
     "keys-mashup": keys_mashup,
+    "abstract-types": abstract_types,
 }
