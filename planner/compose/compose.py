@@ -11,6 +11,7 @@ import re
 
 from .compose_directives import merge_compose_directives
 from .context import MergeContext
+from .executable_directives import merge_executable_directives
 from .inaccessible import validate_inaccessible
 from .merge_types import merge_schema
 from .merged import MergedSchema
@@ -106,6 +107,7 @@ def compose(subgraphs: list[Subgraph]) -> CompositionResult:
     ctx = MergeContext(schemas, metadata, graphs, collector, merged)
 
     merge_compose_directives(ctx)
+    merged.composed_directive_defs += merge_executable_directives(ctx)
     merge_schema(ctx)
     if not collector.errors:
         validate_inaccessible(ctx)

@@ -213,3 +213,21 @@ def test_hints_do_not_block_composition() -> None:
         h.code for h in result.hints
     }
     assert all(h.elements for h in result.hints)
+
+
+def test_executable_directives_common_to_all_subgraphs_are_kept() -> None:
+    a = link('"@key"') + (
+        "directive @lowercase(all: Boolean = true, x: Int) repeatable on FIELD | QUERY\n"
+        "directive @onlyA on FIELD\ntype Query { a: String }"
+    )
+    b = link('"@key"') + (
+        "directive @lowercase(all: Boolean = true) on FIELD | FRAGMENT_SPREAD\n"
+        "type Query { b: String }"
+    )
+    result = result_of(("a", a), ("b", b))
+    assert not result.errors
+    assert result.supergraph_sdl is not None
+    assert "directive @lowercase(all: Boolean = true) on FIELD\n" in result.supergraph_sdl
+    Supergraph.parse(result.supergraph_sdl)
+    assert "@onlyA" not in result.supergraph_sdl
+    assert "INCONSISTENT_EXECUTABLE_DIRECTIVE_PRESENCE" in {h.code for h in result.hints}
