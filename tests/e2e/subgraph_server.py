@@ -239,14 +239,21 @@ def _matches(row: Mapping[str, Any], rep: Mapping[str, Any], key: Any) -> bool:
         if name not in rep or name not in row:
             return False
         if selection.selection_set is not None:
-            left, right = row[name], rep[name]
-            if not isinstance(left, dict) or not isinstance(right, dict):
-                return False
-            if not _matches(left, right, selection.selection_set):
+            if not _matches_nested(row[name], rep[name], selection.selection_set):
                 return False
         elif str(row[name]) != str(rep[name]):
             return False
     return True
+
+
+def _matches_nested(left: Any, right: Any, key: Any) -> bool:
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(
+            _matches_nested(a, b, key) for a, b in zip(left, right, strict=True)
+        )
+    if isinstance(left, dict) and isinstance(right, dict):
+        return _matches(left, right, key)
+    return False
 
 
 class FaultServer:

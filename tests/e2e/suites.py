@@ -666,6 +666,135 @@ def abstract_types() -> list[SubgraphSpec]:
     ]
 
 
+def complex_entity_call() -> list[SubgraphSpec]:
+    """Composite keys with lists and nested objects."""
+    sdl = audit_sdls("complex-entity-call")
+    ids = {"1": ("p1", "c1", "t1", 100.0), "2": ("p2", "c2", "t2", 200.0)}
+    full = [
+        {"id": i, "pid": pid, "category": {"id": c, "tag": t}, "price": {"price": price}}
+        for i, (pid, c, t, price) in ids.items()
+    ]
+    with_pid = [{"id": p["id"], "pid": p["pid"]} for p in full]
+    with_category = [{k: p[k] for k in ("id", "pid", "category")} for p in full]
+    return [
+        SubgraphSpec("link", sdl["link"], rows={"Product": with_pid}),
+        SubgraphSpec(
+            "list",
+            sdl["list"],
+            rows={
+                "ProductList": [
+                    {"products": with_pid, "first": with_pid[0], "selected": with_pid[1]}
+                ],
+                "Product": with_pid,
+            },
+        ),
+        SubgraphSpec(
+            "price",
+            sdl["price"],
+            rows={
+                "ProductList": [
+                    {
+                        "products": with_category,
+                        "selected": {"id": "2"},
+                        "first": with_category[0],
+                    }
+                ],
+                "Product": full,
+                "Category": [p["category"] for p in full],
+            },
+        ),
+        SubgraphSpec(
+            "products",
+            sdl["products"],
+            rows={
+                "ProductList": [{"products": [{"id": "1"}, {"id": "2"}]}],
+                "Product": [{"id": p["id"], "category": p["category"]} for p in full],
+                "Category": [{**p["category"], "mainProduct": {"id": p["id"]}} for p in full],
+            },
+            root={"topProducts": {"products": [{"id": "1"}, {"id": "2"}]}},
+        ),
+    ]
+
+
+def parent_entity_call() -> list[SubgraphSpec]:
+    sdl = audit_sdls("parent-entity-call")
+    rows = [("p1", "c1", 2), ("p2", "c2", 1), ("p3", "c1", 2)]
+    names = {"c1": "Category 1", "c2": "Category 2"}
+    products = [
+        {"id": p, "pid": f"{p}-pid", "category": {"id": c, "name": names[c]}} for p, c, _ in rows
+    ]
+    return [
+        SubgraphSpec(
+            "a",
+            sdl["a"],
+            rows={
+                "Product": products,
+                "Category": [{"id": c, "name": n} for c, n in names.items()],
+            },
+            root={"products": products},
+        ),
+        SubgraphSpec("b", sdl["b"], rows={"Product": products}),
+        SubgraphSpec(
+            "c",
+            sdl["c"],
+            rows={
+                "Product": [
+                    {"id": p, "pid": f"{p}-pid", "category": {"details": {"products": n}}}
+                    for p, _, n in rows
+                ]
+            },
+        ),
+    ]
+
+
+def parent_entity_call_complex() -> list[SubgraphSpec]:
+    sdl = audit_sdls("parent-entity-call-complex")
+    product = {"id": "1", "name": "Product#1"}
+    return [
+        SubgraphSpec(
+            "a",
+            sdl["a"],
+            rows={"Product": [{"id": "1", "category": {"details": "Details for Product#1"}}]},
+        ),
+        SubgraphSpec("b", sdl["b"], rows={"Product": [{"id": "1", "category": {"id": "3"}}]}),
+        SubgraphSpec("c", sdl["c"], rows={"Category": [{"id": "3", "name": "Category#3"}]}),
+        SubgraphSpec(
+            "d",
+            sdl["d"],
+            rows={"Product": [product]},
+            root={"productFromD": lambda _, id: product if id == "1" else None},
+        ),
+    ]
+
+
+def node() -> list[SubgraphSpec]:
+    sdl = audit_sdls("node")
+    return [
+        SubgraphSpec(
+            "node",
+            sdl["node"],
+            rows={"Product": [{"id": "p-1"}], "Category": [{"id": "c-1"}]},
+            root={
+                "productNode": {"__typename": "Product", "id": "p-1"},
+                "categoryNode": {"__typename": "Category", "id": "c-1"},
+            },
+        ),
+        SubgraphSpec(
+            "node-two",
+            sdl["node-two"],
+            rows={"Product": [{"id": "p-1"}], "Category": [{"id": "c-1"}]},
+        ),
+        SubgraphSpec(
+            "types",
+            sdl["types"],
+            rows={
+                "Product": [{"id": "p-1", "name": "Product 1", "price": 10.0}],
+                "Category": [{"id": "c-1", "name": "Category 1"}],
+            },
+        ),
+    ]
+
+
 SUITES: dict[str, Callable[[], list[SubgraphSpec]]] = {
     "simple-requires-provides": simple_requires_provides,
     "include-skip": include_skip,
@@ -688,4 +817,8 @@ SUITES: dict[str, Callable[[], list[SubgraphSpec]]] = {
     "nested-provides": nested_provides,
     "keys-mashup": keys_mashup,
     "abstract-types": abstract_types,
+    "complex-entity-call": complex_entity_call,
+    "parent-entity-call": parent_entity_call,
+    "parent-entity-call-complex": parent_entity_call_complex,
+    "node": node,
 }
