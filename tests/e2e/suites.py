@@ -795,6 +795,46 @@ def node() -> list[SubgraphSpec]:
     ]
 
 
+def external_extends(suite: str) -> Callable[[], list[SubgraphSpec]]:
+    """The four fed1/fed2 ``extend type`` / ``@extends`` suites share one data shape."""
+
+    def specs() -> list[SubgraphSpec]:
+        sdl = audit_sdls(suite)
+        in_a = [{"id": u, "rid": f"{u}-rid"} for u in ("u1", "u2")]
+        in_b = [{"id": u, "name": f"{u}-name", "nickname": f"{u}-nickname"} for u in ("u1", "u2")]
+        return [
+            SubgraphSpec(
+                "a",
+                sdl["a"],
+                rows={"User": in_a},
+                root={
+                    "randomUser": in_a[0],
+                    "providedRandomUser": {**in_a[0], "name": "u1-name"},
+                },
+            ),
+            SubgraphSpec(
+                "b",
+                sdl["b"],
+                rows={"User": in_b},
+                root={
+                    "userById": lambda _, id=None: next((u for u in in_b if u["id"] == id), None)
+                },
+            ),
+        ]
+
+    return specs
+
+
+def fed1_external_extends_resolvable() -> list[SubgraphSpec]:
+    sdl = audit_sdls("fed1-external-extends-resolvable")
+    in_a = {"id": "p1", "name": "p1-name", "pid": "p1-pid"}
+    in_b = {"id": "p1", "name": "p1-name", "upc": "upc1", "price": 12.3}
+    return [
+        SubgraphSpec("a", sdl["a"], rows={"Product": [in_a]}, root={"productInA": in_a}),
+        SubgraphSpec("b", sdl["b"], rows={"Product": [in_b]}, root={"productInB": in_b}),
+    ]
+
+
 SUITES: dict[str, Callable[[], list[SubgraphSpec]]] = {
     "simple-requires-provides": simple_requires_provides,
     "include-skip": include_skip,
@@ -821,4 +861,9 @@ SUITES: dict[str, Callable[[], list[SubgraphSpec]]] = {
     "parent-entity-call": parent_entity_call,
     "parent-entity-call-complex": parent_entity_call_complex,
     "node": node,
+    "fed1-external-extends": external_extends("fed1-external-extends"),
+    "fed1-external-extension": external_extends("fed1-external-extension"),
+    "fed2-external-extends": external_extends("fed2-external-extends"),
+    "fed2-external-extension": external_extends("fed2-external-extension"),
+    "fed1-external-extends-resolvable": fed1_external_extends_resolvable,
 }
