@@ -585,17 +585,12 @@ class _Reader:
                 )
             ):
                 del schema.types[name]
-        for typedef in schema.types.values():
-            if typedef.kind == "OBJECT":
-                for fname in MACHINERY_ROOT_FIELDS:
-                    typedef.fields.pop(fname, None)
-        for typedef in list(schema.types.values()):
-            if (
-                typedef.kind in ("OBJECT", "INTERFACE")
-                and not typedef.fields
-                and (typedef.name in ("Query",))
-            ):
-                del schema.types[typedef.name]
+        query = schema.types.get(schema.roots.get("query", "Query"))
+        if query is not None and query.kind == "OBJECT":
+            for fname in MACHINERY_ROOT_FIELDS:
+                query.fields.pop(fname, None)
+            if not query.fields:  # only _entities/_service: as if the subgraph had none
+                del schema.types[query.name]
 
     def normalise_roots(self, schema: SubgraphSchema) -> None:
         renames: dict[str, str] = {}
