@@ -68,6 +68,12 @@ def _check_inputs(subgraphs: list[Subgraph], collector: ErrorCollector) -> None:
                 (name,),
             )
         seen.add(name)
+        if not isinstance(subgraph.url, str):
+            collector.error(
+                "INVALID_SUBGRAPH_URL",
+                f"Subgraph {name!r} has no routing URL (got {subgraph.url!r}).",
+                (str(name),),
+            )
         if not isinstance(subgraph.sdl, str) or not subgraph.sdl.strip():
             collector.error(
                 "INVALID_GRAPHQL", f'[{name}] The SDL of subgraph "{name}" is empty.', (name,)

@@ -419,3 +419,19 @@ def test_directive_not_in_linked_federation_version() -> None:
     error = only_error([Subgraph("a", "http://a", sdl)])
     assert error.code == "INVALID_LINK_IMPORT"
     assert error.elements == ("@interfaceObject",)
+
+
+def test_values_of_the_wrong_type_are_errors_not_exceptions() -> None:
+    result = compose(
+        [
+            Subgraph("a", None, "type Query { a: Int }"),  # type: ignore[arg-type]
+            Subgraph("", "http://b", "type Query { b: Int }"),
+            Subgraph("c", "http://c", None),  # type: ignore[arg-type]
+        ]
+    )
+    assert result.supergraph_sdl is None
+    assert [e.code for e in result.errors] == [
+        "INVALID_SUBGRAPH_URL",
+        "INVALID_SUBGRAPH_NAME",
+        "INVALID_GRAPHQL",
+    ]
