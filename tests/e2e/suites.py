@@ -835,6 +835,91 @@ def fed1_external_extends_resolvable() -> list[SubgraphSpec]:
     ]
 
 
+def override_feeds(suite: str) -> Callable[[], list[SubgraphSpec]]:
+    """simple-override and unavailable-override: one Post type, feeds in both subgraphs."""
+
+    def specs() -> list[SubgraphSpec]:
+        sdl = audit_sdls(suite)
+        posts = [{"id": p, "createdAt": f"{p}-createdAt"} for p in ("p1", "p2")]
+        return [
+            SubgraphSpec(
+                "a", sdl["a"], rows={"Post": posts}, root={"feed": posts, "aFeed": [posts[1]]}
+            ),
+            SubgraphSpec(
+                "b", sdl["b"], rows={"Post": posts}, root={"feed": posts, "bFeed": [posts[0]]}
+            ),
+        ]
+
+    return specs
+
+
+def override_type_interface() -> list[SubgraphSpec]:
+    sdl = audit_sdls("override-type-interface")
+    images = [
+        {"__typename": "ImagePost", "id": i, "createdAt": f"{i}-createdAt"} for i in ("i1", "i2")
+    ]
+    return [
+        SubgraphSpec("a", sdl["a"], rows={"ImagePost": images}, root={"feed": images}),
+        SubgraphSpec(
+            "b",
+            sdl["b"],
+            rows={
+                "ImagePost": images,
+                "TextPost": [{"id": "t1", "createdAt": "t1-createdAt", "body": "t1-body"}],
+            },
+            root={"anotherFeed": images},
+        ),
+    ]
+
+
+def override_with_requires() -> list[SubgraphSpec]:
+    sdl = audit_sdls("override-with-requires")
+    users = [{"id": u, "name": f"{u}-name"} for u in ("u1", "u2", "u3")]
+    return [
+        SubgraphSpec(
+            "a",
+            sdl["a"],
+            root={"userInA": {"id": "u1"}},
+            resolvers={"User.aName": lambda o, _: f"a__{o['name']}"},
+        ),
+        SubgraphSpec("b", sdl["b"], rows={"User": users}, root={"userInB": {"id": "u2"}}),
+        SubgraphSpec(
+            "c",
+            sdl["c"],
+            root={"userInC": {"id": "u3"}},
+            resolvers={"User.cName": lambda o, _: f"c__{o['name']}"},
+        ),
+    ]
+
+
+def simple_inaccessible() -> list[SubgraphSpec]:
+    sdl = audit_sdls("simple-inaccessible")
+    friends = [
+        {"id": "u1", "friends": [{"id": "u2"}], "type": None},
+        {"id": "u2", "friends": [{"id": "u1"}], "type": None},
+    ]
+    ages = [{"id": "u1", "age": 11}, {"id": "u2", "age": 22}]
+    return [
+        SubgraphSpec(
+            "friends", sdl["friends"], rows={"User": friends}, root={"usersInFriends": friends}
+        ),
+        SubgraphSpec("age", sdl["age"], rows={"User": ages}, root={"usersInAge": ages}),
+    ]
+
+
+def input_object_intersection() -> list[SubgraphSpec]:
+    sdl = audit_sdls("input-object-intersection")
+    users = [{"id": u, "name": f"{u}-name"} for u in ("u1", "u2")]
+    return [
+        SubgraphSpec(
+            "a", sdl["a"], rows={"User": users}, root={"usersInA": lambda _, filter: users}
+        ),
+        SubgraphSpec(
+            "b", sdl["b"], rows={"User": users}, root={"usersInB": lambda _, filter: users}
+        ),
+    ]
+
+
 SUITES: dict[str, Callable[[], list[SubgraphSpec]]] = {
     "simple-requires-provides": simple_requires_provides,
     "include-skip": include_skip,
@@ -866,4 +951,10 @@ SUITES: dict[str, Callable[[], list[SubgraphSpec]]] = {
     "fed2-external-extends": external_extends("fed2-external-extends"),
     "fed2-external-extension": external_extends("fed2-external-extension"),
     "fed1-external-extends-resolvable": fed1_external_extends_resolvable,
+    "simple-override": override_feeds("simple-override"),
+    "unavailable-override": override_feeds("unavailable-override"),
+    "override-type-interface": override_type_interface,
+    "override-with-requires": override_with_requires,
+    "simple-inaccessible": simple_inaccessible,
+    "input-object-intersection": input_object_intersection,
 }
