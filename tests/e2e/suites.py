@@ -920,6 +920,113 @@ def input_object_intersection() -> list[SubgraphSpec]:
     ]
 
 
+def partial_union() -> list[SubgraphSpec]:
+    sdl = audit_sdls("partial-union")
+    actions = [
+        {"__typename": "Alpha", "id": "alpha-1", "value": "alpha value"},
+        {"__typename": "Beta", "id": "beta-1", "name": "beta name", "details": "beta details"},
+        {"__typename": "Gamma", "id": "gamma-1", "label": "gamma label"},
+    ]
+    response = {"message": "Hello, Federation!", "actions": actions}
+    return [
+        SubgraphSpec("a", sdl["a"], root={"getResponse": response}),
+        SubgraphSpec("b", sdl["b"]),
+    ]
+
+
+def partial_union_complex() -> list[SubgraphSpec]:
+    sdl = audit_sdls("partial-union-complex")
+    common = {"__typename": "Common", "label": "common label"}
+    shared = {"id": "c2", "wrapper": {"actions": [common]}}
+    in_a = {"id": "c1", "wrapper": {"actions": [common, {"__typename": "OnlyA", "a": None}]}}
+    in_b = {
+        "id": "c1",
+        "wrapper": {"actions": [common, {"__typename": "OnlyB", "b": None}]},
+        "bWrapper": {"actions": [common, {"__typename": "OnlyB", "b": "only b"}]},
+    }
+    return [
+        SubgraphSpec(
+            "a",
+            sdl["a"],
+            rows={"Container": [in_a, shared]},
+            root={"rootA": in_a, "shared": shared},
+        ),
+        SubgraphSpec(
+            "b",
+            sdl["b"],
+            rows={"Container": [in_b, shared]},
+            root={"rootB": in_b, "shared": shared},
+        ),
+    ]
+
+
+def union_intersection() -> list[SubgraphSpec]:
+    sdl = audit_sdls("union-intersection")
+    title = "The Lord of the Rings"
+    book_a = {"__typename": "Book", "id": "b1", "title": title, "aTitle": f"A: {title}"}
+    book_b = {"__typename": "Book", "id": "b1", "title": title, "bTitle": f"B: {title}"}
+    song = {"__typename": "Song", "id": "s1", "title": "Song Title", "aTitle": "A: Song Title"}
+    movie = {
+        "__typename": "Movie",
+        "id": "m1",
+        "title": "A Movie Title",
+        "bTitle": "B Movie Title",
+    }
+    return [
+        SubgraphSpec(
+            "a",
+            sdl["a"],
+            rows={"Book": [book_a], "Song": [song]},
+            root={
+                "media": book_a,
+                "aMedia": book_a,
+                "book": book_a,
+                "song": song,
+                "viewer": {"media": book_a, "aMedia": book_a, "book": book_a, "song": song},
+            },
+        ),
+        SubgraphSpec(
+            "b",
+            sdl["b"],
+            rows={"Book": [book_b], "Movie": [movie]},
+            root={
+                "media": book_b,
+                "bMedia": movie,
+                "book": book_b,
+                "viewer": {"media": book_b, "bMedia": movie, "book": book_b},
+            },
+        ),
+    ]
+
+
+def mysterious_external() -> list[SubgraphSpec]:
+    sdl = audit_sdls("mysterious-external")
+    prices = [{"id": "1", "price": 100.0}, {"id": "2", "price": 200.0}]
+    names = [{"id": "1", "name": "name-1"}, {"id": "2", "name": "name-2"}]
+    return [
+        SubgraphSpec(
+            "price", sdl["price"], rows={"Product": prices}, root={"cheapestProduct": prices[0]}
+        ),
+        SubgraphSpec("product", sdl["product"], rows={"Product": names}, root={"products": names}),
+    ]
+
+
+def circular_reference_interface() -> list[SubgraphSpec]:
+    sdl = audit_sdls("circular-reference-interface")
+    books_a = [
+        {"__typename": "Book", "id": "1", "samePriceProduct": {"id": "3", "price": 10.99}},
+        {"__typename": "Book", "id": "3", "samePriceProduct": {"id": "1", "price": 10.99}},
+    ]
+    return [
+        SubgraphSpec("a", sdl["a"], rows={"Book": books_a}, root={"product": books_a[0]}),
+        SubgraphSpec(
+            "b",
+            sdl["b"],
+            rows={"Book": [{"id": "1", "price": 10.99}, {"id": "3", "price": 10.99}]},
+        ),
+    ]
+
+
 SUITES: dict[str, Callable[[], list[SubgraphSpec]]] = {
     "simple-requires-provides": simple_requires_provides,
     "include-skip": include_skip,
@@ -957,4 +1064,9 @@ SUITES: dict[str, Callable[[], list[SubgraphSpec]]] = {
     "override-with-requires": override_with_requires,
     "simple-inaccessible": simple_inaccessible,
     "input-object-intersection": input_object_intersection,
+    "partial-union": partial_union,
+    "partial-union-complex": partial_union_complex,
+    "union-intersection": union_intersection,
+    "mysterious-external": mysterious_external,
+    "circular-reference-interface": circular_reference_interface,
 }
