@@ -110,8 +110,8 @@ def _api_document(supergraph: Supergraph) -> DocumentNode:
         if isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
             definitions.append(clean_directives(definition))
             continue
-        name = getattr(getattr(definition, "name", None), "value", None)
-        if name is None or name in removed_types:
+        type_name: str | None = getattr(getattr(definition, "name", None), "value", None)
+        if type_name is None or type_name in removed_types:
             continue
         node = clean_directives(definition)
         if isinstance(
@@ -157,7 +157,7 @@ def _api_document(supergraph: Supergraph) -> DocumentNode:
 
 def _replace(node: Any, **changes: Any) -> Any:
     """A copy of an AST node with some attributes changed (nodes may be frozen)."""
-    if dataclasses.is_dataclass(node):
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
         return dataclasses.replace(node, **changes)
     clone = copy.copy(node)
     for key, value in changes.items():

@@ -11,6 +11,7 @@ import json
 import sys
 from pathlib import Path
 
+from planner.compose import cli as compose_cli
 from planner.errors import OperationValidationError, PlannerError
 from planner.query_planner import QueryPlanner
 from planner.supergraph import Supergraph
@@ -68,14 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("query", help="file with the operation, or - for stdin")
     plan.set_defaults(handler=_plan_command)
 
-    try:
-        from planner.compose import cli as compose_cli
-    except ImportError:  # composition not available in this build
-        compose_cli = None  # type: ignore[assignment]
-    if compose_cli is not None:
-        compose = commands.add_parser("compose", help="compose subgraph SDLs into a supergraph")
-        compose_cli.add_arguments(compose)
-        compose.set_defaults(handler=compose_cli.run)
+    compose = commands.add_parser("compose", help="compose subgraph SDLs into a supergraph")
+    compose_cli.add_arguments(compose)
+    compose.set_defaults(handler=compose_cli.run)
     return parser
 
 

@@ -141,7 +141,7 @@ class QueryPlanner:
             return plan
         cache_key2 = (prepared.key, None)
         cached = self.plan_cache.get(cache_key2)
-        if cached is not None:
+        if isinstance(cached, QueryPlan):
             return cached
         if len(names) > MAX_CONDITION_VARIABLES:
             raise PlanningError(

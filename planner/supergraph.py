@@ -338,12 +338,12 @@ def _read_supergraph(sdl: str) -> Supergraph:
     }
     for root in root_names:
         # Root types are implicitly in every graph that has a root field.
-        graphs = type_graphs.setdefault(root, {})
-        for (type_name, _), entries in field_graphs.items():
-            if type_name == root:
-                for entry in entries:
-                    if entry.graph is not None and entry.graph not in graphs:
-                        graphs[entry.graph] = TypeInGraph(graph=entry.graph)
+        root_graphs = type_graphs.setdefault(root, {})
+        for (field_type, _), field_entries in field_graphs.items():
+            if field_type == root:
+                for entry in field_entries:
+                    if entry.graph is not None and entry.graph not in root_graphs:
+                        root_graphs[entry.graph] = TypeInGraph(graph=entry.graph)
 
     special = {f"{join}__directive", f"{join}__enumValue"}
     spec_directives = frozenset(

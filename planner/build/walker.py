@@ -27,8 +27,8 @@ from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, get_named_ty
 from planner.build.groups import FetchGroup, Representation, RepresentationFields
 from planner.build.items import Collector, FieldItem, FragmentItem, Item, Normaliser
 from planner.build.selection import SubField, SubSelection
-from planner.plan import KeyRenamer
 from planner.errors import PlanningError
+from planner.plan import KeyRenamer
 from planner.supergraph import KeyInfo, Supergraph
 
 _MAX_DEPTH = 48
@@ -325,10 +325,13 @@ class Walker:
                 if r_items and not self.feasible(graph, runtime, r_items, r_prov, depth + 1):
                     return False
             return True
-        if sg.is_interface_object(type_name, graph):
-            if any(isinstance(i, FragmentItem) and i.type_condition != type_name for i in items):
-                if not self._interface_owner_targets(type_name):
-                    return False
+        narrows = any(isinstance(i, FragmentItem) and i.type_condition != type_name for i in items)
+        if (
+            narrows
+            and sg.is_interface_object(type_name, graph)
+            and not self._interface_owner_targets(type_name)
+        ):
+            return False
         for item in self.collector.collect_for(type_name, items):
             if item.is_typename:
                 if sg.is_interface_object(type_name, graph) and not self._interface_owner_targets(
@@ -495,9 +498,7 @@ class Walker:
             for e in self.sg.field_graph_entries(pos.type_name, item.name)
             if e.graph is not None and e.resolvable
         )
-        if pos.path_graphs is not None and not (
-            pos.root or self.sg.is_entity(pos.type_name)
-        ):
+        if pos.path_graphs is not None and not (pos.root or self.sg.is_entity(pos.type_name)):
             path_graphs &= pos.path_graphs
         runtime_filter = None
         if self.sg.is_abstract(child_type) and len(path_graphs) > 1:
@@ -554,7 +555,7 @@ class Walker:
         field = fields.get(item.name)
         if field is None:
             return item.type_name
-        return get_named_type(field.type).name
+        return str(get_named_type(field.type).name)
 
     def _list_depth(self, type_name: str, field_name: str) -> int:
         named = self.sg.schema.type_map.get(type_name)

@@ -56,9 +56,8 @@ def subgraph_schema(sdl: str) -> GraphQLSchema:
         if isinstance(d, TypeDefinitionNode | TypeExtensionNode):
             if any(x.name.value == "key" for x in d.directives or ()) and isinstance(
                 d, ObjectTypeDefinitionNode | ObjectTypeExtensionNode
-            ):
-                if d.name.value not in entities:
-                    entities.append(d.name.value)
+            ) and d.name.value not in entities:
+                entities.append(d.name.value)
             node = _strip(d)
             if isinstance(d, TypeExtensionNode) and d.name.value not in defined:
                 import graphql.language.ast as ast
