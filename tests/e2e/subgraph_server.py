@@ -167,7 +167,7 @@ class SubgraphServer:
             for row in self.spec.rows.get(str(candidate), []):
                 for key in self.keys.get(str(typename), []) or self.keys.get(str(candidate), []):
                     if _matches(row, rep, key):
-                        return {**rep, **row, "__typename": candidate}
+                        return {**_overlay(row, rep), "__typename": candidate}
         if self.spec.entity_fallback and isinstance(named, GraphQLObjectType):
             return dict(rep)
         return None
@@ -244,6 +244,19 @@ def _matches(row: Mapping[str, Any], rep: Mapping[str, Any], key: Any) -> bool:
         elif str(row[name]) != str(rep[name]):
             return False
     return True
+
+
+def _overlay(row: Mapping[str, Any], rep: Mapping[str, Any]) -> dict[str, Any]:
+    """The row with the representation's values on top (nested objects merged):
+    representations carry the @external fields a @requires resolver reads."""
+    out = dict(row)
+    for key, value in rep.items():
+        current = out.get(key)
+        if isinstance(value, Mapping) and isinstance(current, Mapping):
+            out[key] = _overlay(current, value)
+        else:
+            out[key] = value
+    return out
 
 
 def _matches_nested(left: Any, right: Any, key: Any) -> bool:

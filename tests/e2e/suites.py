@@ -355,9 +355,8 @@ def interface_object_with_requires() -> list[SubgraphSpec]:
     ]
 
 
-def requires_with_argument_conflict() -> list[SubgraphSpec]:
-    """Two @requires of one field with different arguments (the plan aliases them)."""
-    sdl = audit_sdls("requires-with-argument-conflict")
+def argument_products() -> list[dict[str, Any]]:
+    """Products whose price and category average depend on a currency argument."""
 
     def product(n: int, average: int) -> dict[str, Any]:
         usd = 11 * n
@@ -369,7 +368,13 @@ def requires_with_argument_conflict() -> list[SubgraphSpec]:
             "category": {"averagePrice": lambda _, currency: average},
         }
 
-    products = [product(1, 10), product(2, 100)]
+    return [product(1, 10), product(2, 100)]
+
+
+def requires_with_argument_conflict() -> list[SubgraphSpec]:
+    """Two @requires of one field with different arguments (the plan aliases them)."""
+    sdl = audit_sdls("requires-with-argument-conflict")
+    products = argument_products()
     return [
         SubgraphSpec(
             "a",
@@ -1027,6 +1032,153 @@ def circular_reference_interface() -> list[SubgraphSpec]:
     ]
 
 
+def interface_object_indirect_extension() -> list[SubgraphSpec]:
+    sdl = audit_sdls("interface-object-indirect-extension")
+    video = {"__typename": "Video", "id": "1", "title": "title for 1", "duration": 100}
+    return [
+        SubgraphSpec(
+            "a",
+            sdl["a"],
+            rows={"Video": [video], "Article": [{"id": "2", "title": "t2", "wordCount": 5}]},
+            root={"media": video},
+        ),
+        SubgraphSpec(
+            "b",
+            sdl["b"],
+            rows={
+                "Author": [{"id": "1", "name": "name for 1"}],
+                "Video": [{"id": "1", "authorName": "John Doe"}],
+            },
+            root={"author": {"id": "1", "name": "name for 1"}},
+        ),
+        SubgraphSpec(
+            "c",
+            sdl["c"],
+            rows={"Media": [{"id": "1"}]},
+            root={"playlist": {"id": "1", "name": "name for 1", "media": {"id": "1"}}},
+        ),
+    ]
+
+
+def non_resolvable_interface_object() -> list[SubgraphSpec]:
+    sdl = audit_sdls("non-resolvable-interface-object")
+    return [
+        SubgraphSpec(
+            "a",
+            sdl["a"],
+            # Node has no object type in "a": answering it is an error there.
+            root={"a": {"__typename": "Unknown", "id": "n1"}, "product": {"id": "p1"}},
+        ),
+        SubgraphSpec(
+            "b",
+            sdl["b"],
+            rows={"Bread": [{"id": "p1", "name": "Bread 1"}]},
+            root={"b": {"id": "n1", "field": "foo"}},
+        ),
+    ]
+
+
+def requires_circular() -> list[SubgraphSpec]:
+    sdl = audit_sdls("requires-circular")
+    authors = [
+        {"id": "a1", "name": "Novice", "yearsOfExperience": 1},
+        {"id": "a2", "name": "Expert", "yearsOfExperience": 10},
+    ]
+    return [
+        SubgraphSpec(
+            "a",
+            sdl["a"],
+            rows={"Author": authors},
+            root={"feed": [{"id": "p1"}, {"id": "p2"}]},
+            resolvers={"Post.byExpert": lambda o, _: not o["byNovice"]},
+        ),
+        SubgraphSpec(
+            "b",
+            sdl["b"],
+            rows={
+                "Post": [{"id": "p1", "author": {"id": "a1"}}, {"id": "p2", "author": {"id": "a2"}}]
+            },
+            resolvers={"Post.byNovice": lambda o, _: o["author"]["yearsOfExperience"] < 5},
+        ),
+    ]
+
+
+def requires_interface() -> list[SubgraphSpec]:
+    sdl = audit_sdls("requires-interface")
+    homes = [{"id": "a1", "city": "a1-city"}]
+    works = [{"id": "a2", "city": "a2-city"}]
+    cities = {a["id"]: a["city"] for a in homes + works}
+    users = [
+        {"id": "u1", "name": "u1-name", "address": {"__typename": "HomeAddress", "id": "a1"}},
+        {"id": "u2", "name": "u2-name", "address": {"__typename": "WorkAddress", "id": "a2"}},
+    ]
+
+    def country(obj: dict[str, Any], _: dict[str, Any]) -> str | None:
+        address = obj.get("address") or {}
+        return f"{address['id']}-country" if "id" in address else None
+
+    return [
+        SubgraphSpec(
+            "a",
+            sdl["a"],
+            rows={"HomeAddress": homes, "WorkAddress": works},
+            root={"a": {"id": "u1", "name": "u1-name"}},
+            resolvers={
+                "User.city": lambda o, _: cities.get((o.get("address") or {}).get("id")),
+                "User.country": country,
+            },
+        ),
+        SubgraphSpec(
+            "b",
+            sdl["b"],
+            rows={"User": users, "HomeAddress": homes, "WorkAddress": works},
+            root={"b": users[1]},
+        ),
+    ]
+
+
+def requires_with_argument() -> list[SubgraphSpec]:
+    """@requires with field arguments, including client-variable-free list limits."""
+    sdl = audit_sdls("requires-with-argument")
+    products = argument_products()
+    authors = {"c1": "a2", "c2": "a1", "c3": "a1", "c4": "a1", "c5": "a2", "c6": "a2"}
+    by_post = {"p1": ["c1", "c2", "c3"], "p2": ["c4", "c5", "c6"]}
+
+    def comments(cids: list[str]) -> Callable[..., list[dict[str, Any]]]:
+        return lambda _, limit: [{"id": c} for c in cids[:limit]]
+
+    return [
+        SubgraphSpec(
+            "a",
+            sdl["a"],
+            resolvers={
+                "Product.shippingEstimate": lambda o, _: o["price"] * o["weight"] * 10,
+                "Product.isExpensiveCategory": lambda o, _: o["category"]["averagePrice"] > 50,
+            },
+        ),
+        SubgraphSpec("b", sdl["b"], rows={"Product": products}, root={"products": products}),
+        SubgraphSpec(
+            "c",
+            sdl["c"],
+            rows={
+                "Comment": [
+                    {"id": c, "authorId": a, "body": f"{c}-body"} for c, a in authors.items()
+                ]
+            },
+            root={"feed": [{"id": "p1"}, {"id": "p2"}]},
+        ),
+        SubgraphSpec(
+            "d",
+            sdl["d"],
+            rows={
+                "Post": [{"id": p, "comments": comments(cids)} for p, cids in by_post.items()],
+                "Comment": [{"id": c, "date": "2024-01-01"} for c in authors],
+            },
+            resolvers={"Post.author": lambda o, _: {"id": o["comments"][0]["authorId"]}},
+        ),
+    ]
+
+
 SUITES: dict[str, Callable[[], list[SubgraphSpec]]] = {
     "simple-requires-provides": simple_requires_provides,
     "include-skip": include_skip,
@@ -1069,4 +1221,9 @@ SUITES: dict[str, Callable[[], list[SubgraphSpec]]] = {
     "union-intersection": union_intersection,
     "mysterious-external": mysterious_external,
     "circular-reference-interface": circular_reference_interface,
+    "interface-object-indirect-extension": interface_object_indirect_extension,
+    "non-resolvable-interface-object": non_resolvable_interface_object,
+    "requires-circular": requires_circular,
+    "requires-interface": requires_interface,
+    "requires-with-argument": requires_with_argument,
 }
