@@ -47,7 +47,11 @@ log = logging.getLogger("router")
 def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI:
     """Build the app; the supergraph is loaded (and watched) in the lifespan."""
     holder = holder or StateHolder()
-    client = SubgraphClient(settings.subgraph_timeout, settings.max_subgraph_requests)
+    client = SubgraphClient(
+        settings.subgraph_timeout,
+        settings.max_subgraph_requests,
+        settings.timeouts_by_subgraph(),
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

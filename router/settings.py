@@ -38,6 +38,8 @@ class Settings:
     """Most field selections in an operation once fragments are expanded."""
     subgraph_timeout: float = 30.0
     """Seconds one subgraph request may take in total."""
+    subgraph_timeouts: str = ""
+    """Per-subgraph overrides, ``"name=seconds,name=seconds"`` (e.g. ``"search=5"``)."""
     max_subgraph_requests: int = 256
     """Concurrent subgraph requests across the whole process."""
     document_cache_size: int = 1024
@@ -62,6 +64,23 @@ class Settings:
                 continue
             values[f.name] = _convert(f.name, str(f.type), raw)
         return cls(**values)
+
+    def timeouts_by_subgraph(self) -> dict[str, float]:
+        """``subgraph_timeouts`` parsed; raises ``SettingsError`` on a malformed entry."""
+        out: dict[str, float] = {}
+        for entry in self.subgraph_timeouts.split(","):
+            if not entry.strip():
+                continue
+            name, sep, seconds = entry.partition("=")
+            try:
+                if not sep or not name.strip():
+                    raise ValueError(entry)
+                out[name.strip()] = float(seconds)
+            except ValueError as exc:
+                raise SettingsError(
+                    f"GATEWAY_SUBGRAPH_TIMEOUTS entry {entry.strip()!r} is not name=seconds"
+                ) from exc
+        return out
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given non-None values replaced (CLI options win over env)."""

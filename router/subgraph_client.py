@@ -64,8 +64,16 @@ class _Failure(Exception):
 class SubgraphClient:
     """Sends GraphQL operations to subgraphs over one shared aiohttp session."""
 
-    def __init__(self, timeout: float = 30.0, max_concurrency: int = 256) -> None:
+    def __init__(
+        self,
+        timeout: float = 30.0,
+        max_concurrency: int = 256,
+        timeouts: dict[str, float] | None = None,
+    ) -> None:
         self.timeout = timeout
+        self._timeouts = {
+            name: aiohttp.ClientTimeout(total=seconds) for name, seconds in (timeouts or {}).items()
+        }
         self.max_concurrency = max_concurrency
         self._session: aiohttp.ClientSession | None = None
         self._semaphore = asyncio.Semaphore(max_concurrency)
@@ -107,16 +115,19 @@ class SubgraphClient:
         if operation_name:
             payload["operationName"] = operation_name
         body = orjson.dumps(payload)
+        timeout = self._timeouts.get(service_name)
         try:
             if share:
-                raw = await self._shared_post(url, body)
+                raw = await self._shared_post(url, body, timeout)
             else:
-                raw = await self._post(url, body)
+                raw = await self._post(url, body, timeout)
             return _decode(raw)
         except _Failure as failure:
             return SubgraphResponse(failure=_failure_error(service_name, failure))
 
-    async def _shared_post(self, url: str, body: bytes) -> _RawAnswer:
+    async def _shared_post(
+        self, url: str, body: bytes, timeout: aiohttp.ClientTimeout | None
+    ) -> _RawAnswer:
         key = (url, body)
         pending = self._in_flight.get(key)
         if pending is not None:
@@ -124,7 +135,7 @@ class SubgraphClient:
         future: asyncio.Future[_RawAnswer] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future
         try:
-            raw = await self._post(url, body)
+            raw = await self._post(url, body, timeout)
         except BaseException as exc:
             if not future.done():
                 future.set_exception(exc)
@@ -136,17 +147,21 @@ class SubgraphClient:
         finally:
             self._in_flight.pop(key, None)
 
-    async def _post(self, url: str, body: bytes) -> _RawAnswer:
+    async def _post(
+        self, url: str, body: bytes, timeout: aiohttp.ClientTimeout | None = None
+    ) -> _RawAnswer:
         session = self._get_session()
+        extra = {"timeout": timeout} if timeout is not None else {}
         try:
             async with (
                 self._semaphore,
-                session.post(url, data=body, headers=_JSON_HEADERS) as resp,
+                session.post(url, data=body, headers=_JSON_HEADERS, **extra) as resp,
             ):
                 content = await resp.read()
                 return _RawAnswer(resp.status, content)
         except TimeoutError as exc:
-            raise _Failure(SUBGRAPH_TIMEOUT, f"timed out after {self.timeout:g}s") from exc
+            seconds = timeout.total if timeout is not None else self.timeout
+            raise _Failure(SUBGRAPH_TIMEOUT, f"timed out after {seconds:g}s") from exc
         except aiohttp.ClientError as exc:
             raise _Failure(SUBGRAPH_REQUEST_FAILED, _describe(exc)) from exc
         except OSError as exc:

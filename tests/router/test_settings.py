@@ -40,3 +40,10 @@ def test_cli_requires_a_supergraph(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_cli_reports_a_missing_file(tmp_path: object) -> None:
     assert main(["serve", "--supergraph", "/nonexistent/supergraph.graphql"]) == 1
+
+
+def test_per_subgraph_timeouts() -> None:
+    settings = Settings.from_env({"GATEWAY_SUBGRAPH_TIMEOUTS": "search=5, reviews=0.5"})
+    assert settings.timeouts_by_subgraph() == {"search": 5.0, "reviews": 0.5}
+    with pytest.raises(SettingsError, match="GATEWAY_SUBGRAPH_TIMEOUTS"):
+        Settings(subgraph_timeouts="search").timeouts_by_subgraph()

@@ -106,3 +106,16 @@ async def test_mutations_are_never_shared(servers: Subgraphs) -> None:
     finally:
         await client.close()
     assert len(servers.requests("slow")) - before == 3
+
+
+async def test_per_subgraph_timeout_overrides_the_default(servers: Subgraphs) -> None:
+    client = SubgraphClient(timeout=30, timeouts={"hang": 0.3})
+    try:
+        response = await asyncio.wait_for(
+            client.execute("hang", servers.urls["hang"], "{hello}", None), 5
+        )
+    finally:
+        await client.close()
+    assert response.failure is not None
+    assert response.failure["extensions"]["code"] == "SUBGRAPH_TIMEOUT"
+    assert "0.3s" in response.failure["message"]

@@ -1,0 +1,89 @@
+"""Registry tables (SQLAlchemy 2 declarative). Created only by ``alembic/`` migrations.
+
+- ``services``: what the operator registered (URL, flags, headers, timeout).
+- ``schema_versions``: every distinct SDL fetched from a service, newest last; the
+  latest one is the cached SDL used when the service is down.
+- ``supergraph_versions``: every composed supergraph; the active one is the row with
+  the latest ``activated_at`` (one timestamp write activates, so several routers can
+  race without two rows ever being "active").
+- ``registry_audit``: who changed what, when.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Service(Base):
+    __tablename__ = "services"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
+    url: Mapped[str] = mapped_column(String(2048), nullable=False)
+    enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    use_msgpack: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    headers: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    """Header names forwarded from the client request to this subgraph."""
+    timeout_s: Mapped[float] = mapped_column(Float, nullable=False, default=30.0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+class SchemaVersion(Base):
+    __tablename__ = "schema_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    sdl: Mapped[str] = mapped_column(Text, nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SupergraphVersion(Base):
+    __tablename__ = "supergraph_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sdl: Mapped[str] = mapped_column(Text, nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), index=True, nullable=False)
+    composed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    activated_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), index=True, nullable=True
+    )
+    service_versions: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    """``{service name: {"schema_version_id": id, "hash": sdl hash, "url": url}}``."""
+
+
+class RegistryAudit(Base):
+    __tablename__ = "registry_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(256), nullable=False)
+    action: Mapped[str] = mapped_column(String(64), nullable=False)
+    target: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
