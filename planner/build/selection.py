@@ -26,16 +26,33 @@ class SubField:
         self.sub: SubSelection | None = None
 
 
+class MergeScope:
+    """Fields GraphQL validation compares with each other ("fields can be merged"):
+    a selection set and all its inline fragments, and below a response key, every
+    field with that key in the scope. Same key, same scope means same type."""
+
+    __slots__ = ("children", "signatures")
+
+    def __init__(self) -> None:
+        self.signatures: dict[str, str] = {}
+        self.children: dict[str, MergeScope] = {}
+
+    def child(self, key: str) -> MergeScope:
+        found = self.children.get(key)
+        if found is None:
+            found = self.children[key] = MergeScope()
+        return found
+
+
 class SubSelection:
     """A selection set: fields by response key, then inline fragments by type."""
 
-    __slots__ = ("fields", "fragments", "signatures")
+    __slots__ = ("fields", "fragments", "scope")
 
-    def __init__(self) -> None:
+    def __init__(self, scope: MergeScope | None = None) -> None:
         self.fields: dict[str, SubField] = {}
         self.fragments: dict[str, SubSelection] = {}
-        self.signatures: dict[str, str] = {}
-        """Response key -> field type used by this selection's fragments (conflict check)."""
+        self.scope = scope or MergeScope()
 
     def add_field(self, item: FieldItem, composite: bool) -> SubField:
         """Add (or find) the field for `item`; the client's response key is kept."""
@@ -45,11 +62,11 @@ class SubSelection:
             if existing.name != item.name or existing.args_text != item.args_text:
                 raise ValueError(f"response key {key!r} is used for two different fields")
             if composite and existing.sub is None:
-                existing.sub = SubSelection()
+                existing.sub = SubSelection(self.scope.child(key))
             return existing
         field = SubField(item.name, item.alias, item.arguments, item.args_text)
         if composite:
-            field.sub = SubSelection()
+            field.sub = SubSelection(self.scope.child(key))
         self.fields[key] = field
         return field
 
@@ -60,7 +77,7 @@ class SubSelection:
     def fragment(self, type_condition: str) -> SubSelection:
         found = self.fragments.get(type_condition)
         if found is None:
-            found = self.fragments[type_condition] = SubSelection()
+            found = self.fragments[type_condition] = SubSelection(self.scope)
         return found
 
     def is_empty(self) -> bool:

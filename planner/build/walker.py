@@ -46,8 +46,6 @@ class Position:
     root: bool = False
     satisfied: frozenset[str] = frozenset()
     """Fields whose ``@requires`` this entity fetch's representation already carries."""
-    fragment_of: SubSelection | None = None
-    """For a ``... on T`` position: the selection the fragment sits in."""
     runtime_filter: frozenset[str] | None = None
     """For an abstract position under a field shared by several subgraphs: the runtime
     types every one of them can return (the only ones a plan may count on)."""
@@ -413,7 +411,9 @@ class Walker:
         return [
             JumpTarget(g, interface)
             for g, info in self.sg.graphs_of_type(interface).items()
-            if not info.is_interface_object and info.resolvable_keys
+            if not info.is_interface_object
+            and info.resolvable_keys
+            and self.sg.possible_runtime_types(interface, g)
         ]
 
     def _root_names(self) -> set[str]:
@@ -517,13 +517,12 @@ class Walker:
         return self.plan_items(child, item.selections)
 
     def _add_field(self, pos: Position, item: FieldItem, composite: bool) -> SubField:
-        """Add a field at `pos`; alias it when a sibling fragment uses the same response
-        key with another type in this subgraph (GraphQL forbids that), renaming it
+        """Add a field at `pos`; alias it when a field GraphQL would merge it with (same
+        response key, same merge scope) has another type in this subgraph, renaming it
         back after the fetch with a ``KeyRenamer``."""
-        parent = pos.fragment_of
-        if parent is not None:
+        if not pos.root:
             signature = self._type_signature(pos.group.graph, pos.type_name, item)
-            seen = parent.signatures.setdefault(item.response_key, signature)
+            seen = pos.sel.scope.signatures.setdefault(item.response_key, signature)
             if seen != signature:
                 alias = f"{item.response_key}__alias_{len(pos.group.output_rewrites)}"
                 relative = [p for p in pos.path[len(pos.group.path) :] if p != "@"]
@@ -608,7 +607,7 @@ class Walker:
             )
             fragment = pos.sel.fragment(runtime_type)
             producers |= self.plan_items(
-                Position(pos.group, fragment, pos.path, runtime_type, r_prov, fragment_of=pos.sel),
+                Position(pos.group, fragment, pos.path, runtime_type, r_prov),
                 r_items,
             )
         return producers
