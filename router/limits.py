@@ -81,7 +81,7 @@ def check_document(
                     f"more than the maximum of {max_fields}.",
                     MAX_FIELDS_EXCEEDED,
                 )
-        aliases += _count_aliases(definition.selection_set)
+        aliases += _count_aliases(getattr(definition, "selection_set", None))
     if aliases > max_aliases:
         raise RequestError.single(
             400,

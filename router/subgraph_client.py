@@ -151,11 +151,12 @@ class SubgraphClient:
         self, url: str, body: bytes, timeout: aiohttp.ClientTimeout | None = None
     ) -> _RawAnswer:
         session = self._get_session()
-        extra = {"timeout": timeout} if timeout is not None else {}
         try:
             async with (
                 self._semaphore,
-                session.post(url, data=body, headers=_JSON_HEADERS, **extra) as resp,
+                session.post(
+                    url, data=body, headers=_JSON_HEADERS, timeout=timeout or session.timeout
+                ) as resp,
             ):
                 content = await resp.read()
                 return _RawAnswer(resp.status, content)
