@@ -4,7 +4,6 @@ fragments on possible types and ``__typename``, up to a bounded depth."""
 
 from __future__ import annotations
 
-from hypothesis import strategies as st
 from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
@@ -16,10 +15,11 @@ from graphql import (
     GraphQLScalarType,
     GraphQLSchema,
     GraphQLUnionType,
-    get_named_type,
     Undefined,
+    get_named_type,
     is_leaf_type,
 )
+from hypothesis import strategies as st
 
 
 def _literal(type_: GraphQLInputType, depth: int = 0) -> str:
@@ -56,7 +56,9 @@ def selection_set(draw: st.DrawFn, schema: GraphQLSchema, type_name: str, depth:
     parts: list[str] = []
     if isinstance(named, GraphQLUnionType | GraphQLInterfaceType):
         possible = sorted(t.name for t in schema.get_possible_types(named))
-        chosen = draw(st.lists(st.sampled_from(possible), max_size=2, unique=True)) if possible else []
+        chosen = (
+            draw(st.lists(st.sampled_from(possible), max_size=2, unique=True)) if possible else []
+        )
         for object_type in chosen:
             parts.append(f"... on {object_type} {draw(selection_set(schema, object_type, depth))}")
     if isinstance(named, GraphQLObjectType | GraphQLInterfaceType):

@@ -54,9 +54,11 @@ def subgraph_schema(sdl: str) -> GraphQLSchema:
         if isinstance(d, DirectiveDefinitionNode | SchemaDefinitionNode | SchemaExtensionNode):
             continue
         if isinstance(d, TypeDefinitionNode | TypeExtensionNode):
-            if any(x.name.value == "key" for x in d.directives or ()) and isinstance(
-                d, ObjectTypeDefinitionNode | ObjectTypeExtensionNode
-            ) and d.name.value not in entities:
+            if (
+                any(x.name.value == "key" for x in d.directives or ())
+                and isinstance(d, ObjectTypeDefinitionNode | ObjectTypeExtensionNode)
+                and d.name.value not in entities
+            ):
                 entities.append(d.name.value)
             node = _strip(d)
             if isinstance(d, TypeExtensionNode) and d.name.value not in defined:

@@ -1,0 +1,197 @@
+"""The planner's public behaviour: plan shapes, caching, conditions, validation,
+fetch counts against Apollo's planner, and no imports beyond graphql-core."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from planner import (
+    BatchFetch,
+    Condition,
+    Fetch,
+    Flatten,
+    OperationValidationError,
+    PlanCache,
+    PlannerError,
+    QueryPlanner,
+    Supergraph,
+)
+from tests.support import AUDIT_DIR, BENCH_DIR, REPO_ROOT, SHARED_DIR, require_shared_data
+
+
+def _planner(suite: str, batch: bool = True) -> QueryPlanner:
+    require_shared_data()
+    return QueryPlanner(
+        Supergraph.parse((AUDIT_DIR / suite / "supergraph.graphql").read_text()), batch=batch
+    )
+
+
+def test_entity_jump_carries_keys_and_requires() -> None:
+    planner = _planner("simple-requires-provides")
+    plan = planner.plan("{ products { upc shippingEstimate } }")
+    entity = [f for f in plan.fetches() if isinstance(f, Fetch) and f.requires]
+    assert entity, plan.to_json()
+    requires = json.dumps([s.to_json() for s in entity[-1].requires or ()])
+    assert "upc" in requires and "price" in requires and "weight" in requires
+    assert "_entities(representations:$representations)" in entity[-1].operation
+
+
+def test_json_shape_matches_apollo() -> None:
+    plan = _planner("simple-entity-call", batch=False).plan("{ user { id email nickname } }")
+    out = plan.to_json()
+    assert out["kind"] == "QueryPlan"
+    node = out["node"]
+    assert node["kind"] == "Sequence"
+    first, second = node["nodes"]
+    assert first["kind"] == "Fetch" and first["operationKind"] == "query"
+    assert second["kind"] == "Flatten" and second["path"] == ["user"]
+    assert second["node"]["requires"][0]["kind"] == "InlineFragment"
+
+
+def test_mutations_run_in_order() -> None:
+    planner = _planner("mutations")
+    query = (AUDIT_DIR / "mutations" / "tests.json").read_text()
+    case = json.loads(query)[2]
+    plan = planner.plan(case["query"])
+    assert plan.to_json()["node"]["kind"] == "Sequence"
+    assert next(f.operation_kind for f in plan.fetches()) == "mutation"
+
+
+def test_skip_include_without_variables_gives_condition_nodes() -> None:
+    planner = _planner("include-skip")
+    case = json.loads((AUDIT_DIR / "include-skip" / "tests.json").read_text())[0]
+    unspecialised = planner.plan(case["query"])
+    conditions = [n for n in [unspecialised.node] if isinstance(n, Condition)]
+    assert conditions, unspecialised.to_json()
+    specialised = planner.plan(case["query"], None, case.get("variables") or {})
+    assert not isinstance(specialised.node, Condition)
+
+
+def test_plans_are_cached_by_operation_and_conditions() -> None:
+    planner = _planner("simple-entity-call")
+    first = planner.plan("{ user { id email nickname } }")
+    second = planner.plan("{ user { id email nickname } }")
+    assert first is second
+    assert planner.plan_cache.hits >= 1
+
+
+def test_plan_cache_is_bounded() -> None:
+    cache = PlanCache(max_size=2)
+    for key in range(5):
+        cache.put(key, key)
+    assert len(cache) == 2 and cache.get(0) is None and cache.get(4) == 4
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["{ nope }", "{ user { id ", "query A { user { id } } query A { user { id } }", "{ user }"],
+)
+def test_invalid_operations_are_refused_with_validation_errors(query: str) -> None:
+    with pytest.raises(OperationValidationError) as caught:
+        _planner("simple-entity-call").plan(query)
+    assert caught.value.code == "GRAPHQL_VALIDATION_FAILED"
+    assert caught.value.errors
+
+
+def test_unknown_operation_name_is_a_validation_error() -> None:
+    with pytest.raises(OperationValidationError):
+        _planner("simple-entity-call").plan("query A { user { id } }", "B")
+
+
+def test_never_more_fetches_than_apollo_per_audit_operation() -> None:
+    require_shared_data()
+    reference = json.loads((SHARED_DIR / "plans" / "apollo-plans.json").read_text())
+    ours_total = apollo_total = 0
+    for suite, entries in reference.items():
+        if suite.startswith("_"):
+            continue
+        planner = _planner(suite)
+        tests = json.loads((AUDIT_DIR / suite / "tests.json").read_text())
+        for case, entry in zip(tests, entries, strict=True):
+            if "fetches" not in entry:
+                continue
+            try:
+                plan = planner.plan(case["query"], None, case.get("variables") or {})
+            except PlannerError:
+                assert case["expected"].get("errors"), (suite, case["query"])
+                continue
+            ours_total += plan.fetch_count
+            apollo_total += entry["fetches"]
+            assert plan.fetch_count <= entry["fetches"], (suite, case["query"])
+    assert ours_total < apollo_total
+
+
+def test_bench_operation_batches_entity_fetches() -> None:
+    require_shared_data()
+    planner = QueryPlanner(Supergraph.parse((BENCH_DIR / "supergraph.graphql").read_text()))
+    plan = planner.plan((BENCH_DIR / "query.graphql").read_text())
+    assert any(isinstance(f, BatchFetch) for f in plan.fetches())
+    assert plan.fetch_count <= 7
+    flat = QueryPlanner(planner.supergraph, batch=False).plan(
+        (BENCH_DIR / "query.graphql").read_text()
+    )
+    assert all(isinstance(f, Fetch) for f in flat.fetches())
+    assert flat.fetch_count <= 16
+    assert any(isinstance(n, Flatten) for n in flat.node.nodes[1].nodes)  # type: ignore[union-attr]
+
+
+def test_planner_imports_only_stdlib_and_graphql_core() -> None:
+    code = (
+        "import sys, pkgutil, importlib, planner\n"
+        "for m in pkgutil.walk_packages(planner.__path__, 'planner.'):\n"
+        "    importlib.import_module(m.name) if not m.name.endswith('__main__') else None\n"
+        "third = sorted({n.split('.')[0] for n in sys.modules} - set(sys.stdlib_module_names)"
+        " - {'planner', 'graphql', 'typing_extensions'})\n"
+        "print(','.join(n for n in third if not n.startswith('_')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == ""
+
+
+def test_cli_prints_the_bench_plan() -> None:
+    require_shared_data()
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "planner.cli",
+            "plan",
+            "--supergraph",
+            str(BENCH_DIR / "supergraph.graphql"),
+            str(BENCH_DIR / "query.graphql"),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    plan = json.loads(out.stdout)
+    assert plan["kind"] == "QueryPlan" and plan["node"]["kind"] == "Sequence"
+
+
+def test_cli_reads_stdin_and_reports_validation_errors() -> None:
+    require_shared_data()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "planner.cli",
+            "plan",
+            "--supergraph",
+            str(BENCH_DIR / "supergraph.graphql"),
+            "-",
+        ],
+        input="{ nope }",
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "GRAPHQL_VALIDATION_FAILED" in result.stderr
+    assert "Traceback" not in result.stderr
