@@ -20,6 +20,7 @@ from graphql import (
     OperationDefinitionNode,
     SelectionNode,
     SelectionSetNode,
+    VariableNode,
     execute,
     visit,
 )
@@ -111,20 +112,37 @@ def _filter_root(
 def _document_with(
     document: DocumentNode, operation: OperationDefinitionNode, root: SelectionSetNode
 ) -> DocumentNode:
-    """The document with only ``operation`` (new root) and the fragments it uses."""
-    new_operation = OperationDefinitionNode(
-        operation=operation.operation,
-        name=operation.name,
-        variable_definitions=operation.variable_definitions,
-        directives=operation.directives,
-        selection_set=root,
-    )
+    """The document with only ``operation`` (new root), the fragments it uses, and
+    only the variable definitions those still use (unused ones fail validation)."""
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
-    used = _used_fragments(new_operation, fragments)
-    definitions = [new_operation, *(fragments[name] for name in fragments if name in used)]
-    return DocumentNode(definitions=tuple(definitions))
+    used = _used_fragments(root, fragments)
+    kept_fragments = [fragments[name] for name in fragments if name in used]
+    variables = _variable_names([root, *(f.selection_set for f in kept_fragments)])
+    variables |= _variable_names(list(operation.directives or ()))
+    new_operation = OperationDefinitionNode(
+        operation=operation.operation,
+        name=operation.name,
+        variable_definitions=tuple(
+            v for v in operation.variable_definitions or () if v.variable.name.value in variables
+        ),
+        directives=operation.directives,
+        selection_set=root,
+    )
+    return DocumentNode(definitions=(new_operation, *kept_fragments))
+
+
+def _variable_names(nodes: list[Any]) -> set[str]:
+    names: set[str] = set()
+
+    class _Variables(Visitor):
+        def enter_variable(self, node: VariableNode, *_: Any) -> None:
+            names.add(node.name.value)
+
+    for node in nodes:
+        visit(node, _Variables())
+    return names
 
 
 def _used_fragments(root: Any, fragments: dict[str, FragmentDefinitionNode]) -> set[str]:

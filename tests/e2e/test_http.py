@@ -135,3 +135,19 @@ def test_health_endpoints(gw: Gateway) -> None:
     assert len(detailed["schemaHash"]) == 64
     assert set(detailed["subgraphs"]) == {"accounts", "inventory", "products", "reviews"}
     assert all(s["reachable"] for s in detailed["subgraphs"].values())
+
+
+def test_introspection_with_variables_mixed_with_data(gw: Gateway) -> None:
+    query = """
+      query($type: String!, $noPrice: Boolean = true) {
+        __type(name: $type) { name kind }
+        products { upc price @skip(if: $noPrice) }
+      }
+    """
+    got = gw.query(query, {"type": "Review"})
+    assert got == {
+        "data": {
+            "__type": {"name": "Review", "kind": "OBJECT"},
+            "products": [{"upc": "p1"}, {"upc": "p2"}],
+        }
+    }
