@@ -151,3 +151,9 @@ def test_introspection_with_variables_mixed_with_data(gw: Gateway) -> None:
             "products": [{"upc": "p1"}, {"upc": "p2"}],
         }
     }
+
+
+def test_other_methods_get_a_graphql_405(gw: Gateway) -> None:
+    response = gw.http.put("/graphql", json={"query": "{ me { id } }"})
+    assert response.status_code == 405
+    assert _code(response.json()) == "METHOD_NOT_ALLOWED"
