@@ -270,7 +270,9 @@ def _matches_nested(left: Any, right: Any, key: Any) -> bool:
 
 
 class FaultServer:
-    """A TCP server that misbehaves: ``hang``, ``html``, ``close`` or ``status500``."""
+    """A TCP server that misbehaves: ``hang``, ``html``, ``close``, ``status500``,
+    ``garbage`` (``data`` not an object), ``notgraphql`` (JSON without data/errors)
+    or ``errors400`` (a GraphQL error body with status 400)."""
 
     def __init__(self, mode: str) -> None:
         self.mode = mode
@@ -296,6 +298,13 @@ class FaultServer:
                 status, ctype, body = {
                     "html": ("200 OK", "text/html", b"<html><body>Bad Gateway</body></html>"),
                     "status500": ("500 Internal Server Error", "text/plain", b"boom"),
+                    "garbage": ("200 OK", "application/json", b'{"data": [1, 2, 3]}'),
+                    "notgraphql": ("200 OK", "application/json", b'{"hello": "world"}'),
+                    "errors400": (
+                        "400 Bad Request",
+                        "application/json",
+                        b'{"errors": [{"message": "bad operation"}]}',
+                    ),
                 }[self.mode]
                 writer.write(
                     f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\n"

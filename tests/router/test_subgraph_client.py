@@ -29,7 +29,7 @@ def servers() -> Iterator[Subgraphs]:
                 ),
             ]
         )
-        for mode in ("hang", "html", "close", "status500"):
+        for mode in ("hang", "html", "close", "status500", "garbage", "notgraphql", "errors400"):
             subgraphs.start_fault(mode, mode)
         yield subgraphs
     finally:
@@ -55,6 +55,8 @@ async def test_ok_answer(servers: Subgraphs) -> None:
         ("html", "SUBGRAPH_INVALID_RESPONSE"),
         ("close", "SUBGRAPH_REQUEST_FAILED"),
         ("status500", "SUBGRAPH_REQUEST_FAILED"),
+        ("garbage", "SUBGRAPH_INVALID_RESPONSE"),
+        ("notgraphql", "SUBGRAPH_INVALID_RESPONSE"),
     ],
 )
 async def test_failures_become_errors(servers: Subgraphs, mode: str, code: str) -> None:
@@ -119,3 +121,14 @@ async def test_per_subgraph_timeout_overrides_the_default(servers: Subgraphs) ->
     assert response.failure is not None
     assert response.failure["extensions"]["code"] == "SUBGRAPH_TIMEOUT"
     assert "0.3s" in response.failure["message"]
+
+
+async def test_graphql_errors_with_a_4xx_status_are_passed_on(servers: Subgraphs) -> None:
+    client = SubgraphClient(timeout=5)
+    try:
+        response = await client.execute("errors400", servers.urls["errors400"], "{x}", None)
+    finally:
+        await client.close()
+    assert response.failure is None
+    assert response.data is None
+    assert response.errors == [{"message": "bad operation"}]
