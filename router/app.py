@@ -74,6 +74,8 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
     app.state.holder = holder
     app.state.client = client
     app.state.settings = settings
+    # Callables adding sections to /health/detailed (the registry reports its fallbacks).
+    app.state.health_extras = []
 
     async def graphql(request: Request) -> Response:
         if request.method not in ("GET", "POST"):
@@ -132,6 +134,8 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
 
     async def health_detailed(_: Request) -> Response:
         status, body = await health.detailed(holder, client)
+        for contribute in app.state.health_extras:
+            contribute(body)
         return _json(status, body)
 
     app.router.add_route("/health", health_basic, methods=["GET"], include_in_schema=False)
