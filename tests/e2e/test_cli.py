@@ -23,8 +23,8 @@ def test_gateway_serve_subprocess(tmp_path: Path) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "router.cli", "serve", "--supergraph", str(supergraph)],
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 30
