@@ -1,4 +1,5 @@
-"""``gateway`` command line: ``gateway serve --supergraph FILE [--host H] [--port P]``.
+"""``gateway`` command line: ``gateway serve [--supergraph FILE] [--host H] [--port P]``,
+``gateway db upgrade|downgrade|current`` (registry migrations, see router/registry/cli.py).
 
 Options override the ``GATEWAY_*`` environment variables (see router/settings.py).
 """
@@ -25,11 +26,18 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--subgraph-timeout", type=float, help="seconds per subgraph request")
     serve.add_argument("--no-reload", action="store_true", help="do not watch the supergraph file")
     serve.add_argument("--log-level", help="uvicorn/router log level (default info)")
+    from router.registry.cli import add_db_commands
+
+    add_db_commands(commands)  # gateway db upgrade|downgrade|current
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "db":
+        from router.registry.cli import run_db
+
+        return run_db(args)
     try:
         settings = Settings.from_env().with_overrides(
             supergraph=args.supergraph,
@@ -43,9 +51,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"gateway: {exc}", file=sys.stderr)
         return 2
-    if not settings.supergraph:
-        print("gateway: --supergraph FILE (or GATEWAY_SUPERGRAPH) is required", file=sys.stderr)
-        return 2
+    if not settings.supergraph:  # no file: serve from the service registry (DATABASE_URL)
+        from router.registry.cli import serve_registry
+
+        return serve_registry(settings)
     return serve(settings)
 
 
