@@ -43,8 +43,8 @@ class Service(Base):
     url: Mapped[str] = mapped_column(String(2048), nullable=False)
     enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     use_msgpack: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    headers: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
-    """Header names forwarded from the client request to this subgraph."""
+    headers: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    """Names of client request headers forwarded to this subgraph."""
     timeout_s: Mapped[float] = mapped_column(Float, nullable=False, default=30.0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
