@@ -131,15 +131,24 @@ class SubgraphClient:
         key = (url, body)
         pending = self._in_flight.get(key)
         if pending is not None:
-            return await asyncio.shield(pending)
+            try:
+                return await asyncio.shield(pending)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise  # this request itself is being cancelled
+                # The request we were sharing was cancelled with its client: send our own.
+                return await self._post(url, body, timeout)
         future: asyncio.Future[_RawAnswer] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future
         try:
             raw = await self._post(url, body, timeout)
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
         except BaseException as exc:
-            if not future.done():
-                future.set_exception(exc)
-                future.exception()  # mark retrieved: waiters re-raise it themselves
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: waiters re-raise it themselves
             raise
         else:
             future.set_result(raw)

@@ -132,3 +132,18 @@ async def test_graphql_errors_with_a_4xx_status_are_passed_on(servers: Subgraphs
     assert response.failure is None
     assert response.data is None
     assert response.errors == [{"message": "bad operation"}]
+
+
+async def test_waiters_survive_the_cancellation_of_the_shared_request(servers: Subgraphs) -> None:
+    client = SubgraphClient(timeout=5)
+    url = servers.urls["slow"]
+    try:
+        first = asyncio.create_task(client.execute("slow", url, "{hello}", {"c": 1}))
+        await asyncio.sleep(0.05)
+        second = asyncio.create_task(client.execute("slow", url, "{hello}", {"c": 1}))
+        await asyncio.sleep(0.05)
+        first.cancel()
+        response = await second
+    finally:
+        await client.close()
+    assert response.data == {"hello": "hi x"}
