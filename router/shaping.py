@@ -62,6 +62,7 @@ class _FieldPlan:
         "output_type",
         "parent_name",
         "plain_leaf",
+        "sub_key",
         "subselections",
     )
 
@@ -79,6 +80,7 @@ class _FieldPlan:
         self.kind = kind
         self.output_type = output_type
         self.subselections = subselections
+        self.sub_key = tuple(id(s) for s in subselections)
         self.parent_name = parent_name
         # A nullable, non-list scalar: the merged value is the answer as it is.
         self.plain_leaf = kind == _LEAF and not isinstance(
@@ -105,7 +107,9 @@ class OperationShaper:
             raise ValueError(f"schema has no {operation.operation.value} root type")
         self.root_type: GraphQLObjectType = root
         self.condition_variables = _condition_variables(document)
-        self._plans: dict[tuple[Any, ...], list[_FieldPlan]] = {}
+        self._plans: dict[tuple[Any, ...], dict[tuple[Any, ...], list[_FieldPlan]]] = {}
+        self.root_selections = (operation.selection_set,)
+        self.root_key = (id(operation.selection_set),)
         self._possible: dict[str, frozenset[str]] = {}
 
     # -- public -----------------------------------------------------------------
@@ -119,27 +123,34 @@ class OperationShaper:
         """The client's ``data`` (None when a non-null root field bubbled up)."""
         run = _ShapeRun(self, variables, errors)
         try:
-            return run.object_value(data or {}, self.root_type, (self.operation.selection_set,), [])
+            return run.object_value(
+                data or {}, self.root_type, self.root_key, self.root_selections, []
+            )
         except _NullBubble:
             return None
 
     # -- field collection (cached) ----------------------------------------------
 
+    def plans_for(self, variables: Mapping[str, Any]) -> dict[tuple[Any, ...], list[_FieldPlan]]:
+        """The field-plan cache for these @skip/@include variable values."""
+        condition = tuple(variables.get(name) for name in self.condition_variables)
+        plans = self._plans.get(condition)
+        if plans is None:
+            plans = self._plans[condition] = {}
+        return plans
+
     def field_plans(
         self,
+        cache: dict[tuple[Any, ...], list[_FieldPlan]],
+        selection_key: tuple[int, ...],
         selection_sets: tuple[SelectionSetNode, ...],
         runtime_type: GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType,
         variables: Mapping[str, Any],
     ) -> list[_FieldPlan]:
-        cache_key = (
-            tuple(id(s) for s in selection_sets),
-            runtime_type.name,
-            tuple(variables.get(name) for name in self.condition_variables),
-        )
-        plans = self._plans.get(cache_key)
+        cache_key = (selection_key, runtime_type.name)
+        plans = cache.get(cache_key)
         if plans is None:
-            plans = self._collect(selection_sets, runtime_type, variables)
-            self._plans[cache_key] = plans
+            plans = cache[cache_key] = self._collect(selection_sets, runtime_type, variables)
         return plans
 
     def _collect(
@@ -233,7 +244,7 @@ class OperationShaper:
 class _ShapeRun:
     """One shaping pass: variables and the error list of one response."""
 
-    __slots__ = ("errors", "shaper", "variables")
+    __slots__ = ("errors", "plans", "shaper", "variables")
 
     def __init__(
         self, shaper: OperationShaper, variables: Mapping[str, Any], errors: list[dict[str, Any]]
@@ -241,16 +252,21 @@ class _ShapeRun:
         self.shaper = shaper
         self.variables = variables
         self.errors = errors
+        self.plans = shaper.plans_for(variables)
 
     def object_value(
         self,
         source: Mapping[str, Any],
         runtime_type: Any,
+        selection_key: tuple[int, ...],
         selection_sets: tuple[SelectionSetNode, ...],
         path: Path,
     ) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for plan in self.shaper.field_plans(selection_sets, runtime_type, self.variables):
+        plans = self.shaper.field_plans(
+            self.plans, selection_key, selection_sets, runtime_type, self.variables
+        )
+        for plan in plans:
             key = plan.key
             kind = plan.kind
             if kind == _TYPENAME:
@@ -312,7 +328,7 @@ class _ShapeRun:
         runtime_type = self.runtime_type(value, output_type, path)
         if runtime_type is None:
             return None
-        return self.object_value(value, runtime_type, plan.subselections, path)
+        return self.object_value(value, runtime_type, plan.sub_key, plan.subselections, path)
 
     def runtime_type(self, value: Mapping[str, Any], named: Any, path: Path) -> Any:
         if isinstance(named, GraphQLObjectType):

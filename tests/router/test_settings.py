@@ -33,9 +33,9 @@ def test_overrides_ignore_none() -> None:
     assert (settings.port, settings.host) == (1, "0.0.0.0")
 
 
-def test_cli_requires_a_supergraph(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("GATEWAY_SUPERGRAPH", raising=False)
-    assert main(["serve"]) == 2
+def test_cli_refuses_a_bad_env_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEWAY_PORT", "http")
+    assert main(["serve", "--supergraph", "supergraph.graphql"]) == 2
 
 
 def test_cli_reports_a_missing_file(tmp_path: object) -> None:
