@@ -1,0 +1,103 @@
+"""Alembic round trips (SQLite, PostgreSQL) and the router's refusal to start on an
+un-migrated database, through the real ``gateway`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from router.registry import migrations
+from router.registry.config import RegistryConfig
+from router.registry.database import NotMigratedError, check_migrated, make_engine
+from router.settings import SettingsError
+from tests.registry.harness import postgres_database, sqlite_url
+
+TABLES = {"services", "schema_versions", "supergraph_versions", "registry_audit"}
+
+
+def _tables(url: str) -> set[str]:
+    async def read() -> set[str]:
+        engine = make_engine(url)
+        try:
+            async with engine.connect() as connection:
+                names = await connection.run_sync(lambda c: inspect(c).get_table_names())
+        finally:
+            await engine.dispose()
+        return set(names) - {"alembic_version"}
+
+    return asyncio.run(read())
+
+
+def _migrated(url: str) -> bool:
+    engine = make_engine(url)
+
+    async def check() -> bool:
+        try:
+            await check_migrated(engine)
+            return True
+        except NotMigratedError:
+            return False
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(check())
+
+
+def _round_trip(url: str) -> None:
+    assert not _migrated(url)
+    migrations.upgrade(url, "head")
+    assert _tables(url) == TABLES
+    assert _migrated(url)
+    assert "(head)" in migrations.current(url)
+    migrations.downgrade(url, "base")
+    assert _tables(url) == set()
+    assert not _migrated(url)
+    migrations.upgrade(url, "head")  # and back up again: downgrade left nothing behind
+    assert _tables(url) == TABLES
+
+
+def test_round_trip_sqlite(tmp_path: Path) -> None:
+    _round_trip(sqlite_url(tmp_path))
+
+
+def test_round_trip_postgresql() -> None:
+    with postgres_database() as url:
+        _round_trip(url)
+
+
+def _gateway(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "router.cli", *args],
+        cwd=cwd,
+        env={**os.environ, "GATEWAY_LOG_LEVEL": "warning", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_gateway_serve_refuses_then_db_upgrade_fixes(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'gw.sqlite3'}", "GATEWAY_PORT": "1"}
+    refused = _gateway(["serve"], tmp_path, **env)
+    assert refused.returncode == 1
+    assert "run `gateway db upgrade`" in refused.stderr
+    upgraded = _gateway(["db", "upgrade"], tmp_path, **env)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "0001_registry (head)" in upgraded.stdout
+    assert _migrated(env["DATABASE_URL"])
+
+
+def test_bad_registry_settings_are_clear_errors() -> None:
+    with pytest.raises(SettingsError, match="GATEWAY_FALLBACK='sometimes' must be one of"):
+        RegistryConfig.from_env({"GATEWAY_FALLBACK": "sometimes"})
+    with pytest.raises(SettingsError, match="GATEWAY_POLL_INTERVAL_S"):
+        RegistryConfig.from_env({"GATEWAY_POLL_INTERVAL_S": "soon"})
+    config = RegistryConfig.from_env({"DATABASE_URL": "postgresql://u@h/db"})
+    assert config.database_url == "postgresql+asyncpg://u@h/db"
+    assert config.admin_token is None and config.fallback == "cached"
