@@ -4,7 +4,8 @@
 UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PY := $(UV) run --frozen
 
-.PHONY: env test lint typecheck pytest run bench fmt
+.PHONY: env test lint typecheck pytest run bench fmt bench-compare bench-planner \
+	bench-smoke bench-ramp bench-mix bench-spike bench-soak
 
 env:
 	@command -v uv >/dev/null 2>&1 || test -x "$(HOME)/.local/bin/uv" || python3 -m pip install --user --quiet uv
@@ -31,3 +32,9 @@ run: env
 
 bench: env
 	$(PY) python -m tests.bench
+
+bench-compare bench-planner: bench-%: env
+	$(PY) python -m tests.bench $*
+
+bench-smoke bench-ramp bench-mix bench-spike bench-soak: bench-%: env
+	$(PY) python -m tests.bench scenario $*

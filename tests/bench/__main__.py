@@ -1,0 +1,66 @@
+"""``make bench`` = ``python -m tests.bench``: the peer comparison and the planner
+benchmark, results as JSON in tests/bench/results and a table and plot in docs/.
+
+Commands: ``all`` (default), ``compare``, ``planner``, ``report`` (re-render docs
+from the saved JSON), ``install`` (npm install of the peers), ``scenario NAME``
+(smoke | ramp | mix | spike | soak; ``make bench-NAME``). Settings: see compare.py,
+planners.py and scenarios.py (BENCH_VUS, BENCH_DURATION, BENCH_WARMUP,
+BENCH_GATEWAYS, PLAN_SUITES, DURATION, RAMP_MAX_VU, ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from tests.bench import env
+from tests.bench.processes import BenchError
+from tests.bench.scenarios import SCENARIOS
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.bench", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "command",
+        nargs="?",
+        default="all",
+        choices=["all", "compare", "planner", "report", "install", "scenario"],
+    )
+    parser.add_argument("scenario", nargs="?", choices=SCENARIOS)
+    parser.add_argument("--no-docs", action="store_true", help="write JSON only, leave docs/ alone")
+    args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except BenchError as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    from tests.bench import compare, planners, report, scenarios
+
+    env.RESULTS.mkdir(parents=True, exist_ok=True)
+    if args.command == "install":
+        env.ensure_peers(force=True)
+        return 0
+    if args.command == "scenario":
+        if not args.scenario:
+            print(f"bench: scenario NAME, one of {', '.join(SCENARIOS)}", file=sys.stderr)
+            return 2
+        result = scenarios.run(args.scenario)
+        return 0 if result["bad_responses"] == 0 and result["k6_exit"] == 0 else 1
+    if args.command in ("all", "planner"):
+        planners.save(planners.run(), env.RESULTS / "planner.json")
+    if args.command in ("all", "compare"):
+        result = compare.run()
+        (env.RESULTS / "compare.json").write_text(json.dumps(result, indent=1))
+    if not args.no_docs:
+        print(f"bench: wrote {report.write()}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""The peer comparison: the same constant-VU k6 run against each gateway in turn.
+
+Per gateway: start it pinned to the gateway core, check one response by hand (no
+``errors``, same ``data`` as every other gateway), warm up, then the measured run,
+sampling the gateway's and the subgraphs' CPU time around it. k6 checks every
+response against the first one. Settings (env): BENCH_VUS (50), BENCH_DURATION (30s),
+BENCH_WARMUP (10s), BENCH_GATEWAYS (router,apollo-gateway,hive-gateway).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import urllib.request
+from typing import Any
+
+from tests.bench import env, k6run
+from tests.bench.gateways import GATEWAYS, Gateway
+from tests.bench.processes import LOAD_CPUS, BenchError, Child, free_port, running
+
+
+def settings() -> dict[str, Any]:
+    return {
+        "vus": int(os.environ.get("BENCH_VUS", "50")),
+        "duration": os.environ.get("BENCH_DURATION", "30s"),
+        "warmup": os.environ.get("BENCH_WARMUP", "10s"),
+        "gateways": os.environ.get("BENCH_GATEWAYS", ",".join(GATEWAYS)).split(","),
+    }
+
+
+def post(url: str, payload: dict[str, Any]) -> dict[str, Any]:
+    request = urllib.request.Request(
+        url, json.dumps(payload).encode(), {"content-type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return dict(json.loads(response.read()))
+
+
+def subgraph_requests(port: int) -> int:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as response:
+        return int(json.loads(response.read())["requests"])
+
+
+def start_subgraphs() -> tuple[Child, int]:
+    port = free_port()
+    command = [sys.executable, "-m", "tests.bench.subgraphs", "--port", str(port)]
+    child = Child("subgraphs", command, env.RESULTS / "subgraphs.log", cpus=LOAD_CPUS)
+    child.wait_port(port)
+    return child, port
+
+
+def measure(
+    gateway: Gateway, sg_child: Child, sg_port: int, opts: dict[str, Any]
+) -> dict[str, Any]:
+    supergraph = env.bench_supergraph(sg_port)
+    port = free_port()
+    child = gateway.start(supergraph, port)
+    with running([child]):
+        url = gateway.url(port)
+        first = post(url, {"query": env.BENCH_QUERY.read_text()})
+        if first.get("errors") or not first.get("data"):
+            raise BenchError(f"{gateway.name}: first response not clean: {str(first)[:500]}")
+        k6_env = {"URL": url, "VUS": str(opts["vus"])}
+        print(f"bench: {gateway.name} warm-up {opts['warmup']}", flush=True)
+        k6run.run("compare", {**k6_env, "DURATION": opts["warmup"]}, env.RESULTS / "warmup.json")
+        before, sg_before = child.usage(), sg_child.usage()
+        sg_requests = subgraph_requests(sg_port)
+        started = time.monotonic()
+        print(f"bench: {gateway.name} measured {opts['duration']} @ {opts['vus']} VUs", flush=True)
+        figures = k6run.run(
+            "compare",
+            {**k6_env, "DURATION": opts["duration"]},
+            env.RESULTS / f"{gateway.name}.json",
+        )
+        wall = time.monotonic() - started
+        after, sg_after = child.usage(), sg_child.usage()
+        sg_requests = subgraph_requests(sg_port) - sg_requests
+    return {
+        "gateway": gateway.name,
+        "label": gateway.label,
+        **figures,
+        "gateway_cpu_pct": 100 * (after.cpu_seconds - before.cpu_seconds) / wall,
+        "gateway_peak_rss_mb": after.peak_rss_mb,
+        "subgraphs_cpu_pct": 100 * (sg_after.cpu_seconds - sg_before.cpu_seconds) / wall,
+        "subgraph_requests_per_request": sg_requests / max(figures["requests"], 1),
+        "first_data": first["data"],
+    }
+
+
+def run() -> dict[str, Any]:
+    """Every gateway, one after the other, over one subgraphs process."""
+    opts = settings()
+    unknown = [g for g in opts["gateways"] if g not in GATEWAYS]
+    if unknown:
+        raise BenchError(f"unknown gateways {unknown}; known: {sorted(GATEWAYS)}")
+    if any(g != "router" for g in opts["gateways"]):
+        env.ensure_peers()
+    sg_child, sg_port = start_subgraphs()
+    rows = []
+    with running([sg_child]):
+        for name in opts["gateways"]:
+            rows.append(measure(GATEWAYS[name], sg_child, sg_port, opts))
+    reference = rows[0]["first_data"]
+    apollo = next((r for r in rows if r["gateway"] == "apollo-gateway"), None)
+    for row in rows:
+        row["same_data_as_first_gateway"] = row.pop("first_data") == reference
+        if apollo:
+            row["rps_vs_apollo"] = row["rps"] / apollo["rps"] if apollo["rps"] else None
+            row["p99_vs_apollo"] = row["p99_ms"] / apollo["p99_ms"] if apollo["p99_ms"] else None
+    return {
+        "settings": opts,
+        "cpus": {"gateway": "0", "load_and_subgraphs": LOAD_CPUS},
+        "rows": rows,
+    }

