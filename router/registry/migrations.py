@@ -7,7 +7,10 @@ These are synchronous (alembic's env.py runs its own event loop).
 
 from __future__ import annotations
 
+import asyncio
 import io
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from alembic.config import Config
 
@@ -23,12 +26,24 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
+def _off_loop(job: Callable[[], None]) -> None:
+    """Run ``job`` in a worker thread when this thread already runs an event loop:
+    env.py calls ``asyncio.run``, which refuses to nest."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        job()
+        return
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(job).result()
+
+
 def upgrade(url: str | None = None, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
+    _off_loop(lambda: command.upgrade(alembic_config(url), revision))
 
 
 def downgrade(url: str | None = None, revision: str = "base") -> None:
-    command.downgrade(alembic_config(url), revision)
+    _off_loop(lambda: command.downgrade(alembic_config(url), revision))
 
 
 def current(url: str | None = None) -> str:

@@ -384,11 +384,15 @@ function draw(nodes, edges, byName) {
     const shared = !n.type.owner && n.type.subgraphs.length > 1;
     const group = svg("g", { class: `node${shared ? " shared" : ""}`, "data-type": n.type.name, transform: `translate(${n.x - n.w / 2},${n.y - n.h / 2})` });
     group.append(svg("rect", { width: n.w, height: n.h, fill: typeColour(n.type) }));
-    // One small stripe per subgraph defining the type, so shared entities show every colour.
-    n.type.subgraphs.forEach((sub, i) => {
-      group.append(svg("rect", { x: 4 + i * 9, y: n.h - 6, width: 7, height: 3, fill: "#fff", opacity: 0.9, stroke: colourOf(sub) }));
-    });
-    const text = svg("text", { x: n.w / 2, y: 16, "text-anchor": "middle" });
+    // A band split between every subgraph defining the type, so shared entities show all colours.
+    const subs = n.type.subgraphs;
+    if (subs.length > 1) {
+      const part = (n.w - 12) / subs.length;
+      subs.forEach((sub, i) => {
+        group.append(svg("rect", { class: "band", x: 6 + i * part, y: n.h - 7, width: part, height: 4, fill: colourOf(sub) }));
+      });
+    }
+    const text = svg("text", { x: n.w / 2, y: subs.length > 1 ? 15 : 18, "text-anchor": "middle" });
     text.textContent = n.type.name;
     const title = svg("title");
     title.textContent = `${n.type.name} (${n.type.kind}) · ${n.type.subgraphs.join(", ")}`;
