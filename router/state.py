@@ -138,8 +138,11 @@ class GatewayState:
                 400, errors_from_graphql(list(exc.errors), GRAPHQL_VALIDATION_FAILED)
             ) from exc
         except PlanningError as exc:
+            # No combination of subgraphs can serve this operation (e.g. a key every
+            # subgraph marks @external): a request the graph cannot answer, not a
+            # router failure, so 400 like validation errors.
             raise RequestError.single(
-                500, f"The query could not be planned: {exc}", QUERY_PLANNING_FAILED
+                400, f"The query could not be planned: {exc}", QUERY_PLANNING_FAILED
             ) from exc
 
 
