@@ -7,8 +7,10 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import inspect
 
@@ -17,6 +19,7 @@ from router.registry.config import RegistryConfig
 from router.registry.database import NotMigratedError, check_migrated, make_engine
 from router.settings import SettingsError
 from tests.registry.harness import postgres_database, sqlite_url
+from tests.support import free_port
 
 TABLES = {"services", "schema_versions", "supergraph_versions", "registry_audit"}
 
@@ -91,6 +94,33 @@ def test_gateway_serve_refuses_then_db_upgrade_fixes(tmp_path: Path) -> None:
     assert upgraded.returncode == 0, upgraded.stderr
     assert "0001_registry (head)" in upgraded.stdout
     assert _migrated(env["DATABASE_URL"])
+
+    port = free_port()
+    serve_env = {**os.environ, **env, "GATEWAY_PORT": str(port), "GATEWAY_LOG_LEVEL": "warning"}
+    serve_env["GATEWAY_ADMIN_TOKEN"] = "t0ken"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "router.cli", "serve"],
+        cwd=tmp_path,
+        env=serve_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                httpx.get(f"{base}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert httpx.get(f"{base}/health").status_code == 503  # registry empty: no graph yet
+        listed = httpx.get(f"{base}/admin/api/services", headers={"Authorization": "Bearer t0ken"})
+        assert listed.json() == {"services": []}
+        assert httpx.get(f"{base}/admin").status_code == 200
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
 def test_bad_registry_settings_are_clear_errors() -> None:
