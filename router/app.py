@@ -24,6 +24,7 @@ import orjson
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from starlette.staticfiles import StaticFiles
 
 from router import health, reload
 from router.errors import (
@@ -33,9 +34,9 @@ from router.errors import (
     RequestError,
     graphql_error,
 )
+from router.graphiql import ASSETS_DIR, ASSETS_URL, assets_available, browser_page
 from router.http_request import read_graphql_request, response_media_type, wants_html
 from router.introspection import run_introspection
-from router.query_page import QUERY_PAGE
 from router.settings import Settings
 from router.state import StateHolder
 from router.subgraph_client import SubgraphClient
@@ -85,7 +86,7 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
             )
             return _json(405, {"errors": [error]}, headers={"Allow": "GET, POST"})
         if request.method == "GET" and settings.graphiql and wants_html(request):
-            return HTMLResponse(QUERY_PAGE)
+            return HTMLResponse(browser_page())
         media_type = response_media_type(request.headers.get("accept"))
         state = holder.current  # read once: a reload never changes it under this request
         try:
@@ -138,6 +139,8 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
             contribute(body)
         return _json(status, body)
 
+    if assets_available():
+        app.mount(ASSETS_URL, StaticFiles(directory=ASSETS_DIR), name="graphiql-assets")
     app.router.add_route("/health", health_basic, methods=["GET"], include_in_schema=False)
     app.router.add_route("/health/ready", health_basic, methods=["GET"], include_in_schema=False)
     app.router.add_route(

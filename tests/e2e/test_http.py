@@ -110,11 +110,16 @@ def test_graphql_response_json_when_asked(gw: Gateway) -> None:
     assert response.headers["content-type"].startswith("application/json")
 
 
-def test_browser_gets_the_query_page(gw: Gateway) -> None:
+def test_browser_gets_graphiql_from_vendored_assets(gw: Gateway) -> None:
     response = gw.http.get("/graphql", headers={"accept": "text/html,application/xhtml+xml"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    assert "<script>" in response.text and "http" not in response.text.split("<script>")[0]
+    assert "GraphiQL.createFetcher" in response.text
+    # Everything comes from the router itself: no CDN, no absolute URLs.
+    assert "http://" not in response.text and "https://" not in response.text
+    for asset in ("graphiql.min.js", "graphiql.min.css", "react.production.min.js"):
+        served = gw.http.get(f"/graphiql/static/{asset}")
+        assert served.status_code == 200 and len(served.content) > 5_000
 
 
 def test_introspection_alone_and_mixed(gw: Gateway) -> None:
