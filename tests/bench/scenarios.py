@@ -41,7 +41,8 @@ def run(name: str) -> dict[str, Any]:
                 print(f"bench: scenario {name} against the router", flush=True)
                 figures = k6run.run(name, _k6_env(GATEWAYS["router"].url(port)), summary)
                 figures["router_peak_rss_mb"] = router.usage().peak_rss_mb
-    result = {"scenario": name, **figures}
+    chosen = {k: os.environ[k] for k in PASSED_ON if os.environ.get(k)}
+    result = {"scenario": name, "settings": chosen, **figures}
     (env.RESULTS / f"scenario-{name}.json").write_text(json.dumps(result, indent=1))
     return result
 

@@ -1,0 +1,111 @@
+"""Where the router spends its time under the comparison load: py-spy samples the
+router (pinned to the gateway core) while k6 runs the heavy operation against it.
+
+Writes results/router-profile.txt (collapsed stacks; any flame-graph tool reads them)
+and prints the top functions by own and by inclusive time.
+Settings: BENCH_VUS (50), PROFILE_SECONDS (20).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from collections import Counter
+from pathlib import Path
+
+from tests.bench import env, k6run
+from tests.bench.compare import start_subgraphs
+from tests.bench.gateways import GATEWAYS
+from tests.bench.processes import BenchError, free_port, running
+
+
+def py_spy() -> str:
+    beside = Path(sys.executable).parent / "py-spy"
+    found = str(beside) if beside.exists() else shutil.which("py-spy")
+    if not found:
+        raise BenchError("py-spy not found: `uv sync` installs it (dev group)")
+    return found
+
+
+def record(pid: int, seconds: int, out: Path, fmt: str) -> None:
+    command = [py_spy(), "record", "--pid", str(pid), "--duration", str(seconds)]
+    command += ["--rate", "250", "--nonblocking", "--format", fmt, "--output", str(out)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0 or not out.exists():
+        raise BenchError(f"py-spy failed (exit {done.returncode}): {done.stderr[-2000:]}")
+
+
+LINE = re.compile(r":\d+\)$")
+
+
+def top(
+    collapsed: Path, limit: int = 20
+) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+    """(own, inclusive) shares of samples per function (lines merged) from collapsed stacks."""
+    own: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in collapsed.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        frames = [LINE.sub(")", f.strip()) for f in stack.split(";")]
+        total += count
+        if frames:
+            own[frames[-1]] += count
+        for frame in set(frames):
+            inclusive[frame] += count
+    share = 100 / max(total, 1)
+    return (
+        [(f, n * share) for f, n in own.most_common(limit)],
+        [(f, n * share) for f, n in inclusive.most_common(limit)],
+    )
+
+
+def by_package(collapsed: Path) -> list[tuple[str, float]]:
+    """Share of own time per top-level package of the sampled leaf frame."""
+    shares: Counter[str] = Counter()
+    total = 0
+    for line in collapsed.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        leaf = stack.split(";")[-1]
+        where = leaf[leaf.find("(") + 1 :].split(":")[0]
+        shares[where.split("/")[0]] += int(count_text)
+        total += int(count_text)
+    return [(name, 100 * n / max(total, 1)) for name, n in shares.most_common(8)]
+
+
+def run() -> Path:
+    seconds = int(os.environ.get("PROFILE_SECONDS", "20"))
+    vus = os.environ.get("BENCH_VUS", "50")
+    sg_child, sg_port = start_subgraphs()
+    with running([sg_child]):
+        port = free_port()
+        router = GATEWAYS["router"].start(env.bench_supergraph(sg_port), port)
+        with running([router]):
+            load_env = {"URL": GATEWAYS["router"].url(port), "VUS": vus}
+            k6run.run("compare", {**load_env, "DURATION": "5s"}, env.RESULTS / "warmup.json")
+            load = threading.Thread(
+                target=k6run.run,
+                args=("compare", {**load_env, "DURATION": f"{seconds + 4}s"}),
+                kwargs={"summary": env.RESULTS / "profile-load.json"},
+            )
+            load.start()
+            collapsed = env.RESULTS / "router-profile.txt"
+            record(router.pid, seconds, collapsed, "raw")
+            load.join()
+    own, inclusive = top(collapsed)
+    print("own time (% of samples):")
+    for frame, pct in own:
+        print(f"  {pct:5.1f}  {frame}")
+    print("inclusive time (% of samples):")
+    for frame, pct in inclusive:
+        print(f"  {pct:5.1f}  {frame}")
+    return collapsed
