@@ -71,10 +71,12 @@ def test_add_then_remove_a_subgraph_under_load(
         before = router.query(REVIEWS_QUERY)
         assert before["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
 
+        during = loop.count
         response = router.admin(
             "POST", "/services", json={"name": "reviews", "url": subgraphs.urls["reviews"]}
         )
         assert response.status_code == 201, response.text
+        assert loop.count > during  # clients were answered while the add composed and swapped
         body = response.json()
         assert body["service"]["name"] == "reviews"
         assert body["service"]["in_supergraph"] is True
@@ -89,8 +91,10 @@ def test_add_then_remove_a_subgraph_under_load(
         seen = loop.count
         wait_for(lambda: loop.count > seen + 20)
 
+        during = loop.count
         removed = router.admin("DELETE", "/services/reviews")
         assert removed.status_code == 200, removed.text
+        assert loop.count > during
         after = router.query(REVIEWS_QUERY)
         assert after["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
         seen = loop.count
