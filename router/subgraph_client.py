@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,6 +79,8 @@ class SubgraphClient:
         self._session: aiohttp.ClientSession | None = None
         self._semaphore = asyncio.Semaphore(max_concurrency)
         self._in_flight: dict[tuple[str, bytes], asyncio.Future[_RawAnswer]] = {}
+        self.observe: Callable[[str, str, float], None] | None = None
+        """Called per subgraph request with (subgraph, outcome, seconds): metrics."""
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -116,14 +119,23 @@ class SubgraphClient:
             payload["operationName"] = operation_name
         body = orjson.dumps(payload)
         timeout = self._timeouts.get(service_name)
+        started = time.perf_counter()
         try:
             if share:
                 raw = await self._shared_post(url, body, timeout)
             else:
                 raw = await self._post(url, body, timeout)
-            return _decode(raw)
+            response = _decode(raw)
         except _Failure as failure:
-            return SubgraphResponse(failure=_failure_error(service_name, failure))
+            response = SubgraphResponse(failure=_failure_error(service_name, failure))
+        if self.observe is not None:
+            outcome = (
+                "ok"
+                if response.failure is None
+                else str(response.failure.get("extensions", {}).get("code", "error"))
+            )
+            self.observe(service_name, outcome, time.perf_counter() - started)
+        return response
 
     async def _shared_post(
         self, url: str, body: bytes, timeout: aiohttp.ClientTimeout | None

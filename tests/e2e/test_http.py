@@ -162,3 +162,13 @@ def test_other_methods_get_a_graphql_405(gw: Gateway) -> None:
     response = gw.http.put("/graphql", json={"query": "{ me { id } }"})
     assert response.status_code == 405
     assert _code(response.json()) == "METHOD_NOT_ALLOWED"
+
+
+def test_metrics_count_requests_and_subgraph_calls(gw: Gateway) -> None:
+    gw.query("{ me { id } }")
+    gw.post({"query": "{ nope }"})
+    text = gw.http.get("/metrics").text
+    assert 'gateway_http_requests_total{status="200"}' in text
+    assert 'gateway_http_requests_total{status="400"}' in text
+    assert "gateway_subgraph_requests_total{" in text and 'outcome="ok"' in text
+    assert "gateway_plan_cache_entries" in text

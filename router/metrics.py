@@ -1,0 +1,98 @@
+"""Prometheus metrics at ``GET /metrics``: client requests, subgraph requests,
+and the plan cache, so operators can watch the router (and alert on it).
+
+One registry per app (tests start several apps in one process)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+from starlette.requests import Request
+from starlette.responses import Response
+
+from router.state import StateHolder
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+
+class _PlanCacheCollector(Collector):
+    """Reads the current state's plan cache at scrape time (no hot-path cost)."""
+
+    def __init__(self, holder: StateHolder) -> None:
+        self.holder = holder
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        state = self.holder.current
+        if state is None:
+            return
+        cache = state.planner.plan_cache
+        hits = CounterMetricFamily("gateway_plan_cache_hits", "Plan cache hits (current schema)")
+        hits.add_metric([], cache.hits)
+        misses = CounterMetricFamily(
+            "gateway_plan_cache_misses", "Plan cache misses (current schema)"
+        )
+        misses.add_metric([], cache.misses)
+        size = GaugeMetricFamily(
+            "gateway_plan_cache_entries", "Plans cached for the current schema"
+        )
+        size.add_metric([], len(cache))
+        yield from (hits, misses, size)
+
+
+class Metrics:
+    """The router's instruments."""
+
+    def __init__(self, holder: StateHolder) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "gateway_http_requests",
+            "GraphQL HTTP requests by status code",
+            ["status"],
+            registry=self.registry,
+        )
+        self.request_seconds = Histogram(
+            "gateway_http_request_duration_seconds",
+            "GraphQL HTTP request latency",
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.subgraph_requests = Counter(
+            "gateway_subgraph_requests",
+            "Subgraph requests by subgraph and outcome (ok or the error code)",
+            ["subgraph", "outcome"],
+            registry=self.registry,
+        )
+        self.subgraph_seconds = Histogram(
+            "gateway_subgraph_request_duration_seconds",
+            "Subgraph request latency",
+            ["subgraph"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.registry.register(_PlanCacheCollector(holder))
+
+    def observe_subgraph(self, subgraph: str, outcome: str, seconds: float) -> None:
+        self.subgraph_requests.labels(subgraph, outcome).inc()
+        self.subgraph_seconds.labels(subgraph).observe(seconds)
+
+    def timed(
+        self, handler: Callable[[Request], Awaitable[Response]]
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """Wrap a request handler to count and time it."""
+
+        async def wrapper(request: Request) -> Response:
+            started = time.perf_counter()
+            response = await handler(request)
+            self.request_seconds.observe(time.perf_counter() - started)
+            self.requests.labels(str(response.status_code)).inc()
+            return response
+
+        return wrapper
+
+    async def endpoint(self, _: Request) -> Response:
+        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE)
