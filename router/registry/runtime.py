@@ -119,6 +119,7 @@ class Registry:
         self.active: Active | None = None
         self.last_composition_errors: list[dict[str, Any]] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self._dropped: set[str] = set()
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -346,7 +347,13 @@ class Registry:
         return inputs
 
     async def _refresh(self, actor: str, reason: str) -> bool:
-        """Re-fetch every enabled service (with the fallback), recompose when inputs changed."""
+        """Re-fetch every enabled service (with the fallback) and recompose on a change.
+
+        At start the fetched inputs are compared with the active version. Afterwards
+        only a change this router observes recomposes: an SDL that differs from the
+        stored one, or a service dropping out or coming back. So a rollback
+        (``activate``) holds, and routers sharing a registry do not recompose what
+        another router already composed (they converge through ``sync``)."""
         rows = await self.store.services()
         enabled = [r for r in rows if r.enabled]
         for row in rows:
@@ -354,10 +361,12 @@ class Registry:
                 self.status[row.name] = ServiceStatus(schema_source="disabled")
         results = await asyncio.gather(*(self._fetch(r.url, r.timeout_s) for r in enabled))
         inputs: dict[str, Input] = {}
+        new_sdl = False
         for row, fetched in zip(enabled, results, strict=True):
             if fetched.sdl is not None:
                 self._note(row.name, fetched, "live")
-                schema_id, _, _ = await self.store.record_schema(row.id, fetched.sdl)
+                schema_id, _, is_new = await self.store.record_schema(row.id, fetched.sdl)
+                new_sdl = new_sdl or is_new
                 inputs[row.name] = Input(row.name, row.url, fetched.sdl, schema_id)
                 continue
             self._note(row.name, fetched, "none")
@@ -368,8 +377,16 @@ class Registry:
             self.status[row.name].schema_source = "cached"
             log.warning("%s: using its cached SDL: %s", row.name, fetched.error)
             inputs[row.name] = Input(row.name, row.url, row.cached_sdl, row.cached_schema_id)
-        if self.active is not None and _same_inputs(self.active.services, inputs):
-            return False
+        dropped = {n for n, st in self.status.items() if st.schema_source == "dropped"}
+        if self.active is not None:
+            if reason == "startup":
+                unchanged = _same_inputs(self.active.services, inputs)
+            else:
+                unchanged = not new_sdl and dropped == self._dropped
+            self._dropped = dropped
+            if unchanged:
+                return False
+        self._dropped = dropped
         if not inputs:
             if self.active is None:
                 return False

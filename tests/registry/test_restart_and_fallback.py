@@ -47,6 +47,13 @@ def test_restart_with_a_subgraph_down(
         assert router.query("{ products { upc } }") == {
             "data": {"products": [{"upc": "1"}, {"upc": "2"}, {"upc": "3"}]}
         }
+        # reviews comes back on its old address: a refresh composes it in again.
+        port = int(subgraphs.urls["reviews"].rsplit(":", 1)[1].split("/")[0])
+        subgraphs.loop.run(subgraphs.servers["reviews"].start(port=port))
+        refreshed = router.admin("POST", "/refresh").json()
+        assert refreshed["changed"] is True
+        assert router.registry.holder.current.sdl_hash == served_hash
+        assert "errors" not in router.query(BOTH)
         return
     # cached / degrade: the same graph as before the restart, from the stored SDL.
     assert router.registry.holder.current.sdl_hash == served_hash
@@ -93,3 +100,6 @@ def test_rollback_activates_an_older_version(
     ]
     assert active == [oldest["id"]]
     assert router.admin("POST", "/supergraphs/999/activate").status_code == 404
+    # The rollback holds: re-fetching unchanged SDLs does not recompose it away.
+    assert router.admin("POST", "/refresh").json()["changed"] is False
+    assert router.registry.holder.current.sdl_hash == oldest["hash"]
