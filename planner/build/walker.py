@@ -20,7 +20,9 @@ The rules (Apollo Federation query planning, expressed as a greedy walk):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, get_named_type
 
@@ -32,6 +34,23 @@ from planner.plan import KeyRenamer
 from planner.supergraph import KeyInfo, Supergraph
 
 _MAX_DEPTH = 48
+_UNREACHABLE = 1000
+"""Cost of a selection no plan can reach (and the cycle guard's answer)."""
+
+_MemoKey = tuple[str, str, int, int]
+_T = TypeVar("_T")
+
+
+def _memoised(memo: dict[_MemoKey, _T], key: _MemoKey, guard: _T, compute: Callable[[], _T]) -> _T:
+    """Look `key` up in `memo`, else compute it; while computing, a recursive look-up of
+    the same key answers `guard`, which is what breaks cycles between subgraphs."""
+    cached = memo.get(key)
+    if cached is not None:
+        return cached
+    memo[key] = guard
+    result = compute()
+    memo[key] = result
+    return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +99,8 @@ class Walker:
         self.groups: list[FetchGroup] = []
         self.root_groups: dict[str, FetchGroup] = {}
         self._next_id = first_group_id
-        self._feasible_memo: dict[tuple[str, str, int, int], bool] = {}
-        self._cost_memo: dict[tuple[str, str, int, int], int] = {}
+        self._feasible_memo: dict[_MemoKey, bool] = {}
+        self._cost_memo: dict[_MemoKey, int] = {}
         self._field_set_memo: dict[tuple[str, str, bool], tuple[Item, ...]] = {}
 
     # --- entry point ----------------------------------------------------------------
@@ -249,12 +268,22 @@ class Walker:
     ) -> int:
         """Estimated number of fetches beyond the current one that `items` need."""
         if depth > _MAX_DEPTH:
-            return 1000
-        memo_key = (graph, type_name, id(items), id(provided))
-        cached = self._cost_memo.get(memo_key)
-        if cached is not None:
-            return cached
-        self._cost_memo[memo_key] = 1000  # cycle guard
+            return _UNREACHABLE
+        return _memoised(
+            self._cost_memo,
+            (graph, type_name, id(items), id(provided)),
+            _UNREACHABLE,
+            lambda: self._cost(graph, type_name, items, provided, depth),
+        )
+
+    def _cost(
+        self,
+        graph: str,
+        type_name: str,
+        items: tuple[Item, ...],
+        provided: tuple[Item, ...] | None,
+        depth: int,
+    ) -> int:
         sg = self.sg
         total = 0
         if sg.is_abstract(type_name) and not sg.is_interface_object(type_name, graph):
@@ -279,12 +308,11 @@ class Walker:
                         self.item_cost(t.graph, t.type_condition, item, None, depth + 1)
                         for t in targets
                     ),
-                    default=1000,
+                    default=_UNREACHABLE,
                 )
                 total += best
                 jumped.update(t.graph for t in targets[:1])
             total += len(jumped)
-        self._cost_memo[memo_key] = total
         return total
 
     def feasible(
@@ -298,14 +326,12 @@ class Walker:
         """Can `items` at a position of `type_name` in `graph` be planned from there?"""
         if depth > _MAX_DEPTH:
             return False
-        memo_key = (graph, type_name, id(items), id(provided))
-        cached = self._feasible_memo.get(memo_key)
-        if cached is not None:
-            return cached
-        self._feasible_memo[memo_key] = False  # cycle guard
-        result = self._feasible(graph, type_name, items, provided, depth)
-        self._feasible_memo[memo_key] = result
-        return result
+        return _memoised(
+            self._feasible_memo,
+            (graph, type_name, id(items), id(provided)),
+            False,
+            lambda: self._feasible(graph, type_name, items, provided, depth),
+        )
 
     def _feasible(
         self,
