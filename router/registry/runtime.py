@@ -170,6 +170,12 @@ class Registry:
     async def sync(self) -> None:
         """Load the active version when another router activated a different one."""
         marker = await self.store.active_marker()
+        if marker is None and self.active is not None:
+            async with self.lock:  # another router removed the last service
+                if await self.store.active_marker() is None:
+                    self.holder.current = None
+                    self.active = None
+            return
         if marker is None or (self.active is not None and self.active.hash == marker[1]):
             return
         async with self.lock:
@@ -438,9 +444,9 @@ class Registry:
         """Store and activate a composed supergraph (or clear the graph when no services)."""
         services = {i.name: {**i.meta(), "url": i.url} for i in inputs.values()}
         if composed is None:
+            await self.store.deactivate_all(actor, reason)
             self.holder.current = None
             self.active = None
-            await self.store.audit(actor, "supergraph.clear", None, reason=reason)
             return
         digest = sdl_hash(composed.sdl)
         marker = await self.store.active_marker()

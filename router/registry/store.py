@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from router.registry.models import (
@@ -250,6 +250,20 @@ class RegistryStore:
                 )
             )
             return version
+
+    async def deactivate_all(self, actor: str, reason: str) -> None:
+        """No supergraph is active any more (the last service left the registry)."""
+        async with self.sessions.begin() as session:
+            await session.execute(
+                update(SupergraphVersion)
+                .where(SupergraphVersion.activated_at.is_not(None))
+                .values(activated_at=None)
+            )
+            session.add(
+                RegistryAudit(
+                    actor=actor, action="supergraph.clear", target=None, detail={"reason": reason}
+                )
+            )
 
     # --- audit ---------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -143,3 +144,23 @@ def test_unreachable_service_is_refused(
     assert response.status_code == 422
     assert response.json()["errors"][0]["extensions"]["code"] == "SUBGRAPH_UNREACHABLE"
     assert router.admin("GET", "/services").json()["services"] == []
+
+
+def test_removing_the_last_service_clears_the_graph_for_good(
+    subgraphs: Subgraphs, database: str, start_router: Callable[..., RegistryRouter]
+) -> None:
+    router = start_router(database, sync_interval_s=0.1)
+    router.admin("POST", "/services", json={"name": "products", "url": subgraphs.urls["products"]})
+    assert router.query(PRODUCTS_QUERY) == EXPECTED
+    assert router.admin("DELETE", "/services/products").status_code == 200
+    cleared = router.http.post("/graphql", json={"query": PRODUCTS_QUERY})
+    assert cleared.status_code == 503
+    assert cleared.json()["errors"][0]["extensions"]["code"] == "SCHEMA_NOT_LOADED"
+    versions = router.admin("GET", "/supergraphs").json()["versions"]
+    assert len(versions) == 1 and not versions[0]["active"]
+    # Neither the sync loop (every 0.1 s) nor a restart brings the old version back.
+    again = start_router(database)
+    time.sleep(0.4)
+    assert router.registry.holder.current is None
+    assert again.http.post("/graphql", json={"query": PRODUCTS_QUERY}).status_code == 503
+    assert router.admin("DELETE", "/services/products").status_code == 404
