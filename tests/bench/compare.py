@@ -4,7 +4,8 @@ Per gateway: start it pinned to the gateway core, check one response by hand (no
 ``errors``, same ``data`` as every other gateway), warm up, then the measured run,
 sampling the gateway's and the subgraphs' CPU time around it. k6 checks every
 response against the first one. Settings (env): BENCH_VUS (50), BENCH_DURATION (30s),
-BENCH_WARMUP (10s), BENCH_GATEWAYS (router,apollo-gateway,hive-gateway).
+BENCH_WARMUP (10s), BENCH_SOLO_DURATION (10s: a 1-VU run after the measured one,
+where no concurrent requests can share subgraph fetches), BENCH_GATEWAYS (router,apollo-gateway,hive-gateway).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ def settings() -> dict[str, Any]:
         "vus": int(os.environ.get("BENCH_VUS", "50")),
         "duration": os.environ.get("BENCH_DURATION", "30s"),
         "warmup": os.environ.get("BENCH_WARMUP", "10s"),
+        "solo_duration": os.environ.get("BENCH_SOLO_DURATION", "10s"),
         "gateways": os.environ.get("BENCH_GATEWAYS", ",".join(GATEWAYS)).split(","),
     }
 
@@ -77,12 +79,29 @@ def measure(
         wall = time.monotonic() - started
         after, sg_after = child.usage(), sg_child.usage()
         sg_requests = subgraph_requests(sg_port) - sg_requests
+        # one VU: no concurrent client requests, so nothing to share between them
+        print(f"bench: {gateway.name} solo {opts['solo_duration']} @ 1 VU", flush=True)
+        solo_before = child.usage()
+        solo = k6run.run(
+            "compare",
+            {**k6_env, "VUS": "1", "DURATION": opts["solo_duration"]},
+            env.RESULTS / f"{gateway.name}-solo.json",
+        )
+        solo_cpu = child.usage().cpu_seconds - solo_before.cpu_seconds
     return {
         "gateway": gateway.name,
         "label": gateway.label,
         **figures,
         "gateway_cpu_pct": 100 * (after.cpu_seconds - before.cpu_seconds) / wall,
         "gateway_peak_rss_mb": after.peak_rss_mb,
+        "gateway_cpu_ms_per_request": 1000
+        * (after.cpu_seconds - before.cpu_seconds)
+        / max(figures["requests"], 1),
+        "solo_rps": solo["rps"],
+        "solo_p50_ms": solo["p50_ms"],
+        "solo_p99_ms": solo["p99_ms"],
+        "solo_bad_responses": solo["bad_responses"],
+        "solo_cpu_ms_per_request": 1000 * solo_cpu / max(solo["requests"], 1),
         "subgraphs_cpu_pct": 100 * (sg_after.cpu_seconds - sg_before.cpu_seconds) / wall,
         "subgraph_requests_per_request": sg_requests / max(figures["requests"], 1),
         "first_data": first["data"],

@@ -83,6 +83,45 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
+def targets_section(compare: dict[str, Any] | None, planner: dict[str, Any] | None) -> list[str]:
+    """The issue's targets, each marked met or not from this run's figures."""
+    checks: list[tuple[str, bool | None, str]] = []
+    if compare:
+        rows = {r["gateway"]: r for r in compare["rows"]}
+        ours = rows.get("router")
+        for peer, label in (("apollo-gateway", "Apollo Gateway"), ("hive-gateway", "Hive Gateway")):
+            theirs = rows.get(peer)
+            if ours and theirs:
+                ratio = ours["rps"] / theirs["rps"] if theirs["rps"] else float("inf")
+                checks.append((f"throughput >= 2x {label}", ratio >= 2, f"{ratio:.2f}x"))
+                checks.append(
+                    (
+                        f"p99 below {label}'s",
+                        ours["p99_ms"] < theirs["p99_ms"],
+                        f"{ours['p99_ms']:.1f} vs {theirs['p99_ms']:.1f} ms",
+                    )
+                )
+    if planner:
+        bench = planner["summary"]["bench"]
+        cached = bench["ours"].get("cached_us")
+        if cached is not None:
+            checks.append(("cached plan lookup < 20 us", cached < 20, f"{cached:.2f} us"))
+        ours_ms, apollo_ms = bench["ours"].get("warm_ms"), bench["apollo"].get("warm_ms")
+        if ours_ms and apollo_ms:
+            checks.append(
+                (
+                    "bench operation planned faster than Apollo's JS planner",
+                    ours_ms < apollo_ms,
+                    f"{ours_ms:.2f} vs {apollo_ms:.2f} ms",
+                )
+            )
+    if not checks:
+        return []
+    lines = ["## Targets (issue 7)", "", "| target | met | measured |", "| --- | --- | --- |"]
+    lines += [f"| {name} | {'yes' if ok else 'NO'} | {value} |" for name, ok, value in checks]
+    return [*lines, ""]
+
+
 def gateway_section(result: dict[str, Any]) -> list[str]:
     s = result["settings"]
     lines = [
@@ -100,6 +139,24 @@ def gateway_section(result: dict[str, Any]) -> list[str]:
             f"{_f(r['gateway_peak_rss_mb'])} | {_f(r['subgraphs_cpu_pct'])} | "
             f"{_f(r['subgraph_requests_per_request'], 1)} | "
             f"{'yes' if r['same_data_as_first_gateway'] else 'NO'} |"
+        )
+    lines += [
+        "",
+        f"One VU ({s.get('solo_duration', '?')} after the measured run): no concurrent client "
+        "requests, so no subgraph fetch can be shared between them; CPU ms per request is the "
+        "gateway's own cost.",
+        "",
+        "| Gateway | 1-VU RPS | 1-VU p50 ms | 1-VU p99 ms | bad | CPU ms / request (1 VU) | "
+        f"CPU ms / request ({s['vus']} VUs) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in result["rows"]:
+        if "solo_rps" not in r:
+            continue
+        lines.append(
+            f"| {r['label']} | {_f(r['solo_rps'])} | {_f(r['solo_p50_ms'], 2)} | "
+            f"{_f(r['solo_p99_ms'], 2)} | {r['solo_bad_responses']} | "
+            f"{_f(r['solo_cpu_ms_per_request'], 2)} | {_f(r['gateway_cpu_ms_per_request'], 2)} |"
         )
     lines += ["", "![RPS and latency per gateway](benchmarks.png)", ""]
     return lines
@@ -278,6 +335,7 @@ def write() -> Path:
         f"Node {planner.get('node') if planner else '?'}; {_versions()}.",
         "",
     ]
+    lines += targets_section(compare, planner)
     if compare:
         lines += gateway_section(compare)
         plot(compare, env.DOCS / "benchmarks.png")
