@@ -125,8 +125,10 @@ def mount_admin_api(app: FastAPI, registry: Registry, token: str | None) -> None
                 return _json(exc.status, {"errors": exc.errors})
             except Exception as exc:  # database down or a bug: report, do not 500 blindly
                 log.exception("admin API %s %s failed", request.method, request.url.path)
-                error = {"message": f"Registry unavailable: {type(exc).__name__}: {exc}"}
-                error["extensions"] = {"code": "REGISTRY_UNAVAILABLE"}
+                error: dict[str, Any] = {
+                    "message": f"Registry unavailable: {type(exc).__name__}: {exc}",
+                    "extensions": {"code": "REGISTRY_UNAVAILABLE"},
+                }
                 return _json(503, {"errors": [error]})
 
         app.router.add_route(PREFIX + path, endpoint, methods=methods, include_in_schema=False)

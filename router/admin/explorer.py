@@ -50,7 +50,7 @@ def schema_graph(supergraph: Supergraph) -> dict[str, Any]:
     edges: list[dict[str, str]] = []
     for name in sorted(api.type_map):
         named = api.type_map[name]
-        if name.startswith("__") or is_specified_scalar_type(named):  # type: ignore[arg-type]
+        if name.startswith("__") or is_specified_scalar_type(named):
             continue
         graphs = sorted(supergraph.graphs_of_type(name))
         owner = supergraph.owner.get(name) or (graphs[0] if len(graphs) == 1 else None)
