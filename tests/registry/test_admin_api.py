@@ -105,3 +105,21 @@ def test_patch_flags_disable_enable_and_explorer(
     assert types["Review"]["owner"] == "reviews"
     assert {"from": "Product", "to": "Review", "label": "reviews"} in graph["edges"]
     assert not any(name.startswith("join__") for name in types)
+
+
+def test_a_broken_database_is_a_503_not_a_traceback(
+    database: str, start_router: Callable[..., RegistryRouter]
+) -> None:
+    import sqlite3
+
+    router = start_router(database)
+    assert router.admin("GET", "/services").status_code == 200
+    path = database.split(":///", 1)[1]
+    with sqlite3.connect(path) as connection:
+        connection.execute("DROP TABLE schema_versions")
+        connection.execute("DROP TABLE services")
+    response = router.admin("GET", "/services")
+    assert response.status_code == 503
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "REGISTRY_UNAVAILABLE"
+    assert "Traceback" not in error["message"]
