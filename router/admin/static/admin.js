@@ -10,7 +10,7 @@ const PALETTE = [
 ];
 const SVG_NS = "http://www.w3.org/2000/svg";
 
-const state = { token: sessionStorage.getItem("gatewayAdminToken") || "", graph: null, selected: null };
+const state = { token: sessionStorage.getItem("gatewayAdminToken") || "", graph: null, selected: null, timer: null };
 
 function $(selector) { return document.querySelector(selector); }
 
@@ -86,6 +86,8 @@ async function connect() {
     await loadServices();
     status.textContent = "Connected.";
     status.className = "";
+    // Keep status, latency and the served version current (the router polls its services).
+    if (!state.timer) state.timer = setInterval(() => { loadServices().catch(() => {}); loadVersions().catch(() => {}); }, 5000);
     await Promise.all([loadVersions(), loadGraph(), loadAudit()]);
   } catch (error) {
     status.textContent = error.status === 401 ? "Wrong or missing token." : error.message;
