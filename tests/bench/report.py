@@ -47,7 +47,8 @@ from the query text (parse + validate + plan; ours with a fresh `QueryPlanner`, 
 plan cache; the peers' planners have none); *first* = the first plan of the operation in
 the process; *cached* = our cached lookup (what the router pays per request). Ratio =
 ours / theirs (below 1: we are faster); geometric mean over the operations all three
-planned. Fetch counts: fetch nodes per plan (a batched fetch counts as one).
+planned. Fetch counts: fetch nodes per plan (a batched fetch counts as one; both branches
+of a `Condition` count, so a plan that branches higher up counts more nodes than it runs).
 """
 
 
@@ -236,6 +237,21 @@ def planner_section(result: dict[str, Any]) -> list[str]:
             f"{_f(ms['hive'], 3)} | {_f(geomean([r['ratio_vs_apollo'] or 0 for r in rows]), 2)} | "
             f"{_f(geomean([r['ratio_vs_hive'] or 0 for r in rows]), 2)} | {fetches} |"
         )
+    lines += [
+        "",
+        "<details><summary>Per operation</summary>",
+        "",
+        "| suite | # | ours ms | Apollo ms | Hive ms | vs Apollo | vs Hive | fetches ours / Apollo / Hive |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for r in result["rows"]:
+        fetches = " / ".join(str(r[p].get("fetches", "err")) for p in ("ours", "apollo", "hive"))
+        lines.append(
+            f"| {r['suite']} | {r['index']} | {_f(r['ours'].get('warm_ms'), 3)} | "
+            f"{_f(r['apollo'].get('warm_ms'), 3)} | {_f(r['hive'].get('warm_ms'), 3)} | "
+            f"{_f(r['ratio_vs_apollo'], 2)} | {_f(r['ratio_vs_hive'], 2)} | {fetches} |"
+        )
+    lines += ["", "</details>"]
     errors = [
         f"- {r['suite']} #{r['index']} ({p}): {r[p]['error']}"
         for r in result["rows"]
