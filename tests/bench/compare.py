@@ -19,7 +19,16 @@ from typing import Any
 
 from tests.bench import env, k6run
 from tests.bench.gateways import GATEWAYS, Gateway
-from tests.bench.processes import LOAD_CPUS, BenchError, Child, free_port, running
+from tests.bench.processes import (
+    GATEWAY_CPUS,
+    LOAD_CPUS,
+    BenchError,
+    Child,
+    busy_pct,
+    core_times,
+    free_port,
+    running,
+)
 
 
 def settings() -> dict[str, Any]:
@@ -69,6 +78,7 @@ def measure(
         k6run.run("compare", {**k6_env, "DURATION": opts["warmup"]}, env.RESULTS / "warmup.json")
         before, sg_before = child.usage(), sg_child.usage()
         sg_requests = subgraph_requests(sg_port)
+        cores_before = core_times(GATEWAY_CPUS), core_times(LOAD_CPUS)
         started = time.monotonic()
         print(f"bench: {gateway.name} measured {opts['duration']} @ {opts['vus']} VUs", flush=True)
         figures = k6run.run(
@@ -78,6 +88,7 @@ def measure(
         )
         wall = time.monotonic() - started
         after, sg_after = child.usage(), sg_child.usage()
+        cores_after = core_times(GATEWAY_CPUS), core_times(LOAD_CPUS)
         sg_requests = subgraph_requests(sg_port) - sg_requests
         # one VU: no concurrent client requests, so nothing to share between them
         print(f"bench: {gateway.name} solo {opts['solo_duration']} @ 1 VU", flush=True)
@@ -103,6 +114,10 @@ def measure(
         "solo_bad_responses": solo["bad_responses"],
         "solo_cpu_ms_per_request": 1000 * solo_cpu / max(solo["requests"], 1),
         "subgraphs_cpu_pct": 100 * (sg_after.cpu_seconds - sg_before.cpu_seconds) / wall,
+        # whole-core busy shares (anyone's work): gateway core above the gateway's own CPU
+        # means another process used it; a load core near 100 means k6 may be the limit
+        "gateway_core_busy_pct": busy_pct(cores_before[0], cores_after[0]),
+        "load_core_busy_pct": busy_pct(cores_before[1], cores_after[1]),
         "subgraph_requests_per_request": sg_requests / max(figures["requests"], 1),
         "first_data": first["data"],
     }

@@ -125,6 +125,30 @@ def _tree(root: int) -> list[int]:
     return found
 
 
+def core_times(cpus: str) -> tuple[float, float]:
+    """(busy, total) jiffies of the listed CPUs ("0", "1", "0,1") from /proc/stat."""
+    wanted = {f"cpu{c.strip()}" for c in cpus.split(",") if c.strip()}
+    busy = total = 0.0
+    try:
+        lines = Path("/proc/stat").read_text().splitlines()
+    except OSError:
+        return 0.0, 0.0
+    for line in lines:
+        name, *values = line.split()
+        if name in wanted:
+            numbers = [float(v) for v in values[:8]]
+            idle = numbers[3] + numbers[4]  # idle + iowait
+            total += sum(numbers)
+            busy += sum(numbers) - idle
+    return busy, total
+
+
+def busy_pct(before: tuple[float, float], after: tuple[float, float]) -> float:
+    """Share of time the CPUs were busy (anyone's work) between two core_times()."""
+    total = after[1] - before[1]
+    return 100 * (after[0] - before[0]) / total if total > 0 else 0.0
+
+
 @contextlib.contextmanager
 def running(children: list[Child]) -> Iterator[list[Child]]:
     """Stop every child on the way out, last started first."""

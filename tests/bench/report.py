@@ -129,8 +129,9 @@ def gateway_section(result: dict[str, Any]) -> list[str]:
         f"## Gateways: heavy operation, {s['vus']} VUs, {s['duration']} after {s['warmup']} warm-up",
         "",
         "| Gateway | RPS | RPS vs Apollo | p50 ms | p95 ms | p99 ms | bad responses | "
-        "gateway CPU % | gateway peak RSS MB | subgraphs CPU % | subgraph requests / request | same data |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "gateway CPU % | gateway peak RSS MB | subgraphs CPU % | subgraph requests / request | "
+        "gateway core / load core busy % | same data |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in result["rows"]:
         lines.append(
@@ -139,6 +140,7 @@ def gateway_section(result: dict[str, Any]) -> list[str]:
             f"{r['bad_responses']} of {r['requests']} | {_f(r['gateway_cpu_pct'])} | "
             f"{_f(r['gateway_peak_rss_mb'])} | {_f(r['subgraphs_cpu_pct'])} | "
             f"{_f(r['subgraph_requests_per_request'], 1)} | "
+            f"{_f(r.get('gateway_core_busy_pct'), 0)} / {_f(r.get('load_core_busy_pct'), 0)} | "
             f"{'yes' if r['same_data_as_first_gateway'] else 'NO'} |"
         )
     lines += [
