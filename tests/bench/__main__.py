@@ -44,11 +44,6 @@ def _run(args: argparse.Namespace) -> int:
     from tests.bench import compare, planners, report, scenarios
 
     env.RESULTS.mkdir(parents=True, exist_ok=True)
-    if args.command == "profile":
-        from tests.bench import profile
-
-        profile.run()
-        return 0
     if args.command == "install":
         env.ensure_peers(force=True)
         return 0
@@ -57,13 +52,15 @@ def _run(args: argparse.Namespace) -> int:
             print(f"bench: scenario NAME, one of {', '.join(SCENARIOS)}", file=sys.stderr)
             return 2
         result = scenarios.run(args.scenario)
+        if not args.no_docs:
+            print(f"bench: wrote {report.write()}", flush=True)
         return 0 if result["bad_responses"] == 0 and result["k6_exit"] == 0 else 1
     if args.command in ("all", "planner"):
         planners.save(planners.run(), env.RESULTS / "planner.json")
     if args.command in ("all", "compare"):
         result = compare.run()
         (env.RESULTS / "compare.json").write_text(json.dumps(result, indent=1))
-    if args.command == "all":
+    if args.command in ("all", "profile"):
         from tests.bench import profile
 
         try:

@@ -1,9 +1,10 @@
 """Where the router spends its time under the comparison load: py-spy samples the
 router (pinned to the gateway core) while k6 runs the heavy operation against it.
 
-Writes results/router-profile.txt (collapsed stacks; any flame-graph tool reads them)
-and prints the top functions by own and by inclusive time.
-Settings: BENCH_VUS (50), PROFILE_SECONDS (20).
+Writes results/router-profile-<VUS>vu.txt (collapsed stacks; any flame-graph tool reads
+them) and prints the top functions by own and by inclusive time. At 50 VUs concurrent
+requests share subgraph fetches; at 1 VU every fetch is paid, so both are profiled.
+Settings: PROFILE_VUS (50,1), PROFILE_SECONDS (20).
 """
 
 from __future__ import annotations
@@ -82,9 +83,13 @@ def by_package(collapsed: Path) -> list[tuple[str, float]]:
     return [(name, 100 * n / max(total, 1)) for name, n in shares.most_common(8)]
 
 
-def run() -> Path:
+def run() -> list[Path]:
+    vus_list = os.environ.get("PROFILE_VUS", "50,1").split(",")
+    return [run_one(vus.strip()) for vus in vus_list if vus.strip()]
+
+
+def run_one(vus: str) -> Path:
     seconds = int(os.environ.get("PROFILE_SECONDS", "20"))
-    vus = os.environ.get("BENCH_VUS", "50")
     sg_child, sg_port = start_subgraphs()
     with running([sg_child]):
         port = free_port()
@@ -98,10 +103,11 @@ def run() -> Path:
                 kwargs={"summary": env.RESULTS / "profile-load.json"},
             )
             load.start()
-            collapsed = env.RESULTS / "router-profile.txt"
+            collapsed = env.RESULTS / f"router-profile-{vus}vu.txt"
             record(router.pid, seconds, collapsed, "raw")
             load.join()
     own, inclusive = top(collapsed)
+    print(f"router profile at {vus} VUs -> {collapsed}")
     print("own time (% of samples):")
     for frame, pct in own:
         print(f"  {pct:5.1f}  {frame}")

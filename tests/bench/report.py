@@ -292,23 +292,32 @@ def scenario_section() -> list[str]:
 def profile_section() -> list[str]:
     from tests.bench.profile import by_package, top
 
-    collapsed = env.RESULTS / "router-profile.txt"
-    if not collapsed.exists():
+    found = sorted(
+        env.RESULTS.glob("router-profile-*vu.txt"),
+        key=lambda p: -int(p.stem.split("-")[-1].removesuffix("vu")),
+    )
+    if not found:
         return []
-    own, _ = top(collapsed, 15)
-    packages = ", ".join(f"{name} {pct:.0f}%" for name, pct in by_package(collapsed))
     lines = [
         "## Where the router spends its time",
         "",
         "py-spy samples of the router under the comparison load (`python -m tests.bench "
-        "profile`; C code such as orjson counts towards the Python line that calls it).",
-        f"Own time by package: {packages}.",
-        "",
-        "| own time % | function |",
-        "| ---: | --- |",
-        *(f"| {pct:.1f} | `{frame}` |" for frame, pct in own),
+        "profile`; C code such as orjson counts towards the Python line that calls it; "
+        "`Runner.run` own time is the event loop's own C work and socket I/O).",
         "",
     ]
+    for collapsed in found:
+        vus = collapsed.stem.split("-")[-1].removesuffix("vu")
+        own, _ = top(collapsed, 15)
+        packages = ", ".join(f"{name} {pct:.0f}%" for name, pct in by_package(collapsed))
+        lines += [
+            f"At {vus} VU{'s' if vus != '1' else ''}: own time by package: {packages}.",
+            "",
+            "| own time % | function |",
+            "| ---: | --- |",
+            *(f"| {pct:.1f} | `{frame}` |" for frame, pct in own),
+            "",
+        ]
     return lines
 
 
