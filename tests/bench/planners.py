@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from graphql import parse, validate
+
 from planner import QueryPlanner, Supergraph
 from tests.bench import env
 from tests.bench.processes import BenchError
@@ -73,6 +75,7 @@ def _ours_one(sg: Supergraph, query: str) -> dict[str, Any]:
             QueryPlanner(sg).plan(query)
             times.append(time.perf_counter() - started)
         out["warm_ms"] = statistics.median(times) * 1000
+        out["parse_ms"], out["validate_ms"] = _phases(sg, query)
         cached = QueryPlanner(sg)
         cached.plan(query)
         started = time.perf_counter()
@@ -82,6 +85,19 @@ def _ours_one(sg: Supergraph, query: str) -> dict[str, Any]:
     except Exception as exc:  # a planner failure is a result, not a crash of the bench
         out["error"] = f"{type(exc).__name__}: {exc}"[:300]
     return out
+
+
+def _phases(sg: Supergraph, query: str, reps: int = 5) -> tuple[float, float]:
+    """Median parse and validate (against the API schema) times of a query, in ms."""
+    parse_times, validate_times = [], []
+    for _ in range(reps):
+        started = time.perf_counter()
+        document = parse(query)
+        parsed = time.perf_counter()
+        validate(sg.api_schema, document)
+        parse_times.append(parsed - started)
+        validate_times.append(time.perf_counter() - parsed)
+    return statistics.median(parse_times) * 1000, statistics.median(validate_times) * 1000
 
 
 def ours(suites: list[dict[str, Any]]) -> dict[str, Any]:
@@ -180,6 +196,12 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
             [r["ours"]["cached_us"] for r in rows if "cached_us" in r["ours"]] or [0.0]
         ),
         "bench": {p: bench[p] for p in ("ours", "apollo", "hive")},
+    }
+    timed = [r["ours"] for r in rows if "parse_ms" in r["ours"]]
+    total = sum(o["warm_ms"] for o in timed) or 1.0
+    summary["ours_phase_shares"] = {
+        "parse": sum(o["parse_ms"] for o in timed) / total,
+        "validate": sum(o["validate_ms"] for o in timed) / total,
     }
     fetch_rows = [r for r in rows if all("fetches" in r[p] for p in ("ours", "apollo", "hive"))]
     summary["fetches"] = {

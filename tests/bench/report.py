@@ -143,6 +143,8 @@ def gateway_section(result: dict[str, Any]) -> list[str]:
             f"{_f(r.get('gateway_core_busy_pct'), 0)} / {_f(r.get('load_core_busy_pct'), 0)} | "
             f"{'yes' if r['same_data_as_first_gateway'] else 'NO'} |"
         )
+    for r in result.get("failed", []):
+        lines.append(f"| {r['label']} | failed: {r['error'][:200]} |")
     lines += [
         "",
         f"One VU ({s.get('solo_duration', '?')} after the measured run): no concurrent client "
@@ -206,6 +208,15 @@ def planner_section(result: dict[str, Any]) -> list[str]:
         f"{_f(s['geomean_ratio_vs_apollo'], 2)} | {_f(s['geomean_ratio_vs_hive'], 2)} |",
         f"| all operations: median cached lookup µs | {_f(s['median_cached_us'], 2)} | - | - |",
     ]
+    shares = s.get("ours_phase_shares")
+    if shares:
+        rest = 1 - shares["parse"] - shares["validate"]
+        lines += [
+            "",
+            f"Of our plan time (summed over the operations) parsing takes "
+            f"{100 * shares['parse']:.0f}%, graphql-core validation against the API schema "
+            f"{100 * shares['validate']:.0f}%, planning proper {100 * rest:.0f}%.",
+        ]
     fc = s["fetches"]
     lines += [
         "",
