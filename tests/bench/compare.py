@@ -152,6 +152,7 @@ def run() -> dict[str, Any]:
             row["rps_vs_apollo"] = row["rps"] / apollo["rps"] if apollo["rps"] else None
             row["p99_vs_apollo"] = row["p99_ms"] / apollo["p99_ms"] if apollo["p99_ms"] else None
     return {
+        "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "settings": opts,
         "cpus": {"gateway": GATEWAY_CPUS, "load_and_subgraphs": LOAD_CPUS},
         "rows": rows,

@@ -175,7 +175,14 @@ def run() -> dict[str, Any]:
                 theirs_ms = row[peer].get("warm_ms")
                 row[f"ratio_vs_{peer}"] = ours_ms / theirs_ms if ours_ms and theirs_ms else None
             rows.append(row)
-    return {"rows": rows, "summary": summarise(rows), "node": theirs.get("node")}
+    measured_at = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    summary = summarise(rows)
+    return {
+        "measured_at": measured_at,
+        "rows": rows,
+        "summary": summary,
+        "node": theirs.get("node"),
+    }
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
