@@ -25,7 +25,7 @@ from graphql.language import (
 )
 
 from planner.compose import Subgraph, compose
-from tests.support import AUDIT_DIR, BENCH_DIR, audit_suites, require_shared_data
+from tests.support import AUDIT_DIR, audit_suites, require_shared_data
 
 #: Arguments whose default value makes them redundant when written explicitly.
 DEFAULT_ARGS = {
@@ -158,15 +158,6 @@ def test_normaliser_sees_a_changed_join_argument() -> None:
     document = parse(expected)
     reordered = DocumentNode(definitions=tuple(reversed(document.definitions)))
     assert not _differences(normalise(parse(print_ast(reordered))), normalise(document))
-
-
-def test_bench_has_no_subgraphs_to_compose() -> None:
-    """shared/bench ships only a supergraph (no subgraphs.json): nothing to compose."""
-    if not (BENCH_DIR / "supergraph.graphql").exists():
-        pytest.skip("shared/bench not present")
-    if (BENCH_DIR / "subgraphs.json").exists():
-        pytest.fail("bench now has subgraphs.json: add it to the equivalence test")
-    pytest.skip("shared/bench has no subgraphs.json")
 
 
 @pytest.mark.parametrize("suite", audit_suites())
