@@ -9,7 +9,8 @@ The request path, top to bottom (one module per stage):
 4. ``executor``      - run the plan against subgraphs (``subgraph_client``), merge dicts
 5. ``introspection`` - ``__schema``/``__type`` answered by graphql-core, merged in
 6. ``shaping``       - the client's response from the merged data (null bubbling)
-7. orjson response   - ``application/graphql-response+json`` when asked, else JSON
+7. ``encoding``      - orjson (``application/graphql-response+json`` when asked, else
+                        JSON), or MessagePack for clients sending ``x-msgpack-enabled: 1``
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-import orjson
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from router import health, reload
+from router.encoding import encode
 from router.errors import (
     INTERNAL_SERVER_ERROR,
     METHOD_NOT_ALLOWED,
@@ -49,10 +50,12 @@ log = logging.getLogger("router")
 def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI:
     """Build the app; the supergraph is loaded (and watched) in the lifespan."""
     holder = holder or StateHolder()
+    default, by_subgraph = settings.subgraph_settings()  # registry mode replaces these
     client = SubgraphClient(
         settings.subgraph_timeout,
         settings.max_subgraph_requests,
-        settings.timeouts_by_subgraph(),
+        default=default,
+        subgraphs=by_subgraph,
     )
 
     @contextlib.asynccontextmanager
@@ -88,7 +91,10 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
             return _json(405, {"errors": [error]}, headers={"Allow": "GET, POST"})
         if request.method == "GET" and settings.graphiql and wants_html(request):
             return HTMLResponse(browser_page())
-        media_type = response_media_type(request.headers.get("accept"))
+        client_headers = request.headers
+        media_type = response_media_type(
+            client_headers.get("accept"), client_headers.get("x-msgpack-enabled")
+        )
         state = holder.current  # read once: a reload never changes it under this request
         try:
             req = await read_graphql_request(request, settings.max_body_bytes)
@@ -105,7 +111,7 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
             return _json(exc.status, {"errors": exc.errors}, media_type, headers)
         try:
             result = await state.executor.execute(
-                prepared.plan, variables, prepared.kind, prepared.rewrites
+                prepared.plan, variables, prepared.kind, prepared.rewrites, client_headers
             )
             errors = result.errors
             if prepared.introspection is not None:
@@ -161,4 +167,5 @@ def _json(
     media_type: str = "application/json",
     headers: dict[str, str] | None = None,
 ) -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type=media_type, headers=headers)
+    content, media_type = encode(body, media_type)
+    return Response(content, status_code=status, media_type=media_type, headers=headers)

@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             log_level=args.log_level,
             reload=False if args.no_reload else None,
         )
-        settings.timeouts_by_subgraph()  # report a malformed value now, not at start-up
+        settings.subgraph_settings()  # report a malformed value now, not at start-up
     except SettingsError as exc:
         print(f"gateway: {exc}", file=sys.stderr)
         return 2

@@ -40,6 +40,7 @@ from router.rewrites import ExtraRewrites
 from router.subgraph_client import SubgraphClient, SubgraphResponse
 
 Path = list[str | int]
+_NO_HEADERS: Mapping[str, str] = {}
 
 
 @dataclass(slots=True)
@@ -91,11 +92,23 @@ class Executor:
         variables: Mapping[str, Any],
         operation_kind: str = "query",
         extra_rewrites: ExtraRewrites | None = None,
+        request_headers: Mapping[str, str] = _NO_HEADERS,
     ) -> ExecutionResult:
-        """Run ``plan``; ``extra_rewrites`` (see ``router.rewrites``) keyed by node id."""
+        """Run ``plan``; ``extra_rewrites`` (see ``router.rewrites``) keyed by node id.
+
+        ``request_headers`` are the client's headers (case-insensitive lookups, e.g.
+        Starlette's ``Headers``); each subgraph gets the ones it is configured to
+        receive (``SubgraphClient.configure``)."""
         result = ExecutionResult()
         if plan.node is not None:
-            run = _Run(self, variables, result, operation_kind == "query", extra_rewrites or {})
+            run = _Run(
+                self,
+                variables,
+                result,
+                operation_kind == "query",
+                extra_rewrites or {},
+                request_headers,
+            )
             await run.node(plan.node)
         return result
 
@@ -103,7 +116,7 @@ class Executor:
 class _Run:
     """State of one plan execution."""
 
-    __slots__ = ("executor", "extra_rewrites", "result", "share", "variables")
+    __slots__ = ("executor", "extra_rewrites", "request_headers", "result", "share", "variables")
 
     def __init__(
         self,
@@ -112,12 +125,14 @@ class _Run:
         result: ExecutionResult,
         share: bool,
         extra_rewrites: ExtraRewrites,
+        request_headers: Mapping[str, str],
     ) -> None:
         self.executor = executor
         self.variables = variables
         self.result = result
         self.share = share
         self.extra_rewrites = extra_rewrites
+        self.request_headers = request_headers
 
     async def node(self, node: PlanNode) -> None:
         if isinstance(node, Flatten):
@@ -150,7 +165,13 @@ class _Run:
                 }
             )
         return await self.executor.client.execute(
-            service, url, fetch.operation, variables, fetch.operation_name, share=self.share
+            service,
+            url,
+            fetch.operation,
+            variables,
+            fetch.operation_name,
+            share=self.share,
+            request_headers=self.request_headers,
         )
 
     async def fetch(self, fetch: Fetch, path: tuple[str, ...]) -> None:

@@ -18,6 +18,7 @@ from router.errors import BAD_REQUEST, INVALID_JSON, PAYLOAD_TOO_LARGE, RequestE
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
+MSGPACK = "application/x-msgpack"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +29,17 @@ class GraphQLRequest:
     extensions: dict[str, Any] | None
 
 
-def response_media_type(accept: str | None) -> str:
-    """``application/graphql-response+json`` when the client asks for it."""
-    if accept and GRAPHQL_RESPONSE_JSON in accept:
-        return GRAPHQL_RESPONSE_JSON
+def response_media_type(accept: str | None, msgpack_flag: str | None = None) -> str:
+    """``application/x-msgpack`` for clients that opt in (``x-msgpack-enabled: 1`` or
+    an ``Accept`` naming MessagePack), ``application/graphql-response+json`` when the
+    client asks for it, else JSON."""
+    if msgpack_flag is not None and msgpack_flag.strip().lower() in ("1", "true", "yes"):
+        return MSGPACK
+    if accept:
+        if "msgpack" in accept:  # application/x-msgpack or application/msgpack
+            return MSGPACK
+        if GRAPHQL_RESPONSE_JSON in accept:
+            return GRAPHQL_RESPONSE_JSON
     return JSON
 
 

@@ -20,6 +20,22 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class SubgraphSettings:
+    """How the router talks to one subgraph (used by ``router.subgraph_client``).
+
+    ``timeout_s`` None means the router-wide ``subgraph_timeout``;
+    ``forward_headers`` are names of client request headers copied onto this
+    subgraph's requests (case-insensitive); ``use_msgpack`` asks the subgraph for
+    MessagePack answers. File mode reads them from ``GATEWAY_SUBGRAPH_TIMEOUTS``,
+    ``GATEWAY_SUBGRAPH_HEADERS`` and ``GATEWAY_SUBGRAPH_MSGPACK``; registry mode from
+    each service's stored row."""
+
+    timeout_s: float | None = None
+    forward_headers: tuple[str, ...] = ()
+    use_msgpack: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything configurable about one router process."""
 
@@ -40,6 +56,10 @@ class Settings:
     """Seconds one subgraph request may take in total."""
     subgraph_timeouts: str = ""
     """Per-subgraph overrides, ``"name=seconds,name=seconds"`` (e.g. ``"search=5"``)."""
+    subgraph_headers: str = ""
+    """Client headers to forward, ``"name=header|header,..."``; name ``*`` = every subgraph."""
+    subgraph_msgpack: str = ""
+    """Subgraphs asked for MessagePack answers, ``"name,name"``; ``*`` = every subgraph."""
     max_subgraph_requests: int = 256
     """Concurrent subgraph requests across the whole process."""
     document_cache_size: int = 1024
@@ -81,6 +101,42 @@ class Settings:
                     f"GATEWAY_SUBGRAPH_TIMEOUTS entry {entry.strip()!r} is not name=seconds"
                 ) from exc
         return out
+
+    def headers_by_subgraph(self) -> dict[str, tuple[str, ...]]:
+        """``subgraph_headers`` parsed (names lower-cased); ``*`` applies to every subgraph."""
+        out: dict[str, tuple[str, ...]] = {}
+        for entry in self.subgraph_headers.split(","):
+            if not entry.strip():
+                continue
+            name, sep, names = entry.partition("=")
+            headers = tuple(h.strip().lower() for h in names.split("|") if h.strip())
+            if not sep or not name.strip() or not headers:
+                raise SettingsError(
+                    f"GATEWAY_SUBGRAPH_HEADERS entry {entry.strip()!r} is not name=header|header"
+                )
+            out[name.strip()] = tuple(dict.fromkeys(out.get(name.strip(), ()) + headers))
+        return out
+
+    def msgpack_subgraphs(self) -> frozenset[str]:
+        """``subgraph_msgpack`` parsed; ``*`` means every subgraph."""
+        return frozenset(n.strip() for n in self.subgraph_msgpack.split(",") if n.strip())
+
+    def subgraph_settings(self) -> tuple[SubgraphSettings, dict[str, SubgraphSettings]]:
+        """(settings for any subgraph, settings by subgraph name) from the three
+        ``GATEWAY_SUBGRAPH_*`` variables; a named subgraph's headers add to ``*``'s."""
+        timeouts = self.timeouts_by_subgraph()
+        headers = self.headers_by_subgraph()
+        msgpack = self.msgpack_subgraphs()
+        every_header = headers.pop("*", ())
+        default = SubgraphSettings(None, every_header, "*" in msgpack)
+        named: dict[str, SubgraphSettings] = {}
+        for name in sorted((set(timeouts) | set(headers) | msgpack) - {"*"}):
+            named[name] = SubgraphSettings(
+                timeouts.get(name),
+                tuple(dict.fromkeys(every_header + headers.get(name, ()))),
+                default.use_msgpack or name in msgpack,
+            )
+        return default, named
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given non-None values replaced (CLI options win over env)."""

@@ -6,6 +6,17 @@ against subgraphs at once. Identical in-flight query requests (same subgraph,
 operation and variables) share one HTTP exchange: the raw body is shared and
 each caller decodes its own copy, so no two responses share mutable dicts.
 
+Per-subgraph settings (``SubgraphSettings``: timeout, client headers to forward,
+MessagePack) are set with ``configure``/``configure_all`` — from the environment in
+file mode, from the registry's stored service rows in registry mode — and looked
+up once per request by subgraph name, so the hot path pays one dict lookup.
+Forwarded header values are part of the in-flight sharing key: two clients with
+different ``Authorization`` never share a subgraph response.
+
+A response is decoded by its ``Content-Type``: ``application/x-msgpack`` or
+``application/msgpack`` with ``msgpack``, anything else as JSON, whatever was
+asked for, so a subgraph that ignores the MessagePack ``Accept`` still works.
+
 Failures never raise: they come back as a ``SubgraphResponse`` whose ``failure``
 holds a GraphQL error with one of these codes:
 
@@ -20,11 +31,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+import msgpack  # type: ignore[import-untyped]  # no stubs published
 import orjson
 
 from router.errors import (
@@ -33,11 +45,84 @@ from router.errors import (
     SUBGRAPH_TIMEOUT,
     graphql_error,
 )
+from router.settings import SubgraphSettings
+
+__all__ = ["MSGPACK_MEDIA_TYPES", "SubgraphClient", "SubgraphResponse", "SubgraphSettings"]
 
 _JSON_HEADERS = {
     "Content-Type": "application/json",
     "Accept": "application/graphql-response+json, application/json",
 }
+_MSGPACK_HEADERS = {
+    "Content-Type": "application/json",
+    "Accept": "application/x-msgpack, application/json;q=0.9",
+    "x-msgpack-enabled": "1",
+}
+MSGPACK_MEDIA_TYPES = frozenset({"application/x-msgpack", "application/msgpack"})
+"""Response ``Content-Type`` values decoded with msgpack."""
+
+NOT_FORWARDED = frozenset(
+    {
+        "accept",
+        "accept-encoding",
+        "connection",
+        "content-length",
+        "content-type",
+        "host",
+        "keep-alive",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "x-msgpack-enabled",
+    }
+)
+"""Headers the router sets itself (or hop-by-hop ones): never copied from the client."""
+
+_NO_HEADERS: Mapping[str, str] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    """``SubgraphSettings`` compiled for the hot path."""
+
+    settings: SubgraphSettings
+    timeout: aiohttp.ClientTimeout | None
+    forward: tuple[str, ...]
+    headers: Mapping[str, str]
+
+
+def _compile(settings: SubgraphSettings) -> _Route:
+    timeout = (
+        aiohttp.ClientTimeout(total=settings.timeout_s) if settings.timeout_s is not None else None
+    )
+    names: list[str] = []
+    for name in settings.forward_headers:
+        lowered = name.strip().lower()
+        if lowered and lowered not in NOT_FORWARDED and lowered not in names:
+            names.append(lowered)
+    headers = _MSGPACK_HEADERS if settings.use_msgpack else _JSON_HEADERS
+    return _Route(settings, timeout, tuple(names), headers)
+
+
+def _pick(source: Mapping[str, str], names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """``(name, value)`` of the named headers present in ``source``.
+
+    Starlette's ``Headers`` (what the app passes) is case-insensitive already; a
+    plain dict with other spellings is scanned as a fallback."""
+    found: list[tuple[str, str]] = []
+    for name in names:
+        value = source.get(name)
+        if value is None and isinstance(source, dict):
+            for key, candidate in source.items():
+                if key.lower() == name:
+                    value = candidate
+                    break
+        if value is not None:
+            found.append((name, value))
+    return tuple(found)
 
 
 @dataclass(slots=True)
@@ -53,6 +138,7 @@ class SubgraphResponse:
 class _RawAnswer:
     status: int
     body: bytes
+    content_type: str = "application/json"
 
 
 class _Failure(Exception):
@@ -70,15 +156,26 @@ class SubgraphClient:
         timeout: float = 30.0,
         max_concurrency: int = 256,
         timeouts: dict[str, float] | None = None,
+        *,
+        default: SubgraphSettings | None = None,
+        subgraphs: Mapping[str, SubgraphSettings] | None = None,
     ) -> None:
+        """``timeout`` applies to subgraphs without their own; ``timeouts`` (seconds by
+        subgraph name) is shorthand for ``subgraphs`` with only ``timeout_s`` set;
+        ``default`` is used for subgraphs that are not configured."""
         self.timeout = timeout
-        self._timeouts = {
-            name: aiohttp.ClientTimeout(total=seconds) for name, seconds in (timeouts or {}).items()
-        }
         self.max_concurrency = max_concurrency
+        self._default = _compile(default or SubgraphSettings())
+        self._routes: dict[str, _Route] = {}
+        for name, seconds in (timeouts or {}).items():
+            self.configure(name, SubgraphSettings(timeout_s=seconds))
+        for name, settings in (subgraphs or {}).items():
+            self.configure(name, settings)
         self._session: aiohttp.ClientSession | None = None
         self._semaphore = asyncio.Semaphore(max_concurrency)
-        self._in_flight: dict[tuple[str, bytes], asyncio.Future[_RawAnswer]] = {}
+        self._in_flight: dict[
+            tuple[str, bytes, tuple[tuple[str, str], ...]], asyncio.Future[_RawAnswer]
+        ] = {}
         self.observe: Callable[[str, str, float], None] | None = None
         """Called per subgraph request with (subgraph, outcome, seconds): metrics."""
 
@@ -97,6 +194,23 @@ class SubgraphClient:
             )
         return self._session
 
+    def configure(self, service_name: str, settings: SubgraphSettings | None) -> None:
+        """Set (or with None, reset to the default) one subgraph's settings.
+
+        Takes effect for requests sent from now on; requests in flight keep theirs."""
+        if settings is None:
+            self._routes.pop(service_name, None)
+        else:
+            self._routes[service_name] = _compile(settings)
+
+    def configure_all(self, settings: Mapping[str, SubgraphSettings]) -> None:
+        """Replace every subgraph's settings at once (the registry's stored rows)."""
+        self._routes = {name: _compile(value) for name, value in settings.items()}
+
+    def settings_for(self, service_name: str) -> SubgraphSettings:
+        """The settings requests to ``service_name`` use now."""
+        return self._routes.get(service_name, self._default).settings
+
     async def close(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()
@@ -110,21 +224,31 @@ class SubgraphClient:
         variables: dict[str, Any] | None,
         operation_name: str | None = None,
         share: bool = True,
+        request_headers: Mapping[str, str] = _NO_HEADERS,
     ) -> SubgraphResponse:
-        """Send one operation; ``share`` lets identical in-flight requests share it."""
+        """Send one operation; ``share`` lets identical in-flight requests share it.
+
+        ``request_headers`` are the client's request headers; the ones this
+        subgraph is configured to receive are copied onto the request."""
         payload: dict[str, Any] = {"query": operation}
         if variables:
             payload["variables"] = variables
         if operation_name:
             payload["operationName"] = operation_name
         body = orjson.dumps(payload)
-        timeout = self._timeouts.get(service_name)
+        route = self._routes.get(service_name, self._default)
+        headers = route.headers
+        forwarded: tuple[tuple[str, str], ...] = ()
+        if route.forward:
+            forwarded = _pick(request_headers, route.forward)
+            if forwarded:
+                headers = {**headers, **dict(forwarded)}
         started = time.perf_counter()
         try:
             if share:
-                raw = await self._shared_post(url, body, timeout)
+                raw = await self._shared_post(url, body, route.timeout, headers, forwarded)
             else:
-                raw = await self._post(url, body, timeout)
+                raw = await self._post(url, body, route.timeout, headers)
             response = _decode(raw)
         except _Failure as failure:
             response = SubgraphResponse(failure=_failure_error(service_name, failure))
@@ -138,9 +262,15 @@ class SubgraphClient:
         return response
 
     async def _shared_post(
-        self, url: str, body: bytes, timeout: aiohttp.ClientTimeout | None
+        self,
+        url: str,
+        body: bytes,
+        timeout: aiohttp.ClientTimeout | None,
+        headers: Mapping[str, str],
+        forwarded: tuple[tuple[str, str], ...],
     ) -> _RawAnswer:
-        key = (url, body)
+        # Forwarded headers (e.g. Authorization) can change the answer: part of the key.
+        key = (url, body, forwarded)
         pending = self._in_flight.get(key)
         if pending is not None:
             try:
@@ -150,11 +280,11 @@ class SubgraphClient:
                 if task is not None and task.cancelling():
                     raise  # this request itself is being cancelled
                 # The request we were sharing was cancelled with its client: send our own.
-                return await self._post(url, body, timeout)
+                return await self._post(url, body, timeout, headers)
         future: asyncio.Future[_RawAnswer] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future
         try:
-            raw = await self._post(url, body, timeout)
+            raw = await self._post(url, body, timeout, headers)
         except asyncio.CancelledError:
             future.cancel()
             raise
@@ -169,18 +299,22 @@ class SubgraphClient:
             self._in_flight.pop(key, None)
 
     async def _post(
-        self, url: str, body: bytes, timeout: aiohttp.ClientTimeout | None = None
+        self,
+        url: str,
+        body: bytes,
+        timeout: aiohttp.ClientTimeout | None = None,
+        headers: Mapping[str, str] = _JSON_HEADERS,
     ) -> _RawAnswer:
         session = self._get_session()
         try:
             async with (
                 self._semaphore,
                 session.post(
-                    url, data=body, headers=_JSON_HEADERS, timeout=timeout or session.timeout
+                    url, data=body, headers=headers, timeout=timeout or session.timeout
                 ) as resp,
             ):
                 content = await resp.read()
-                return _RawAnswer(resp.status, content)
+                return _RawAnswer(resp.status, content, resp.content_type)
         except TimeoutError as exc:
             seconds = timeout.total if timeout is not None else self.timeout
             raise _Failure(SUBGRAPH_TIMEOUT, f"timed out after {seconds:g}s") from exc
@@ -216,17 +350,30 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def _decode_body(raw: _RawAnswer) -> Any:
+    """The body as Python values (by ``Content-Type``), or None when it does not decode."""
+    if not raw.body:
+        return None
+    if raw.content_type in MSGPACK_MEDIA_TYPES:
+        try:
+            return msgpack.unpackb(raw.body, raw=False)
+        except (ValueError, TypeError, msgpack.UnpackException):
+            return None  # ExtraData, FormatError, StackError and non-str keys are ValueErrors
+    try:
+        return orjson.loads(raw.body)
+    except orjson.JSONDecodeError:
+        return None
+
+
 def _decode(raw: _RawAnswer) -> SubgraphResponse:
     """Turn an HTTP answer into data/errors, or a failure when it is not GraphQL."""
-    try:
-        decoded = orjson.loads(raw.body) if raw.body else None
-    except orjson.JSONDecodeError:
-        decoded = None
+    decoded = _decode_body(raw)
     is_graphql = isinstance(decoded, dict) and ("data" in decoded or "errors" in decoded)
     if not is_graphql:
         if not 200 <= raw.status < 300:
             raise _Failure(SUBGRAPH_REQUEST_FAILED, f"HTTP {raw.status}")
-        raise _Failure(SUBGRAPH_INVALID_RESPONSE, "response is not a GraphQL JSON object")
+        kind = "MessagePack" if raw.content_type in MSGPACK_MEDIA_TYPES else "JSON"
+        raise _Failure(SUBGRAPH_INVALID_RESPONSE, f"response is not a GraphQL {kind} object")
     assert isinstance(decoded, dict)
     data = decoded.get("data")
     errors = decoded.get("errors")

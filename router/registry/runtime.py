@@ -5,6 +5,11 @@ the complete new router state, and only then write the new supergraph version an
 swap ``StateHolder.current``. A failing composition returns its errors before any
 write, so the serving graph and the database stay as they were.
 
+Each service's stored request settings (``timeout_s``, ``headers`` to forward,
+``use_msgpack``) are handed to the subgraph client whenever the registry reads or
+writes the rows; a flag-only change needs no recomposition and applies to the next
+request.
+
 The active supergraph version in the database is the truth several routers share:
 each router polls it (``GATEWAY_SYNC_INTERVAL_S``) and loads it when its hash
 differs from the one being served.
@@ -29,7 +34,7 @@ from router.registry.fetch import FetchResult, SdlFetcher
 from router.registry.store import RegistryStore, ServiceRow, sdl_hash
 from router.settings import Settings
 from router.state import GatewayState, StateHolder, build_state
-from router.subgraph_client import SubgraphClient
+from router.subgraph_client import SubgraphClient, SubgraphSettings
 
 log = logging.getLogger("router.registry")
 
@@ -126,6 +131,7 @@ class Registry:
     async def start(self) -> None:
         """Refuse an un-migrated database, serve the active version, then recompose."""
         await check_migrated(self.store.engine)
+        self._apply_settings(await self.store.services())
         version = await self.store.active_version()
         if version is not None:
             try:
@@ -182,6 +188,7 @@ class Registry:
             version = await self.store.active_version()
             if version is None or (self.active is not None and self.active.hash == version.hash):
                 return
+            self._apply_settings(await self.store.services())
             await self._install(version.sdl, version.id, version.service_versions)
             log.info("converged on supergraph version %s (%s)", version.id, version.hash[:12])
 
@@ -209,6 +216,7 @@ class Registry:
             inputs[name] = Input(name, values["url"], fetched.sdl, None)
             composed = await self._compose_checked(inputs)
             row, schema_id = await self.store.add_service(values, fetched.sdl, actor)
+            self.client.configure(name, subgraph_settings(row))
             inputs[name] = Input(name, row.url, fetched.sdl, schema_id)
             await self._activate_new(composed, inputs, actor, f"add {name}")
             return {"service": self.service_json(row), "supergraph": self.active_json()}
@@ -225,6 +233,7 @@ class Registry:
             affects_graph = url != row.url or enabled != row.enabled
             if not affects_graph:
                 updated = await self.store.update_service(name, changes, actor)
+                self.client.configure(name, subgraph_settings(updated))  # no recompose needed
                 return {"service": self.service_json(updated), "supergraph": self.active_json()}
             inputs = await self._current_inputs()
             sdl_fetched: str | None = None
@@ -241,6 +250,7 @@ class Registry:
                 inputs.pop(name, None)
             composed = await self._compose_checked(inputs) if inputs else None
             updated = await self.store.update_service(name, changes, actor, sdl=sdl_fetched)
+            self.client.configure(name, subgraph_settings(updated))
             if not enabled:
                 self.status[name] = ServiceStatus(schema_source="disabled")
             elif updated.cached_sdl is not None:
@@ -256,6 +266,7 @@ class Registry:
             inputs.pop(name, None)
             composed = await self._compose_checked(inputs) if inputs else None
             await self.store.delete_service(name, actor)
+            self.client.configure(name, None)
             self.status.pop(name, None)
             await self._activate_new(composed, inputs, actor, f"delete {name}")
             return {"removed": name, "supergraph": self.active_json()}
@@ -334,6 +345,10 @@ class Registry:
         limit = self.config.fetch_timeout_s
         return await self.fetcher.fetch(url, min(timeout_s or limit, limit))
 
+    def _apply_settings(self, rows: list[ServiceRow]) -> None:
+        """Make the subgraph client use every service's stored timeout, headers, msgpack."""
+        self.client.configure_all({row.name: subgraph_settings(row) for row in rows})
+
     def _note(self, name: str, fetched: FetchResult, source: str) -> None:
         self.status[name] = ServiceStatus(
             healthy=fetched.sdl is not None,
@@ -361,6 +376,7 @@ class Registry:
         (``activate``) holds, and routers sharing a registry do not recompose what
         another router already composed (they converge through ``sync``)."""
         rows = await self.store.services()
+        self._apply_settings(rows)  # picks up flag changes made through another router
         enabled = [r for r in rows if r.enabled]
         for row in rows:
             if not row.enabled:
@@ -469,6 +485,11 @@ class Registry:
         self.holder.current = state  # the atomic swap: one reference assignment
         self.holder.last_reload_error = None
         self.active = Active(version_id, digest, dict(services))
+
+
+def subgraph_settings(row: ServiceRow) -> SubgraphSettings:
+    """What a stored service row means for the requests the router sends it."""
+    return SubgraphSettings(row.timeout_s, tuple(row.headers), row.use_msgpack)
 
 
 def _name(i: Input) -> str:
