@@ -331,6 +331,14 @@ def _read_supergraph(sdl: str) -> Supergraph:
                 if graphs:
                     enum_values[(type_name, value.name.value)] = frozenset(graphs)
 
+    # join v0.1 left value types unannotated: such a type exists in every subgraph.
+    for named in schema.type_map.values():
+        name = named.name
+        if name.startswith("__") or _is_spec_type(name, names) or name in type_graphs:
+            continue
+        if isinstance(named, GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType):
+            type_graphs[name] = {g: TypeInGraph(graph=g) for g in subgraphs}
+
     root_names = {
         t.name
         for t in (schema.query_type, schema.mutation_type, schema.subscription_type)

@@ -80,3 +80,49 @@ def test_bad_supergraphs_are_rejected_with_a_message(sdl: str, needle: str) -> N
         Supergraph.parse(sdl)
     assert needle in str(caught.value)
     assert caught.value.code == "INVALID_SUPERGRAPH"
+
+
+JOIN_V01 = """
+schema
+  @core(feature: "https://specs.apollo.dev/core/v0.1")
+  @core(feature: "https://specs.apollo.dev/join/v0.1")
+{ query: Query }
+
+directive @core(feature: String!) repeatable on SCHEMA
+directive @join__field(graph: join__Graph, requires: join__FieldSet, provides: join__FieldSet) on FIELD_DEFINITION
+directive @join__type(graph: join__Graph!, key: join__FieldSet) repeatable on OBJECT | INTERFACE
+directive @join__owner(graph: join__Graph!) on OBJECT | INTERFACE
+directive @join__graph(name: String!, url: String!) on ENUM_VALUE
+scalar join__FieldSet
+
+enum join__Graph {
+  ACCOUNTS @join__graph(name: "accounts" url: "http://accounts.local/graphql")
+  REVIEWS @join__graph(name: "reviews" url: "http://reviews.local/graphql")
+}
+
+type Query { me: User @join__field(graph: ACCOUNTS) }
+
+type User
+  @join__owner(graph: ACCOUNTS)
+  @join__type(graph: ACCOUNTS, key: "id")
+  @join__type(graph: REVIEWS, key: "id")
+{
+  id: ID!
+  name: String
+  reviews: [Review] @join__field(graph: REVIEWS)
+}
+
+type Review { body: String }
+"""
+
+
+def test_join_v01_supergraph_with_owner_and_unannotated_value_types() -> None:
+    from planner import Fetch, QueryPlanner
+
+    sg = Supergraph.parse(JOIN_V01)
+    assert sorted(sg.subgraphs) == ["accounts", "reviews"]
+    plan = QueryPlanner(sg, batch=False).plan("{ me { name reviews { body } } }")
+    fetches = [f for f in plan.fetches() if isinstance(f, Fetch)]
+    assert [f.service_name for f in fetches] == ["accounts", "reviews"]
+    assert fetches[0].operation == "{me{__typename name id}}"  # client fields, then the key
+    assert "...on User{reviews{body}}" in fetches[1].operation
