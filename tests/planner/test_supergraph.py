@@ -126,3 +126,19 @@ def test_join_v01_supergraph_with_owner_and_unannotated_value_types() -> None:
     assert [f.service_name for f in fetches] == ["accounts", "reviews"]
     assert fetches[0].operation == "{me{__typename name id}}"  # client fields, then the key
     assert "...on User{reviews{body}}" in fetches[1].operation
+
+
+def test_renamed_join_spec_plans_like_the_original() -> None:
+    from planner import QueryPlanner
+
+    require_shared_data()
+    sdl = (AUDIT_DIR / "simple-requires-provides" / "supergraph.graphql").read_text()
+    renamed = sdl.replace("join__", "j__").replace(
+        '@link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION)',
+        '@link(url: "https://specs.apollo.dev/join/v0.5", as: "j", for: EXECUTION)',
+    )
+    assert renamed != sdl and "join__" not in renamed
+    query = "{ products { upc shippingEstimate reviews { body } } }"
+    original = QueryPlanner(Supergraph.parse(sdl)).plan(query).to_json()
+    assert QueryPlanner(Supergraph.parse(renamed)).plan(query).to_json() == original
+    assert "j__" not in print_schema(Supergraph.parse(renamed).api_schema)
