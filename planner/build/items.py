@@ -300,6 +300,3 @@ class Collector:
                 and type_name in self.normaliser.possible(condition)
             ):
                 self._gather(type_name, possible, item.selections, out)
-
-    def fragments_for(self, items: tuple[Item, ...]) -> list[FragmentItem]:
-        return [i for i in items if isinstance(i, FragmentItem)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from graphql import ArgumentNode, VariableNode, print_ast
+from graphql import ArgumentNode, VariableNode
 from graphql.language import Node
 
 from planner.build.items import FieldItem
@@ -141,7 +141,3 @@ def _variables_in(node: Node) -> Iterator[str]:
             for child in value:
                 if isinstance(child, Node):
                     yield from _variables_in(child)
-
-
-def print_value(node: Node) -> str:
-    return print_ast(node)

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, get_named_type
+from graphql import GraphQLList, GraphQLNonNull, get_named_type
 
 from planner.build.groups import FetchGroup, Representation, RepresentationFields
 from planner.build.items import Collector, FieldItem, FragmentItem, Item, Normaliser
@@ -886,7 +886,3 @@ def _add_rep_fields(target: RepresentationFields, items: tuple[Item, ...]) -> No
             existing[1].merge(nested)
             continue
         target.fields[item.name] = (item.response_key, nested)
-
-
-def is_object_type(supergraph: Supergraph, type_name: str) -> bool:
-    return isinstance(supergraph.schema.type_map.get(type_name), GraphQLObjectType)
