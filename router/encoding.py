@@ -9,6 +9,7 @@ lenient attempt when they occur, so they never turn into a 500.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -22,8 +23,10 @@ log = logging.getLogger("router.encoding")
 
 
 def encode(body: dict[str, Any], media_type: str) -> tuple[bytes, str]:
-    """``(content, media type)``; falls back to JSON when MessagePack cannot hold a
-    value (integers beyond 64 bits)."""
+    """``(content, media type)``. Values neither format has (bytes in JSON, integers
+    beyond 64 bits in MessagePack) are written as text; JSON falls back to the
+    standard library for such integers; MessagePack falls back to JSON on any
+    other packing error."""
     if media_type == MSGPACK:
         try:
             return msgpack.packb(body, default=_plain, use_bin_type=True), MSGPACK
@@ -33,7 +36,11 @@ def encode(body: dict[str, Any], media_type: str) -> tuple[bytes, str]:
     try:
         return orjson.dumps(body), media_type
     except TypeError:
+        pass
+    try:
         return orjson.dumps(body, default=_plain, option=orjson.OPT_NON_STR_KEYS), media_type
+    except TypeError:  # integers beyond 64 bits: only the standard library writes them
+        return json.dumps(body, default=_plain).encode(), media_type
 
 
 def _plain(value: Any) -> Any:

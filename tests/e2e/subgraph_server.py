@@ -6,7 +6,11 @@ their ``@key`` field sets for ``_entities``), ``root`` values per root field
 (a value, or a callable ``(info, **args)``), and ``resolvers`` for computed
 fields (``"Type.field": fn(obj, args)``, e.g. ``@requires`` fields that read the
 representation). It answers ``_service { sdl }`` and ``_entities``, records
-every request it gets (``requests``), and runs on aiohttp + graphql-core.
+every request it gets (``requests``) and its headers (``request_headers``), and
+runs on aiohttp + graphql-core. Root callables can read the request's headers as
+``info.context["headers"]`` (case-insensitive). A request whose ``Accept`` names
+``application/x-msgpack`` gets a MessagePack answer (``msgpack_answers`` counts
+them) unless the spec sets ``msgpack=False``.
 
 ``FaultServer`` is a raw TCP server that misbehaves on purpose: hangs, answers
 HTML, or closes the connection without answering.
@@ -21,6 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgpack
 from aiohttp import web
 from graphql import (
     DocumentNode,
@@ -65,6 +70,8 @@ class SubgraphSpec:
     """Unknown entities resolve to their representation (for @external data)."""
     delay: float = 0.0
     """Seconds to wait before answering (for concurrency tests)."""
+    msgpack: bool = True
+    """Answer MessagePack to requests whose ``Accept`` names ``application/x-msgpack``."""
 
 
 def build_subgraph_schema(sdl: str) -> tuple[GraphQLSchema, dict[str, list[FieldNode]]]:
@@ -128,6 +135,9 @@ class SubgraphServer:
         self.spec = spec
         self.schema, self.keys = build_subgraph_schema(spec.sdl)
         self.requests: list[dict[str, Any]] = []
+        self.request_headers: list[dict[str, str]] = []
+        """Headers of every request, names lower-cased (same order as ``requests``)."""
+        self.msgpack_answers = 0
         self._runner: web.AppRunner | None = None
         self.url = ""
         self._wire_resolvers()
@@ -195,6 +205,7 @@ class SubgraphServer:
     async def handle(self, request: web.Request) -> web.Response:
         payload = await request.json()
         self.requests.append(payload)
+        self.request_headers.append({k.lower(): v for k, v in request.headers.items()})
         if self.spec.delay:
             await asyncio.sleep(self.spec.delay)
         root = {**self.spec.root, **self.spec.mutation}
@@ -205,10 +216,14 @@ class SubgraphServer:
             variable_values=payload.get("variables"),
             operation_name=payload.get("operationName"),
             field_resolver=self._resolve_field,
+            context_value={"headers": request.headers},
         )
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
             body["errors"] = [e.formatted for e in result.errors]
+        if self.spec.msgpack and "application/x-msgpack" in request.headers.get("Accept", ""):
+            self.msgpack_answers += 1
+            return web.Response(body=msgpack.packb(body), content_type="application/x-msgpack")
         return web.json_response(body)
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
@@ -271,8 +286,9 @@ def _matches_nested(left: Any, right: Any, key: Any) -> bool:
 
 class FaultServer:
     """A TCP server that misbehaves: ``hang``, ``html``, ``close``, ``status500``,
-    ``garbage`` (``data`` not an object), ``notgraphql`` (JSON without data/errors)
-    or ``errors400`` (a GraphQL error body with status 400)."""
+    ``garbage`` (``data`` not an object), ``notgraphql`` (JSON without data/errors),
+    ``errors400`` (a GraphQL error body with status 400) or ``badmsgpack`` (a body
+    labelled ``application/x-msgpack`` that is not MessagePack)."""
 
     def __init__(self, mode: str) -> None:
         self.mode = mode
@@ -305,6 +321,7 @@ class FaultServer:
                         "application/json",
                         b'{"errors": [{"message": "bad operation"}]}',
                     ),
+                    "badmsgpack": ("200 OK", "application/x-msgpack", b"\xc1\xc1garbage"),
                 }[self.mode]
                 writer.write(
                     f"HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\n"
