@@ -5,7 +5,8 @@ Per gateway: start it pinned to the gateway core, check one response by hand (no
 sampling the gateway's and the subgraphs' CPU time around it. k6 checks every
 response against the first one. Settings (env): BENCH_VUS (50), BENCH_DURATION (30s),
 BENCH_WARMUP (10s), BENCH_SOLO_DURATION (10s: a 1-VU run after the measured one,
-where no concurrent requests can share subgraph fetches), BENCH_GATEWAYS (router,apollo-gateway,hive-gateway).
+where no concurrent requests can share subgraph fetches), BENCH_GATEWAYS
+(router,apollo-gateway,hive-gateway).
 """
 
 from __future__ import annotations
@@ -45,8 +46,11 @@ def post(url: str, payload: dict[str, Any]) -> dict[str, Any]:
     request = urllib.request.Request(
         url, json.dumps(payload).encode(), {"content-type": "application/json"}
     )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return dict(json.loads(response.read()))
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return dict(json.loads(response.read()))
+    except (OSError, ValueError) as exc:  # URLError/HTTPError are OSErrors
+        raise BenchError(f"POST {url} failed: {exc}") from exc
 
 
 def subgraph_requests(port: int) -> int:

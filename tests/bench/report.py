@@ -126,14 +126,15 @@ def targets_section(compare: dict[str, Any] | None, planner: dict[str, Any] | No
 def gateway_section(result: dict[str, Any]) -> list[str]:
     s = result["settings"]
     lines = [
-        f"## Gateways: heavy operation, {s['vus']} VUs, {s['duration']} after {s['warmup']} warm-up",
+        f"## Gateways: heavy operation, {s['vus']} VUs, {s['duration']} "
+        f"after {s['warmup']} warm-up",
         "",
         f"Measured {result.get('measured_at', '')}.",
         "",
         "| Gateway | RPS | RPS vs Apollo | p50 ms | p95 ms | p99 ms | bad responses | "
         "gateway CPU % | gateway peak RSS MB | subgraphs CPU % | subgraph requests / request | "
         "gateway core / load core busy % | same data |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| --- " + "| ---: " * 11 + "| --- |",
     ]
     for r in result["rows"]:
         lines.append(
@@ -233,7 +234,8 @@ def planner_section(result: dict[str, Any]) -> list[str]:
         "",
         "Per suite (geometric means over its operations; ratio = ours / theirs):",
         "",
-        "| suite | ops | ours ms | Apollo ms | Hive ms | vs Apollo | vs Hive | fetches ours / Apollo / Hive |",
+        "| suite | ops | ours ms | Apollo ms | Hive ms | vs Apollo | vs Hive | "
+        "fetches ours / Apollo / Hive |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     by_suite: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -258,7 +260,8 @@ def planner_section(result: dict[str, Any]) -> list[str]:
         "",
         "<details><summary>Per operation</summary>",
         "",
-        "| suite | # | ours ms | Apollo ms | Hive ms | vs Apollo | vs Hive | fetches ours / Apollo / Hive |",
+        "| suite | # | ours ms | Apollo ms | Hive ms | vs Apollo | vs Hive | "
+        "fetches ours / Apollo / Hive |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in result["rows"]:
@@ -303,7 +306,8 @@ def scenario_section() -> list[str]:
     ]
     for r in found:
         lines.append(
-            f"| {r['scenario']} | {_settings(r)} | {r['requests']} | {_f(r['rps'])} | {_f(r['p50_ms'])} | "
+            f"| {r['scenario']} | {_settings(r)} | {r['requests']} | {_f(r['rps'])} | "
+            f"{_f(r['p50_ms'])} | "
             f"{_f(r['p95_ms'])} | {_f(r['p99_ms'])} | {r['bad_responses']} |"
         )
     return [*lines, ""]
