@@ -8,7 +8,7 @@ from pathlib import Path
 
 from router.query_page import QUERY_PAGE
 
-ASSETS_DIR = Path(__file__).parent / "static" / "graphiql"
+ASSETS_DIR = Path(__file__).parent / "static" / "vendor" / "graphiql"
 ASSETS_URL = "/graphiql/static"
 
 _PAGE = f"""<!doctype html>
