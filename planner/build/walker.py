@@ -20,7 +20,7 @@ The rules (Apollo Federation query planning, expressed as a greedy walk):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -287,11 +287,10 @@ class Walker:
         sg = self.sg
         total = 0
         if sg.is_abstract(type_name) and not sg.is_interface_object(type_name, graph):
-            for runtime in sg.possible_runtime_types(type_name, graph):
-                r_items = self.collector.collect_for(runtime, items)
-                r_prov = self.collector.collect_for(runtime, provided) if provided else None
-                if r_items:
-                    total = max(total, self.cost(graph, runtime, r_items, r_prov, depth + 1))
+            for runtime, r_items, r_prov in self._per_runtime_type(
+                sg.possible_runtime_types(type_name, graph), items, provided
+            ):
+                total = max(total, self.cost(graph, runtime, r_items, r_prov, depth + 1))
         else:
             jumped: set[str] = set()
             for item in self.collector.collect_for(type_name, items):
@@ -314,6 +313,16 @@ class Walker:
                 jumped.update(t.graph for t in targets[:1])
             total += len(jumped)
         return total
+
+    def _per_runtime_type(
+        self, runtime_types: list[str], items: tuple[Item, ...], provided: tuple[Item, ...] | None
+    ) -> Iterator[tuple[str, tuple[FieldItem, ...], tuple[FieldItem, ...] | None]]:
+        """For each runtime type the selection applies to: its fields and what is provided."""
+        for runtime in runtime_types:
+            r_items = self.collector.collect_for(runtime, items)
+            if r_items:
+                r_prov = self.collector.collect_for(runtime, provided) if provided else None
+                yield runtime, r_items, r_prov
 
     def feasible(
         self,
@@ -343,10 +352,10 @@ class Walker:
     ) -> bool:
         sg = self.sg
         if sg.is_abstract(type_name) and not sg.is_interface_object(type_name, graph):
-            for runtime in sg.possible_runtime_types(type_name, graph):
-                r_items = self.collector.collect_for(runtime, items)
-                r_prov = self.collector.collect_for(runtime, provided) if provided else None
-                if r_items and not self.feasible(graph, runtime, r_items, r_prov, depth + 1):
+            for runtime, r_items, r_prov in self._per_runtime_type(
+                sg.possible_runtime_types(type_name, graph), items, provided
+            ):
+                if not self.feasible(graph, runtime, r_items, r_prov, depth + 1):
                     return False
             return True
         narrows = any(isinstance(i, FragmentItem) and i.type_condition != type_name for i in items)
@@ -503,6 +512,19 @@ class Walker:
             producers |= self._plan_remote(pos, remote)
         return producers
 
+    def _add_here(self, pos: Position, item: FieldItem, provided: bool = True) -> set[FetchGroup]:
+        """Add `item` to the group at `pos` (planning below it when composite); return the
+        groups producing its data. `provided=False` ignores ``@provides`` below it."""
+        if item.selections is None:
+            self._add_field(pos, item, composite=False)
+            return {pos.group}
+        cprov = (
+            self.child_provided(pos.group.graph, pos.type_name, item, pos.provided)
+            if provided
+            else None
+        )
+        return {pos.group} | self._add_composite(pos, item, cprov)
+
     def _add_composite(
         self, pos: Position, item: FieldItem, cprov: tuple[Item, ...] | None
     ) -> set[FetchGroup]:
@@ -616,21 +638,10 @@ class Walker:
             for item in fields:
                 if item.is_typename:
                     continue
-                if item.selections is None:
-                    self._add_field(pos, item, composite=False)
-                else:
-                    simple_producers |= self._add_composite(
-                        pos, item, self.child_provided(graph, type_name, item, pos.provided)
-                    )
+                simple_producers |= self._add_here(pos, item)
             return simple_producers
         producers: set[FetchGroup] = {pos.group}
-        for runtime_type in runtime:
-            r_items = self.collector.collect_for(runtime_type, items)
-            if not r_items:
-                continue
-            r_prov = (
-                self.collector.collect_for(runtime_type, pos.provided) if pos.provided else None
-            )
+        for runtime_type, r_items, r_prov in self._per_runtime_type(runtime, items, pos.provided):
             fragment = pos.sel.fragment(runtime_type)
             producers |= self.plan_items(
                 Position(pos.group, fragment, pos.path, runtime_type, r_prov),
@@ -683,22 +694,12 @@ class Walker:
                 remote.append(item)
                 continue
             if item.name in pos.satisfied:
-                if item.selections is None:
-                    self._add_field(pos, item, composite=False)
-                else:
-                    producers |= self._add_composite(pos, item, None)
-                producers.add(pos.group)
+                producers |= self._add_here(pos, item, provided=False)
                 continue
             if self.field_local(graph, interface, item.name, pos.provided) and self._item_feasible(
                 graph, interface, item, pos.provided
             ):
-                if item.selections is None:
-                    self._add_field(pos, item, composite=False)
-                else:
-                    producers |= self._add_composite(
-                        pos, item, self.child_provided(graph, interface, item, pos.provided)
-                    )
-                producers.add(pos.group)
+                producers |= self._add_here(pos, item)
             elif self.jump_targets(graph, interface, item):
                 elsewhere.append(item)
             else:
