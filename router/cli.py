@@ -7,10 +7,10 @@ Options override the ``GATEWAY_*`` environment variables (see router/settings.py
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 
+from router.server import configure_logging, run
 from router.settings import Settings, SettingsError
 
 
@@ -59,16 +59,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def serve(settings: Settings) -> int:
-    import uvicorn
-
     from planner import SupergraphError
     from router.app import create_app
     from router.reload import load_initial
     from router.state import StateHolder
 
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings)
     holder = StateHolder()
     app = create_app(settings, holder)
     try:  # fail fast on a bad file before binding the port
@@ -79,15 +75,7 @@ def serve(settings: Settings) -> int:
     except SupergraphError as exc:
         print(f"gateway: invalid supergraph: {exc}", file=sys.stderr)
         return 1
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        loop="uvloop",
-        http="httptools",
-        log_level=settings.log_level.lower(),
-        access_log=False,
-    )
+    run(app, settings)
     return 0
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from typing import Any
 
+from router.server import configure_logging, run
 from router.settings import Settings, SettingsError
 
 
@@ -52,8 +52,6 @@ async def _check(url: str) -> None:
 
 def serve_registry(settings: Settings) -> int:
     """``gateway serve`` without a supergraph file: compose from the registry."""
-    import uvicorn
-
     from router.app import create_app
     from router.registry.config import RegistryConfig
     from router.registry.database import NotMigratedError
@@ -69,18 +67,8 @@ def serve_registry(settings: Settings) -> int:
     except NotMigratedError as exc:
         print(f"gateway: {exc}", file=sys.stderr)
         return 1
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings)
     app = create_app(settings)
     mount_registry(app, config)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        loop="uvloop",
-        http="httptools",
-        log_level=settings.log_level.lower(),
-        access_log=False,
-    )
+    run(app, settings)
     return 0
