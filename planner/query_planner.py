@@ -136,7 +136,7 @@ class QueryPlanner:
             cached: QueryPlan | None = self.plan_cache.get(cache_key)
             if cached is not None:
                 return cached
-            plan = QueryPlan(self._plan_node(prepared, dict(values)))
+            plan = QueryPlan(self._guarded_plan_node(prepared, dict(values)))
             self.plan_cache.put(cache_key, plan)
             return plan
         cache_key2 = (prepared.key, None)
@@ -156,13 +156,23 @@ class QueryPlanner:
         self, prepared: PreparedOperation, names: list[str], fixed: dict[str, bool]
     ) -> PlanNode | None:
         if not names:
-            return self._plan_node(prepared, fixed)
+            return self._guarded_plan_node(prepared, fixed)
         first, rest = names[0], names[1:]
         when_true = self._condition_tree(prepared, rest, {**fixed, first: True})
         when_false = self._condition_tree(prepared, rest, {**fixed, first: False})
         if when_true == when_false:
             return when_true
         return Condition(first, when_true, when_false)
+
+    def _guarded_plan_node(
+        self, prepared: PreparedOperation, conditions: dict[str, bool]
+    ) -> PlanNode | None:
+        try:
+            return self._plan_node(prepared, conditions)
+        except RecursionError as exc:
+            # The walk recurses per nesting level; an operation nested deeper than
+            # Python's stack allows is refused cleanly rather than crashing the caller.
+            raise PlanningError("the operation is nested too deeply to plan") from exc
 
     def _plan_node(
         self, prepared: PreparedOperation, conditions: dict[str, bool]

@@ -33,7 +33,7 @@ from planner.errors import PlanningError
 from planner.plan import KeyRenamer
 from planner.supergraph import KeyInfo, Supergraph
 
-_MAX_DEPTH = 48
+_MAX_DEPTH = 400
 _UNREACHABLE = 1000
 """Cost of a selection no plan can reach (and the cycle guard's answer)."""
 

@@ -195,3 +195,14 @@ def test_cli_reads_stdin_and_reports_validation_errors() -> None:
     assert result.returncode == 1
     assert "GRAPHQL_VALIDATION_FAILED" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_deeply_nested_operation_plans() -> None:
+    """Nesting is limited by the router's depth limit (100), not by the planner."""
+    require_shared_data()
+    planner = QueryPlanner(Supergraph.parse((BENCH_DIR / "supergraph.graphql").read_text()))
+    levels = ["reviews { product { ", "reviews { author { "]
+    body = "".join(levels[i % 2] for i in range(49))
+    query = "{ users { " + body + "__typename " + "} } " * 49 + "} }"
+    plan = planner.plan(query)
+    assert [f.service_name for f in plan.fetches()] == ["accounts", "reviews"]
