@@ -263,7 +263,25 @@ class QueryPlan:
 
     @property
     def fetch_count(self) -> int:
+        """The most subgraph requests one execution sends: of a ``Condition``'s two
+        branches only one runs, so the larger counts. This is the round-trip measure
+        plans are compared by."""
+        return _executed_fetches(self.node)
+
+    @property
+    def fetch_nodes(self) -> int:
+        """Every fetch node in the plan, both branches of conditions included."""
         return sum(1 for _ in self.fetches())
+
+
+def _executed_fetches(node: PlanNode | None) -> int:
+    if node is None:
+        return 0
+    if isinstance(node, Fetch | BatchFetch | Flatten):
+        return 1
+    if isinstance(node, Sequence | Parallel):
+        return sum(_executed_fetches(child) for child in node.nodes)
+    return max(_executed_fetches(node.if_clause), _executed_fetches(node.else_clause))
 
 
 def _iter_fetches(node: PlanNode | None) -> Iterator[Fetch | BatchFetch]:

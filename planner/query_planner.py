@@ -27,10 +27,11 @@ from graphql import (
 )
 
 from planner.build.assemble import Assembler
+from planner.build.conditions import branch
 from planner.build.items import Collector, Normaliser
 from planner.build.walker import Walker
 from planner.errors import OperationValidationError, PlanningError
-from planner.plan import Condition, PlanNode, QueryPlan, Sequence
+from planner.plan import PlanNode, QueryPlan, Sequence
 from planner.supergraph import Supergraph
 
 MAX_CONDITION_VARIABLES = 4
@@ -160,9 +161,7 @@ class QueryPlanner:
         first, rest = names[0], names[1:]
         when_true = self._condition_tree(prepared, rest, {**fixed, first: True})
         when_false = self._condition_tree(prepared, rest, {**fixed, first: False})
-        if when_true == when_false:
-            return when_true
-        return Condition(first, when_true, when_false)
+        return branch(first, when_true, when_false)
 
     def _guarded_plan_node(
         self, prepared: PreparedOperation, conditions: dict[str, bool]

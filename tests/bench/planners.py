@@ -6,7 +6,7 @@ Figures per operation and planner:
 - ``warm_ms`` ("cold plan"): median of full plans from the query text with no plan
   cache involved (ours: a fresh ``QueryPlanner`` each time; theirs have no cache);
 - ``cached_us`` (ours): the cached lookup the router pays on every request;
-- ``fetches``: fetch nodes in the plan (a BatchFetch counts as one).
+- ``fetches``: the most fetches one execution of the plan sends (of a ``Condition``, the larger branch; a BatchFetch counts as one).
 Ratios are ours / theirs on ``warm_ms`` (below 1 = we are faster); their geometric mean
 over the operations every planner could plan. The reference fetch counts in
 shared/plans are added for comparison.

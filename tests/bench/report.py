@@ -47,8 +47,9 @@ from the query text (parse + validate + plan; ours with a fresh `QueryPlanner`, 
 plan cache; the peers' planners have none); *first* = the first plan of the operation in
 the process; *cached* = our cached lookup (what the router pays per request). Ratio =
 ours / theirs (below 1: we are faster); geometric mean over the operations all three
-planned. Fetch counts: fetch nodes per plan (a batched fetch counts as one; both branches
-of a `Condition` count, so a plan that branches higher up counts more nodes than it runs).
+planned. Fetch counts: for ours, the most fetches one execution sends (of a `Condition`,
+the larger branch; a batched fetch counts as one); for the peers, fetch nodes per plan
+(their `Condition`s wrap single fetches, so the two measures agree for them).
 """
 
 

@@ -20,6 +20,7 @@ from planner import (
     QueryPlanner,
     Supergraph,
 )
+from planner import Sequence as Sequence_
 from tests.support import AUDIT_DIR, BENCH_DIR, REPO_ROOT, SHARED_DIR, require_shared_data
 
 
@@ -69,6 +70,20 @@ def test_skip_include_without_variables_gives_condition_nodes() -> None:
     assert conditions, unspecialised.to_json()
     specialised = planner.plan(case["query"], None, case.get("variables") or {})
     assert not isinstance(specialised.node, Condition)
+
+
+def test_condition_branches_share_what_they_have_in_common() -> None:
+    planner = _planner("abstract-types")
+    case = json.loads((AUDIT_DIR / "abstract-types" / "tests.json").read_text())[7]
+    assert "@include(if: $title)" in case["query"]
+    plan = planner.plan(case["query"])
+    node = plan.node
+    assert isinstance(node, Sequence_) and not isinstance(node.nodes[0], Condition)
+    assert any(isinstance(n, Condition) for n in node.nodes)
+    with_title = planner.plan(case["query"], None, {"title": True}).fetch_count
+    without = planner.plan(case["query"], None, {"title": False}).fetch_count
+    assert plan.fetch_count == max(with_title, without)
+    assert plan.fetch_nodes > plan.fetch_count
 
 
 def test_plans_are_cached_by_operation_and_conditions() -> None:
@@ -122,6 +137,9 @@ def test_never_more_fetches_than_apollo_per_audit_operation() -> None:
             ours_total += plan.fetch_count
             apollo_total += entry["fetches"]
             assert plan.fetch_count <= entry["fetches"], (suite, case["query"])
+            # Without variables the plan branches on @skip/@include: still no more
+            # round trips on any branch.
+            assert planner.plan(case["query"]).fetch_count <= entry["fetches"]
     assert ours_total < apollo_total
 
 
