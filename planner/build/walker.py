@@ -81,6 +81,11 @@ class JumpTarget:
     rewrite_typename: bool = False
 
 
+class FieldSetCache(dict[tuple[str, str, bool], tuple[Item, ...]]):
+    """Parsed ``@key``/``@requires``/``@provides`` field sets of one supergraph, shared by
+    every plan (they depend on the schema only, never on the operation)."""
+
+
 class Walker:
     """Builds the fetch groups of one operation (or one mutation step)."""
 
@@ -91,6 +96,7 @@ class Walker:
         collector: Collector,
         root_kind: str,
         first_group_id: int = 0,
+        field_sets: FieldSetCache | None = None,
     ) -> None:
         self.sg = supergraph
         self.normaliser = normaliser
@@ -101,7 +107,7 @@ class Walker:
         self._next_id = first_group_id
         self._feasible_memo: dict[_MemoKey, bool] = {}
         self._cost_memo: dict[_MemoKey, int] = {}
-        self._field_set_memo: dict[tuple[str, str, bool], tuple[Item, ...]] = {}
+        self._field_sets = field_sets if field_sets is not None else FieldSetCache()
 
     # --- entry point ----------------------------------------------------------------
 
@@ -178,10 +184,10 @@ class Walker:
         self, type_name: str, fields: str, alias_arguments: bool = False
     ) -> tuple[Item, ...]:
         memo_key = (type_name, fields, alias_arguments)
-        found = self._field_set_memo.get(memo_key)
+        found = self._field_sets.get(memo_key)
         if found is None:
             found = self.normaliser.field_set(type_name, fields, alias_arguments)
-            self._field_set_memo[memo_key] = found
+            self._field_sets[memo_key] = found
         return found
 
     def _provided_has(
