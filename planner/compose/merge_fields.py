@@ -17,14 +17,46 @@ into their interface): Apollo Federation 2 composition, "merging fields".
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TypeVar
+
 from graphql import print_ast
 
 from .context import MergeContext
 from .directives import merge_applied, merge_description
 from .merged import JoinField, MergedArgument, MergedField, MergedType
 from .overrides import FieldMergeContext, resolve_overrides
-from .subgraph import Argument, Field, TypeDef
+from .subgraph import Field, TypeDef
 from .typeref import TypeRef, is_subtype
+
+_T = TypeVar("_T")
+
+
+def union_of_names(groups: Iterable[Iterable[str]]) -> list[str]:
+    """Every name found in any subgraph, in first-seen order."""
+    names: list[str] = []
+    for group in groups:
+        for name in group:
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def by_presence(
+    indexes: list[int], elements: Sequence[Mapping[str, _T] | None], name: str
+) -> tuple[list[tuple[int, _T]], list[int]]:
+    """Split subgraph indexes into those whose elements hold `name` (with it) and those
+    where it is missing — the first step of every intersection merge rule."""
+    found: list[tuple[int, _T]] = []
+    missing: list[int] = []
+    for index in indexes:
+        element = elements[index]
+        value = element.get(name) if element is not None else None
+        if value is None:
+            missing.append(index)
+        else:
+            found.append((index, value))
+    return found, missing
 
 
 def subgraph_list(names: list[str]) -> str:
@@ -92,24 +124,11 @@ def _default(node: object) -> str | None:
 def merge_arguments(
     ctx: MergeContext, sources: list[Field | None], dest: MergedField, coordinate: str
 ) -> None:
-    names: list[str] = []
-    for source in sources:
-        for arg in source.args.values() if source else ():
-            if arg.name not in names:
-                names.append(arg.name)
+    names = union_of_names(source.args if source else () for source in sources)
     present = [i for i, s in enumerate(sources) if s is not None]
     for name in names:
         arg_coordinate = f"{coordinate}({name}:)"
-        args: list[tuple[int, Argument]] = []
-        missing: list[int] = []
-        for i in present:
-            source = sources[i]
-            assert source is not None
-            found = source.args.get(name)
-            if found is None:
-                missing.append(i)
-            else:
-                args.append((i, found))
+        args, missing = by_presence(present, [s.args if s else None for s in sources], name)
         if missing:
             required = [i for i, a in args if a.type.is_non_null and a.default is None]
             if required:

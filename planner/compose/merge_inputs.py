@@ -10,31 +10,18 @@ from graphql import print_ast
 
 from .context import MergeContext
 from .directives import merge_applied, merge_description
-from .merge_fields import merge_type_reference, subgraph_list
+from .merge_fields import by_presence, merge_type_reference, subgraph_list, union_of_names
 from .merged import JoinField, MergedField, MergedType
-from .subgraph import Field, TypeDef
+from .subgraph import TypeDef
 
 
 def merge_input_object(ctx: MergeContext, dest: MergedType, types: list[TypeDef | None]) -> None:
     names = ctx.names
     defining = [i for i, t in enumerate(types) if t is not None]
-    field_names: list[str] = []
-    for typedef in types:
-        for name in typedef.fields if typedef else ():
-            if name not in field_names:
-                field_names.append(name)
+    field_names = union_of_names(typedef.fields if typedef else () for typedef in types)
     for name in field_names:
         coordinate = f"{dest.name}.{name}"
-        sources: list[tuple[int, Field]] = []
-        missing: list[int] = []
-        for i in defining:
-            typedef = types[i]
-            assert typedef is not None
-            field = typedef.fields.get(name)
-            if field is None:
-                missing.append(i)
-            else:
-                sources.append((i, field))
+        sources, missing = by_presence(defining, [t.fields if t else None for t in types], name)
         if missing:
             required = [i for i, f in sources if f.type.is_non_null and f.default is None]
             if required:
