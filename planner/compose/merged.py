@@ -7,21 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from graphql.language import DirectiveNode, ValueNode
+from graphql.language import ValueNode
 
+from .subgraph import Applied
 from .typeref import TypeRef
 
-
-@dataclass
-class MergedApplied:
-    """Directives carried into the supergraph on an element."""
-
-    inaccessible: bool = False
-    tags: list[str] = field(default_factory=list)
-    deprecated: bool = False
-    deprecation_reason: str | None = None
-    specified_by: str | None = None
-    composed: list[DirectiveNode] = field(default_factory=list)
+MergedApplied = Applied
+"""Directives carried into the supergraph on an element: the same set a subgraph
+element carries (``subgraph.Applied``), after merging across subgraphs."""
 
 
 @dataclass
