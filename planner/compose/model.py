@@ -22,8 +22,8 @@ class Subgraph:
 
 
 @dataclass(frozen=True)
-class CompositionError:
-    """A reason the subgraphs cannot be composed.
+class _Finding:
+    """What composition reports about the subgraphs: a code, a message, and where.
 
     ``subgraphs`` names the subgraphs concerned (may be empty for global problems);
     ``elements`` names schema coordinates such as ``User.id`` or ``Query.users``."""
@@ -40,18 +40,13 @@ class CompositionError:
 
 
 @dataclass(frozen=True)
-class CompositionHint:
+class CompositionError(_Finding):
+    """A reason the subgraphs cannot be composed."""
+
+
+@dataclass(frozen=True)
+class CompositionHint(_Finding):
     """Something composition accepted but that is probably not what was meant."""
-
-    code: str
-    message: str
-    subgraphs: tuple[str, ...] = ()
-    elements: tuple[str, ...] = ()
-
-    def __str__(self) -> str:
-        where = ",".join(self.subgraphs) or "-"
-        what = ",".join(self.elements) or "-"
-        return f"{self.code} [{where}] {what}: {self.message}"
 
 
 @dataclass
