@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -75,10 +76,23 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(_PlanCacheCollector(holder))
+        # Labelled children looked up once: `labels()` takes a lock and builds a key on
+        # every call, and these run on every request.
+        self._by_status: dict[int, Any] = {}
+        self._by_outcome: dict[tuple[str, str], Any] = {}
+        self._latency_by_subgraph: dict[str, Any] = {}
 
     def observe_subgraph(self, subgraph: str, outcome: str, seconds: float) -> None:
-        self.subgraph_requests.labels(subgraph, outcome).inc()
-        self.subgraph_seconds.labels(subgraph).observe(seconds)
+        counter = self._by_outcome.get((subgraph, outcome))
+        if counter is None:
+            counter = self._by_outcome[(subgraph, outcome)] = self.subgraph_requests.labels(
+                subgraph, outcome
+            )
+        counter.inc()
+        latency = self._latency_by_subgraph.get(subgraph)
+        if latency is None:
+            latency = self._latency_by_subgraph[subgraph] = self.subgraph_seconds.labels(subgraph)
+        latency.observe(seconds)
 
     def timed(
         self, handler: Callable[[Request], Awaitable[Response]]
@@ -89,7 +103,11 @@ class Metrics:
             started = time.perf_counter()
             response = await handler(request)
             self.request_seconds.observe(time.perf_counter() - started)
-            self.requests.labels(str(response.status_code)).inc()
+            status = response.status_code
+            counter = self._by_status.get(status)
+            if counter is None:
+                counter = self._by_status[status] = self.requests.labels(str(status))
+            counter.inc()
             return response
 
         return wrapper
