@@ -111,7 +111,7 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
             return _json(exc.status, {"errors": exc.errors}, media_type, headers)
         try:
             result = await state.executor.execute(
-                prepared.plan, variables, prepared.kind, prepared.rewrites, client_headers
+                prepared.plan, variables, prepared.kind, client_headers
             )
             errors = result.errors
             if prepared.introspection is not None:

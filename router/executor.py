@@ -36,7 +36,6 @@ from router.merge import (
     collect_objects,
     deep_merge,
 )
-from router.rewrites import ExtraRewrites
 from router.subgraph_client import SubgraphClient, SubgraphResponse
 
 Path = list[str | int]
@@ -91,10 +90,9 @@ class Executor:
         plan: QueryPlan,
         variables: Mapping[str, Any],
         operation_kind: str = "query",
-        extra_rewrites: ExtraRewrites | None = None,
         request_headers: Mapping[str, str] = _NO_HEADERS,
     ) -> ExecutionResult:
-        """Run ``plan``; ``extra_rewrites`` (see ``router.rewrites``) keyed by node id.
+        """Run ``plan``.
 
         ``request_headers`` are the client's headers (case-insensitive lookups, e.g.
         Starlette's ``Headers``); each subgraph gets the ones it is configured to
@@ -106,7 +104,6 @@ class Executor:
                 variables,
                 result,
                 operation_kind == "query",
-                extra_rewrites or {},
                 request_headers,
             )
             await run.node(plan.node)
@@ -116,7 +113,7 @@ class Executor:
 class _Run:
     """State of one plan execution."""
 
-    __slots__ = ("executor", "extra_rewrites", "request_headers", "result", "share", "variables")
+    __slots__ = ("executor", "request_headers", "result", "share", "variables")
 
     def __init__(
         self,
@@ -124,14 +121,12 @@ class _Run:
         variables: Mapping[str, Any],
         result: ExecutionResult,
         share: bool,
-        extra_rewrites: ExtraRewrites,
         request_headers: Mapping[str, str],
     ) -> None:
         self.executor = executor
         self.variables = variables
         self.result = result
         self.share = share
-        self.extra_rewrites = extra_rewrites
         self.request_headers = request_headers
 
     async def node(self, node: PlanNode) -> None:
@@ -178,8 +173,7 @@ class _Run:
         if fetch.requires is None:
             await self._root_fetch(fetch, path)
             return
-        rewrites = fetch.input_rewrites + self.extra_rewrites.get(id(fetch), ())
-        entities = self._representations(path, fetch.requires, rewrites)
+        entities = self._representations(path, fetch.requires, fetch.input_rewrites)
         if not entities.representations:
             return
         variables = self._variables_for(fetch.variable_usages)
@@ -215,8 +209,7 @@ class _Run:
         variables = self._variables_for(fetch.variable_usages)
         batches: dict[str, _Entities] = {}
         for index, batch in enumerate(fetch.batches):
-            rewrites = batch.input_rewrites + self.extra_rewrites.get(id(batch), ())
-            entities = self._representations(batch.path, batch.requires, rewrites)
+            entities = self._representations(batch.path, batch.requires, batch.input_rewrites)
             batches[f"_e{index}"] = entities
             variables[f"r{index}"] = entities.representations
         if not any(e.representations for e in batches.values()):

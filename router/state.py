@@ -34,7 +34,6 @@ from router.errors import (
 from router.executor import Executor
 from router.introspection import has_introspection, split_document
 from router.lru import LRUCache
-from router.rewrites import ExtraRewrites, interface_typename_rewrites
 from router.settings import Settings
 from router.shaping import OperationShaper
 from router.subgraph_client import SubgraphClient
@@ -51,8 +50,6 @@ class PreparedOperation:
     shaper: OperationShaper
     introspection: Any | None
     """The introspection-only document, when the operation asks ``__schema``/``__type``."""
-    rewrites: ExtraRewrites
-    """Representation rewrites the router adds to the plan (see ``router.rewrites``)."""
 
 
 @dataclass(frozen=True)
@@ -127,7 +124,6 @@ class GatewayState:
             plan=plan,
             shaper=shaper,
             introspection=introspection,
-            rewrites=interface_typename_rewrites(plan, self.supergraph),
         )
 
     def _plan(self, document: Any, operation_name: str | None) -> QueryPlan:

@@ -865,7 +865,10 @@ class Walker:
             _add_rep_fields(rep_fields, required)
             satisfied.add(item.name)
         rep.by_type[condition] = rep_fields
-        if target.rewrite_typename or self.sg.is_interface_object(condition, target.graph):
+        if target.rewrite_typename or self.sg.is_abstract(condition):
+            # The target knows this entity through the interface (@interfaceObject, or
+            # an interface with @key): it expects the interface's name as __typename,
+            # while the data holds the concrete type.
             rep.rewrites[condition] = condition
         group = self.entity_group(target.graph, pos.path, rep, deps)
         fragment = group.selection.fragment(condition)

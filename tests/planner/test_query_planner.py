@@ -19,6 +19,7 @@ from planner import (
     PlannerError,
     QueryPlanner,
     Supergraph,
+    ValueSetter,
 )
 from planner import Sequence as Sequence_
 from tests.support import AUDIT_DIR, BENCH_DIR, REPO_ROOT, SHARED_DIR, require_shared_data
@@ -224,3 +225,22 @@ def test_deeply_nested_operation_plans() -> None:
     query = "{ users { " + body + "__typename " + "} } " * 49 + "} }"
     plan = planner.plan(query)
     assert [f.service_name for f in plan.fetches()] == ["accounts", "reviews"]
+
+
+def test_entities_known_through_an_interface_get_the_interface_as_typename() -> None:
+    """A subgraph that knows an entity only through an interface (``@interfaceObject``
+    in b, an interface with ``@key`` in a) is sent the interface's name as __typename;
+    concrete type conditions are sent as they are."""
+    planner = _planner("interface-object-with-requires")
+    plan = planner.plan("{ anotherUsers { id name username } users { id username } }")
+    by_condition: dict[tuple[str, str], tuple[object, ...]] = {}
+    for fetch in plan.fetches():
+        batches = fetch.batches if isinstance(fetch, BatchFetch) else [fetch]
+        for batch in batches:
+            for selection in batch.requires or ():
+                key = (fetch.service_name, selection.type_condition)  # type: ignore[union-attr]
+                by_condition[key] = batch.input_rewrites
+    expected = (ValueSetter(("... on NodeWithName", "__typename"), "NodeWithName"),)
+    assert by_condition[("b", "NodeWithName")] == expected
+    assert by_condition[("a", "NodeWithName")] == expected
+    assert all(rewrites == () for (_, cond), rewrites in by_condition.items() if cond == "User")
