@@ -26,8 +26,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from router import health, reload
-from router.encoding import encode
+from router.config.settings import Settings
 from router.errors import (
     INTERNAL_SERVER_ERROR,
     METHOD_NOT_ALLOWED,
@@ -35,14 +34,15 @@ from router.errors import (
     RequestError,
     graphql_error,
 )
-from router.graphiql import ASSETS_DIR, ASSETS_URL, assets_available, browser_page
-from router.http_request import read_graphql_request, response_media_type, wants_html
-from router.introspection import run_introspection
-from router.metrics import Metrics
-from router.settings import Settings
+from router.execution.subgraph_client import SubgraphClient
+from router.http.graphiql import ASSETS_DIR, ASSETS_URL, assets_available, browser_page
+from router.http.request import read_graphql_request, response_media_type, wants_html
+from router.operation.introspection import run_introspection
+from router.operation.variables import coerce_variables
+from router.ops import health, reload
+from router.plugins.metrics import Metrics
+from router.response.encoding import encode
 from router.state import StateHolder
-from router.subgraph_client import SubgraphClient
-from router.variables import coerce_variables
 
 log = logging.getLogger("router")
 

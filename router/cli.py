@@ -1,7 +1,7 @@
 """``gateway`` command line: ``gateway serve [--supergraph FILE] [--host H] [--port P]``,
 ``gateway db upgrade|downgrade|current`` (registry migrations, see router/registry/cli.py).
 
-Options override the ``GATEWAY_*`` environment variables (see router/settings.py).
+Options override the ``GATEWAY_*`` environment variables (see router/config/settings.py).
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from router.server import configure_logging, run
-from router.settings import Settings, SettingsError
+from router.config.settings import Settings, SettingsError
+from router.ops.server import configure_logging, run
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def serve(settings: Settings) -> int:
     from planner import SupergraphError
     from router.app import create_app
-    from router.reload import load_initial
+    from router.ops.reload import load_initial
     from router.state import StateHolder
 
     configure_logging(settings)

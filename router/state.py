@@ -25,18 +25,18 @@ from graphql import (
 
 from planner import OperationValidationError, PlanningError, QueryPlanner, Supergraph
 from planner.plan import QueryPlan
-from router.document import errors_from_graphql, parse_document, select_operation
+from router.config.settings import Settings
 from router.errors import (
     GRAPHQL_VALIDATION_FAILED,
     QUERY_PLANNING_FAILED,
     RequestError,
 )
-from router.executor import Executor
-from router.introspection import has_introspection, split_document
-from router.lru import LRUCache
-from router.settings import Settings
-from router.shaping import OperationShaper
-from router.subgraph_client import SubgraphClient
+from router.execution.executor import Executor
+from router.execution.subgraph_client import SubgraphClient
+from router.operation.document import errors_from_graphql, parse_document, select_operation
+from router.operation.introspection import has_introspection, split_document
+from router.operation.lru import LRUCache
+from router.response.shaping import OperationShaper
 
 
 @dataclass(frozen=True, slots=True)

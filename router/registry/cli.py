@@ -8,8 +8,8 @@ import asyncio
 import sys
 from typing import Any
 
-from router.server import configure_logging, run
-from router.settings import Settings, SettingsError
+from router.config.settings import Settings, SettingsError
+from router.ops.server import configure_logging, run
 
 
 def add_db_commands(commands: Any) -> None:

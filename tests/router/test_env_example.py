@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import fields
 
+from router.config.settings import ENV_PREFIX, Settings
 from router.registry.config import RegistryConfig
-from router.settings import ENV_PREFIX, Settings
 from tests.support import REPO_ROOT
 
 

@@ -21,7 +21,7 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class SubgraphSettings:
-    """How the router talks to one subgraph (used by ``router.subgraph_client``).
+    """How the router talks to one subgraph (used by ``router.execution.subgraph_client``).
 
     ``timeout_s`` None means the router-wide ``subgraph_timeout``;
     ``forward_headers`` are names of client request headers copied onto this

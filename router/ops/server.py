@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from router.settings import Settings
+from router.config.settings import Settings
 
 
 def configure_logging(settings: Settings) -> None:

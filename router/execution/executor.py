@@ -28,7 +28,7 @@ from planner.plan import (
     Selection,
     Sequence,
 )
-from router.merge import (
+from router.execution.merge import (
     PossibleTypes,
     apply_rewrites,
     build_representation,
@@ -36,7 +36,7 @@ from router.merge import (
     collect_objects,
     deep_merge,
 )
-from router.subgraph_client import SubgraphClient, SubgraphResponse
+from router.execution.subgraph_client import SubgraphClient, SubgraphResponse
 
 Path = list[str | int]
 _NO_HEADERS: Mapping[str, str] = {}

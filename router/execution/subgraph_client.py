@@ -39,13 +39,13 @@ import aiohttp
 import msgpack  # type: ignore[import-untyped]  # no stubs published
 import orjson
 
+from router.config.settings import SubgraphSettings
 from router.errors import (
     SUBGRAPH_INVALID_RESPONSE,
     SUBGRAPH_REQUEST_FAILED,
     SUBGRAPH_TIMEOUT,
     graphql_error,
 )
-from router.settings import SubgraphSettings
 
 __all__ = ["MSGPACK_MEDIA_TYPES", "SubgraphClient", "SubgraphResponse", "SubgraphSettings"]
 

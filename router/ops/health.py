@@ -6,8 +6,8 @@ import asyncio
 import time
 from typing import Any
 
+from router.execution.subgraph_client import SubgraphClient
 from router.state import StateHolder
-from router.subgraph_client import SubgraphClient
 
 
 def basic(holder: StateHolder) -> tuple[int, dict[str, Any]]:
