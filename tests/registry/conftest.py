@@ -42,5 +42,5 @@ def start_router() -> Iterator[Callable[..., RegistryRouter]]:
 
     yield start
     for router in routers:
-        if not router.ops.server.should_exit:
+        if not router.server.should_exit:
             router.stop()
