@@ -57,7 +57,7 @@ from router.state import StateHolder
 
 log = logging.getLogger("router")
 
-_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 class GraphQLEndpoint:

@@ -6,9 +6,28 @@ and the middleware is not even installed, so it costs nothing."""
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
 
 from router.config.settings import CorsSettings
+from router.errors import CORS_REQUEST_REJECTED, graphql_error
+from router.response.encoding import encode
+
+
+class _CodedCORSMiddleware(CORSMiddleware):
+    """Starlette's middleware, with a refused preflight answered as a coded JSON error
+    (Starlette answers it in plain text)."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code < 400:
+            return response
+        message = bytes(response.body).decode("utf-8", "replace")
+        body, media_type = encode(
+            {"errors": [graphql_error(message, CORS_REQUEST_REJECTED)]}, "application/json"
+        )
+        return Response(body, status_code=response.status_code, media_type=media_type)
 
 
 def install_cors(app: FastAPI, cors: CorsSettings) -> None:
@@ -16,7 +35,7 @@ def install_cors(app: FastAPI, cors: CorsSettings) -> None:
     if not cors.allow_origins:
         return
     app.add_middleware(
-        CORSMiddleware,
+        _CodedCORSMiddleware,
         allow_origins=list(cors.allow_origins),
         allow_credentials=cors.allow_credentials,
         allow_methods=list(cors.allow_methods),

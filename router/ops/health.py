@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from typing import Any
 
@@ -21,6 +22,7 @@ async def detailed(holder: StateHolder, client: SubgraphClient) -> tuple[int, di
     """Each subgraph's reachability and latency, schema hash and uptime."""
     state = holder.current
     body: dict[str, Any] = {
+        "pid": os.getpid(),
         "uptimeSeconds": round(time.time() - holder.started_at, 3),
         "lastReloadError": holder.last_reload_error,
     }
