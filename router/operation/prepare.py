@@ -4,12 +4,13 @@ Everything here depends only on the schema state, the document and the operation
 name, never on variables or the client, so ``GatewayState.prepare`` caches the result
 (or the refusal) per (document, operation name). The steps, in order:
 
-1. ``document.parse_document``  - lexical depth check, parse, document limits;
-2. ``document.select_operation`` - the operation to run (spec 6.1 GetOperation);
-3. introspection split          - ``__schema``/``__type`` go to graphql-core, the rest
-                                  to the planner;
-4. ``planner``                  - validate against the API schema, plan;
-5. ``shaping``                  - compile the response shaper for the operation.
+1. ``document.parse_document`` - lexical depth check, parse, choose the operation
+                                 (``planner.OperationAnalysis``, built once and used by
+                                 every step below), document limits;
+2. introspection split         - ``__schema``/``__type`` go to graphql-core, the rest
+                                 to the planner;
+3. ``planner``                 - validate against the API schema, plan;
+4. ``shaping``                 - compile the response shaper for the operation.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from graphql import FragmentDefinitionNode, OperationDefinitionNode, OperationType, validate
+from graphql import OperationDefinitionNode, OperationType, validate
 
 from planner import OperationValidationError, PlanningError
 from planner.plan import QueryPlan
 from router.errors import GRAPHQL_VALIDATION_FAILED, QUERY_PLANNING_FAILED, RequestError
-from router.operation.document import errors_from_graphql, parse_document, select_operation
+from router.operation.document import errors_from_graphql, parse_document
 from router.operation.introspection import has_introspection, split_document
 from router.response.shaping import OperationShaper
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, slots=True)
-class PreparedOperation:
+class CompiledOperation:
     """Everything about one (document, operation name) that does not depend on
     variables: computed once, then served from the cache."""
 
@@ -48,41 +49,38 @@ class PreparedOperation:
     """The introspection-only document, when the operation asks ``__schema``/``__type``."""
 
 
-def prepare_operation(
+def compile_operation(
     state: GatewayState, query: str, operation_name: str | None
-) -> PreparedOperation:
+) -> CompiledOperation:
     """Parse, limit, validate and plan; raises ``RequestError`` for a bad document."""
     settings = state.settings
-    document = parse_document(query, settings.max_depth, settings.max_aliases, settings.max_fields)
-    operation = select_operation(document, operation_name)
-    kind = operation.operation.value
-    if operation.operation == OperationType.SUBSCRIPTION:
+    analysis = parse_document(
+        query, settings.max_depth, settings.max_aliases, settings.max_fields, operation_name
+    )
+    if analysis.operation.operation == OperationType.SUBSCRIPTION:
         raise RequestError.single(
             400, "Subscriptions are not supported by this router.", GRAPHQL_VALIDATION_FAILED
         )
     schema = state.api_schema
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
     introspection = None
-    plan_document: Any = document
-    if has_introspection(operation, fragments):
+    plan_input: Any = analysis
+    if has_introspection(analysis):
         if not settings.introspection:
             raise RequestError.single(400, "Introspection is disabled.", GRAPHQL_VALIDATION_FAILED)
-        errors = validate(schema, document)
+        errors = validate(schema, analysis.document)
         if errors:
             raise RequestError(400, errors_from_graphql(errors, GRAPHQL_VALIDATION_FAILED))
-        introspection, plan_document = split_document(document, operation)
-    plan = _plan(state, plan_document, operation_name) if plan_document is not None else None
+        introspection, plan_input = split_document(analysis)
+    plan = _plan(state, plan_input, operation_name) if plan_input is not None else None
     try:
-        shaper = OperationShaper(schema, document, operation)
+        shaper = OperationShaper(schema, analysis)
     except ValueError as exc:
         raise RequestError.single(400, str(exc), GRAPHQL_VALIDATION_FAILED) from exc
-    return PreparedOperation(
-        name=operation.name.value if operation.name is not None else None,
+    return CompiledOperation(
+        name=analysis.name,
         hash=hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest(),
-        kind=kind,
-        operation=operation,
+        kind=analysis.kind,
+        operation=analysis.operation,
         plan=plan or QueryPlan(None),
         shaper=shaper,
         introspection=introspection,
