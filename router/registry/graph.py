@@ -112,7 +112,7 @@ class ServedGraph:
         self.status: dict[str, ServiceStatus] = {}
         self.active: Active | None = None
         self.composition_failure: RegistryError | None = None
-        """Why the last composition failed (None once one works)."""
+        """Why the last background recomposition kept the old graph (None once one works)."""
 
     async def fetch(self, url: str, timeout_s: float | None) -> FetchResult:
         limit = self.config.fetch_timeout_s
@@ -134,17 +134,12 @@ class ServedGraph:
     async def compose(self, inputs: dict[str, Input]) -> Composed:
         """Compose and build the state off the event loop.
 
-        Raises ``CompositionFailed`` or ``InvalidSupergraph`` (and remembers it)."""
+        Raises ``CompositionFailed`` or ``InvalidSupergraph``; changes nothing."""
         subgraphs = [Subgraph(i.name, i.url, i.sdl) for i in sorted(inputs.values(), key=_name)]
         result = await asyncio.to_thread(compose, subgraphs)
-        try:
-            if not result.ok or result.supergraph_sdl is None:
-                raise CompositionFailed(list(result.errors))
-            state = await self.build(result.supergraph_sdl, 0)
-        except RegistryError as exc:
-            self.composition_failure = exc
-            raise
-        self.composition_failure = None
+        if not result.ok or result.supergraph_sdl is None:
+            raise CompositionFailed(list(result.errors))
+        state = await self.build(result.supergraph_sdl, 0)
         return Composed(result.supergraph_sdl, state)
 
     async def build(self, sdl: str, version_id: int) -> GatewayState:
@@ -164,6 +159,7 @@ class ServedGraph:
         self, composed: Composed | None, inputs: dict[str, Input], actor: str, reason: str
     ) -> None:
         """Store and activate a composed supergraph (or clear the graph when no services)."""
+        self.composition_failure = None  # the registered services compose again
         services = {i.name: {**i.meta(), "url": i.url} for i in inputs.values()}
         if composed is None:
             await self.store.deactivate_all(actor, reason)

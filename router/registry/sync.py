@@ -139,6 +139,7 @@ class Sync:
         try:
             composed = await graph.compose(inputs)
         except RegistryError as exc:
+            graph.composition_failure = exc
             log.error("recomposition (%s) failed, keeping the current supergraph: %s", reason, exc)
             return False
         await graph.publish(composed, inputs, actor, reason)

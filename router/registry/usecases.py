@@ -3,8 +3,9 @@ service, activate a stored version (rollback), refresh now.
 
 Each one holds the graph's lock from its first read to its swap and follows the
 same order: fetch what it needs, compose and build the new router state, and only
-when that worked write the rows and swap. A refusal raises a ``RegistryError``
-before any write, so the database and the served graph stay as they were.
+when that worked write the rows, record what it saw and swap. A refusal raises a
+``RegistryError`` before any of that, so it changes nothing: not the database, not
+the served graph, not what ``/health/detailed`` reports.
 
 Results are domain values with the supergraph they left active; ``presenters``
 turns them into JSON.
@@ -13,6 +14,7 @@ turns them into JSON.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,7 +65,7 @@ class UseCases:
             if await graph.store.service(name) is not None:
                 raise ServiceExists(name)
             fetched = await graph.fetch(values["url"], values.get("timeout_s"))
-            graph.status[name] = ServiceStatus.seen(fetched, "live")
+            checked_at = time.time()
             if fetched.sdl is None:
                 raise sdl_not_fetched(fetched.code, fetched.error or "")
             inputs = await graph.current_inputs()
@@ -71,6 +73,7 @@ class UseCases:
             composed = await graph.compose(inputs)
             row, schema_id = await graph.store.add_service(values, fetched.sdl, actor)
             graph.client.configure(name, subgraph_settings(row))
+            graph.status[name] = ServiceStatus.seen(fetched, "live", checked_at)
             inputs[name] = Input(name, row.url, fetched.sdl, schema_id)
             await graph.publish(composed, inputs, actor, f"add {name}")
             return ServiceChanged(row, graph.active)
@@ -94,19 +97,20 @@ class UseCases:
             sdl_fetched: str | None = None
             if enabled:
                 fetched = await graph.fetch(url, changes.get("timeout_s", row.timeout_s))
-                graph.status[name] = ServiceStatus.seen(fetched, "live")
+                checked_at = time.time()
                 if fetched.sdl is None:
                     raise sdl_not_fetched(fetched.code, fetched.error or "")
+                seen = ServiceStatus.seen(fetched, "live", checked_at)
                 sdl_fetched = fetched.sdl
                 inputs[name] = Input(name, url, fetched.sdl, None)
             else:
+                seen = ServiceStatus(schema_source="disabled")
                 inputs.pop(name, None)
             composed = await graph.compose(inputs) if inputs else None
             updated = await graph.store.update_service(name, changes, actor, sdl=sdl_fetched)
             graph.client.configure(name, subgraph_settings(updated))
-            if not enabled:
-                graph.status[name] = ServiceStatus(schema_source="disabled")
-            elif updated.cached_sdl is not None:
+            graph.status[name] = seen
+            if enabled and updated.cached_sdl is not None:
                 inputs[name] = Input(name, url, updated.cached_sdl, updated.cached_schema_id)
             await graph.publish(composed, inputs, actor, f"update {name}")
             return ServiceChanged(updated, graph.active)
