@@ -165,6 +165,7 @@ class ServedGraph:
             await self.store.deactivate_all(actor, reason)
             self.holder.current = None
             self.active = None
+            log.info("no supergraph active (%s)", reason)
             return
         digest = sdl_hash(composed.sdl)
         marker = await self.store.active_marker()

@@ -140,4 +140,5 @@ class UseCases:
             state = await graph.build(version.sdl, version.id)
             await graph.store.activate(version_id, actor)
             graph.swap(state, version.id, version.hash, version.service_versions)
+            log.info("supergraph version %s active (activate, by %s)", version.id, actor)
             return graph.active

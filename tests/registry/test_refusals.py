@@ -1,10 +1,14 @@
 """A change the registry refuses changes nothing this router reports: not the served
-graph, not the service list, not ``/health/detailed``."""
+graph, not the service list, not ``/health/detailed``. And a rollback is logged like
+any other activation."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
+
+import pytest
 
 from tests.e2e.harness import Subgraphs
 from tests.registry.harness import RegistryRouter
@@ -80,3 +84,26 @@ def test_a_refused_url_change_keeps_the_service_status(
     assert refused.json()["errors"][0]["extensions"]["code"] == "FIELD_TYPE_MISMATCH"
     assert _services(router)["reviews"] == reviews_before
     assert _health_registry(router) == health_before
+
+
+def test_a_rollback_is_logged(
+    subgraphs: Subgraphs,
+    database: str,
+    start_router: Callable[..., RegistryRouter],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="router.registry")
+    router = start_router(database)
+    for name in ("products", "reviews"):
+        router.admin("POST", "/services", json={"name": name, "url": subgraphs.urls[name]})
+    oldest = router.admin("GET", "/supergraphs").json()["versions"][-1]
+    added = [r.getMessage() for r in caplog.records if r.name == "router.registry"]
+    assert any("(add reviews)" in m for m in added), added  # the capture sees the router
+    caplog.clear()
+    assert router.admin("POST", f"/supergraphs/{oldest['id']}/activate").status_code == 200
+    infos = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "router.registry" and r.levelno == logging.INFO
+    ]
+    assert any(f"supergraph version {oldest['id']} active" in m for m in infos), infos
