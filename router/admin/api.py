@@ -41,7 +41,7 @@ log = logging.getLogger("router.admin")
 PREFIX = "/admin/api"
 MAX_BODY = 64 * 1024
 
-NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,127}$")
+NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,127}")
 
 Handler = Callable[[Request, str], Awaitable[Any]]
 
@@ -93,7 +93,7 @@ def service_fields(body: dict[str, Any], creating: bool) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if creating:
         name = body.get("name")
-        if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
             raise bad_request("'name' must be a string of letters, digits, '_' or '-' (max 128).")
         values["name"] = name
         if "url" not in body:
