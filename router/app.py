@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -52,6 +53,7 @@ from router.ops import health, reload
 from router.pipeline.context import RequestContext
 from router.pipeline.plugin import Plugin, Plugins, ResponseOut, load_plugin
 from router.plugins.metrics import Metrics
+from router.plugins.rate_limit import RateLimit
 from router.response.encoding import encode
 from router.state import StateHolder
 
@@ -212,6 +214,8 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
     app.state.settings = settings
     app.state.plugins = plugins
     add_plugin(app, Metrics(holder))
+    if settings.rate_limit.enabled:
+        add_plugin(app, RateLimit(settings.rate_limit, os.environ.get("REDIS_URL") or None))
     for spec in settings.plugins:
         add_plugin(app, load_plugin(spec))
 

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from router.config.traffic import RateLimitSettings
+
 ENV_PREFIX = "GATEWAY_"
 
 
@@ -113,6 +115,7 @@ class Settings:
     cors: CorsSettings = field(default_factory=CorsSettings)
     plugins: tuple[PluginSpec, ...] = ()
     """Extra plugins, loaded in order after the built-in ones."""
+    rate_limit: RateLimitSettings = field(default_factory=RateLimitSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
