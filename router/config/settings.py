@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from router.config.auth import AuthSettings
 from router.config.traffic import RateLimitSettings
 
 ENV_PREFIX = "GATEWAY_"
@@ -116,6 +117,7 @@ class Settings:
     plugins: tuple[PluginSpec, ...] = ()
     """Extra plugins, loaded in order after the built-in ones."""
     rate_limit: RateLimitSettings = field(default_factory=RateLimitSettings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
