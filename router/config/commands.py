@@ -43,11 +43,34 @@ def run_config(args: argparse.Namespace) -> int:
     return 0
 
 
+ENV_REFERENCE = {
+    "type": "string",
+    "pattern": r"^\$\{env\.[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}$",
+    "description": "${env.NAME} or ${env.NAME:-default}, converted when the file is loaded.",
+}
+_METADATA = ("title", "description", "default")
+
+
 def json_schema() -> dict[str, Any]:
+    """The model's schema, where a number or boolean key also accepts an
+    ``${env...}`` reference (the loader converts it), so editors do not flag it."""
     from router.config.model import RouterFile
 
-    schema = RouterFile.model_json_schema()
+    schema = _allow_env_references(RouterFile.model_json_schema())
+    schema["$defs"]["EnvReference"] = ENV_REFERENCE
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def _allow_env_references(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_allow_env_references(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _allow_env_references(value) for key, value in node.items()}
+    if node.get("type") in {"integer", "number", "boolean"}:
+        meta = {key: node.pop(key) for key in _METADATA if key in node}
+        return {**meta, "anyOf": [node, {"$ref": "#/$defs/EnvReference"}]}
+    return node
 
 
 def summary(settings: Settings) -> list[str]:

@@ -29,6 +29,18 @@ class EnvText(str):
     __slots__ = ()
 
 
+def plain(value: Any) -> Any:
+    """``value`` with every ``EnvText`` turned back into a ``str`` (for values the
+    model keeps as they are, like plugin options)."""
+    if isinstance(value, EnvText):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
 def interpolate(
     value: Any, environ: Mapping[str, str], path: tuple[str | int, ...] = ()
 ) -> tuple[Any, list[ConfigIssue]]:

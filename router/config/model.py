@@ -28,7 +28,7 @@ from pydantic import (
     field_validator,
 )
 
-from router.config.interpolate import EnvText
+from router.config.interpolate import EnvText, plain
 from router.config.settings import (
     CorsSettings,
     PluginSpec,
@@ -305,7 +305,7 @@ class PluginSection(Section):
     """One extra plugin: ``package.module:Factory`` called with ``options``."""
 
     factory: Annotated[str, AfterValidator(_factory)]
-    options: dict[str, Any] = {}
+    options: Annotated[dict[str, Any], AfterValidator(plain)] = {}
 
     def spec(self) -> PluginSpec:
         return PluginSpec(self.factory, tuple(self.options.items()))

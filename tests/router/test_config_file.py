@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -99,6 +101,12 @@ def test_check_prints_a_summary_and_exits_0(
     assert "plugins: acme.plugins:Audit" in out
 
 
+def test_workers_auto_is_one_per_core(tmp_path: Path) -> None:
+    settings = load_config(_write(tmp_path, "workers: auto\n"), {})
+    assert settings.workers == (os.cpu_count() or 1)
+    assert load_config(_write(tmp_path, "workers: ${env.W:-3}\n"), {}).workers == 3
+
+
 def test_an_empty_file_is_the_defaults(tmp_path: Path) -> None:
     assert load_config(_write(tmp_path, "# nothing\n"), {}) == Settings()
 
@@ -163,7 +171,7 @@ def test_env_interpolation_with_and_without_default(tmp_path: Path) -> None:
         "listen: {host: '${env.HOST_NAME}', port: '${env.PORT_NUMBER:-4321}'}\n"
         "introspection: ${env.INTROSPECT:-off}\n"
         "registry: {database_url: 'postgresql://${env.DB_USER}@db/${env.DB_NAME:-gw}'}\n"
-        "plugins: [{factory: 'a:B', options: {literal: '$${env.NOT_ME}'}}]\n"
+        "plugins: [{factory: 'a:B', options: {literal: '$${env.NOT_ME}${env.EMPTY:-}'}}]\n"
     )
     path = _write(tmp_path, text)
     env = {"HOST_NAME": "10.0.0.1", "DB_USER": "router"}
@@ -171,6 +179,7 @@ def test_env_interpolation_with_and_without_default(tmp_path: Path) -> None:
     assert (settings.host, settings.port, settings.introspection) == ("10.0.0.1", 4321, False)
     assert settings.registry.database_url == "postgresql://router@db/gw"
     assert settings.plugins[0].options == (("literal", "${env.NOT_ME}"),)
+    assert type(settings.plugins[0].options[0][1]) is str  # no interpolation marker leaks
     env |= {"PORT_NUMBER": "5000", "INTROSPECT": "yes", "DB_NAME": "prod"}
     settings = load_config(path, env)
     assert (settings.port, settings.introspection) == (5000, True)
@@ -301,10 +310,12 @@ def test_schema_command_prints_the_json_schema(capsys: pytest.CaptureFixture[str
     assert limits["max_depth"] == {
         "default": 100,
         "description": "Deepest selection nesting (fragments expanded).",
-        "minimum": 1,
         "title": "Max Depth",
-        "type": "integer",
+        "anyOf": [{"minimum": 1, "type": "integer"}, {"$ref": "#/$defs/EnvReference"}],
     }
+    pattern = re.compile(schema["$defs"]["EnvReference"]["pattern"])
+    assert pattern.match("${env.PORT:-4000}") and pattern.match("${env.PORT}")
+    assert not pattern.match("4000")
     assert set(schema["properties"]) >= {"supergraph", "limits", "subgraphs", "cors", "registry"}
 
 
