@@ -85,7 +85,7 @@ def _workers(value: Any) -> Any:
 
 
 def _header_name(value: str) -> str:
-    if not value or any(c in _NOT_IN_TOKEN or not c.isascii() or ord(c) < 33 for c in value):
+    if not value or any(c in _NOT_IN_TOKEN or not 32 < ord(c) < 127 for c in value):
         raise ValueError(f'"{value}" is not an HTTP header name')
     return value.lower()
 
