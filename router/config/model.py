@@ -36,10 +36,12 @@ from router.config.settings import (
     Settings,
     SubgraphOverrides,
 )
+from router.config.traffic import RATE_LIMIT_KEYS, RateLimitSettings
 
 _SETTINGS = Settings()
 _CORS = CorsSettings()
 _REGISTRY = RegistrySettings()
+_RATE = RateLimitSettings()
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -340,6 +342,56 @@ class RegistrySection(Section):
         return {"registry": RegistrySettings(**super().settings())}
 
 
+def _rate(value: str) -> str:
+    from limits import parse
+
+    try:
+        parse(value)
+    except ValueError as exc:
+        raise ValueError(f"expected a rate like '100/minute', got {value!r}") from exc
+    return value
+
+
+def _rate_key(value: str) -> str:
+    if value in RATE_LIMIT_KEYS or (value.startswith("header:") and _header_name(value[7:])):
+        return value.lower() if value.startswith("header:") else value
+    raise ValueError(f"expected api_key, subject, ip or header:NAME, got {value!r}")
+
+
+Rate = Annotated[str, AfterValidator(_rate)]
+
+
+class RateLimitSection(Section):
+    """Requests allowed per client, counted in Redis (shared) or in memory."""
+
+    enabled: Flag = Field(default=_RATE.enabled, description="Turn rate limiting on.")
+    by: Annotated[str, AfterValidator(_rate_key)] = Field(
+        default=_RATE.by, description="api_key, subject, ip or header:NAME."
+    )
+    limit: Rate = Field(default=_RATE.limit, description="The default limit, e.g. 100/minute.")
+    burst: Positive | None = Field(
+        default=_RATE.burst, description="At most this many requests in any one second."
+    )
+    strategy: Literal["moving-window", "fixed-window", "sliding-window-counter"] = "moving-window"
+    redis_url: Text | None = Field(
+        default=_RATE.redis_url, description="Shared counters; REDIS_URL when null; else memory."
+    )
+    on_backend_error: Literal["allow", "deny"] = Field(
+        default="allow", description="While Redis is unreachable."
+    )
+    overrides: dict[str, Rate] = Field(
+        default={}, description="Limits for given client ids (an API key's own limit wins)."
+    )
+    count_usage: Flag = Field(
+        default=_RATE.count_usage, description="Count requests per API key per minute."
+    )
+
+    def settings(self) -> dict[str, Any]:
+        values = super().settings()
+        values["overrides"] = tuple(self.overrides.items())
+        return {"rate_limit": RateLimitSettings(**values)}
+
+
 class RouterFile(Section):
     """router.yaml. Every key is optional; an empty file means the defaults."""
 
@@ -369,6 +421,7 @@ class RouterFile(Section):
         default=[], description="Extra plugins, loaded in order after the built-in ones."
     )
     registry: RegistrySection = Field(default_factory=RegistrySection)
+    rate_limit: RateLimitSection = Field(default_factory=RateLimitSection)
 
     def settings(self) -> dict[str, Any]:
         values: dict[str, Any] = {}

@@ -45,7 +45,7 @@ def model_keys(model: type[BaseModel] = RouterFile, prefix: str = "") -> list[st
 
 
 def _example_keys(value: Any, prefix: str = "") -> list[str]:
-    if not isinstance(value, dict):
+    if not isinstance(value, dict) or not value:  # an empty mapping is a value: `{}`
         return [prefix.rstrip(".")]
     keys: list[str] = []
     for name, child in value.items():

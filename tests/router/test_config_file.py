@@ -15,6 +15,7 @@ import pytest
 from router.cli import main
 from router.config.errors import ConfigError
 from router.config.loader import load_config, load_settings, parse_config
+from router.config.model import RouterFile
 from router.config.registry import registry_config
 from router.config.settings import (
     CorsSettings,
@@ -134,7 +135,9 @@ def test_an_empty_file_is_the_defaults(tmp_path: Path) -> None:
         ("plugins:\n  - factory: acme\n", 'plugins[0].factory: expected "package.module:Factory", got "acme"'),
         ("plugins:\n  - options: {}\n", "plugins[0].factory: required key is missing"),
         ("supergraph: {path: ''}\n", "supergraph.path: must not be empty"),
-        ("auth: {}\n", "auth: unknown key; known keys: supergraph, listen, workers, shutdown_grace_s, log_level, introspection, graphiql, limits, subgraphs, cors, csrf, plugins, registry"),
+        ("tracing: {}\n", "tracing: unknown key; known keys: " + ", ".join(RouterFile.model_fields)),
+        ("rate_limit: {limit: lots}\n", "rate_limit.limit: expected a rate like '100/minute', got 'lots'"),
+        ("rate_limit: {by: cookie}\n", "rate_limit.by: expected api_key, subject, ip or header:NAME, got 'cookie'"),
         ("- a\n- b\n", "(root): expected a mapping of sections"),
         ("limits: {max_depth: 1}\nlimits: {max_depth: 2}\n", "(file): not valid YAML at line 2, column 1: duplicate key 'limits'"),
         ("limits: [\n", "(file): not valid YAML at line 2, column 1: expected the node content, but found '<stream end>'"),
