@@ -48,6 +48,7 @@ from router.http.csrf import check_csrf
 from router.http.graphiql import ASSETS_DIR, ASSETS_URL, assets_available, browser_page
 from router.http.request import read_graphql_request, response_media_type, wants_html
 from router.operation.introspection import run_introspection
+from router.operation.prepare import authorized
 from router.operation.variables import coerce_variables
 from router.ops import health, reload
 from router.pipeline.context import RequestContext
@@ -129,7 +130,12 @@ class GraphQLEndpoint:
             )
         variables = coerce_variables(state.api_schema, prepared.operation, graphql.variables)
         for on_operation in plugins.on_operation:
-            await on_operation(ctx, prepared)
+            await on_operation(ctx, prepared)  # auth plugins have set ctx.client by now
+        refused: list[dict[str, Any]] = []
+        if prepared.restrictions:  # @authenticated / @requiresScopes fields selected
+            prepared, refused = authorized(
+                state, prepared, ctx.client, settings.auth.reject_unauthorized
+            )
         executed = time.perf_counter()
         ctx.timings["operation"] = executed - started
         # 3. execution
@@ -137,6 +143,8 @@ class GraphQLEndpoint:
             prepared.plan, variables, prepared.kind, request.headers, ctx, plugins
         )
         errors = result.errors
+        if refused:
+            errors[:0] = refused
         if prepared.introspection is not None:
             data, intro_errors = run_introspection(
                 state.api_schema, prepared.introspection, graphql.variables
