@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from planner import Supergraph
 from planner.compose import Subgraph, compose
 from router.config.auth import AuthSettings
 from router.config.settings import PluginSpec
@@ -28,32 +29,26 @@ USERS = [
     {"id": "u1", "name": "Ada", "email": "ada@example.com", "salary": 100},
     {"id": "u2", "name": "Bob", "email": "bob@example.com", "salary": 90},
 ]
-AUTH_LINKS = (
-    '  @link(url: "https://specs.apollo.dev/authenticated/v0.1", for: SECURITY)\n'
-    '  @link(url: "https://specs.apollo.dev/requiresScopes/v0.1", for: SECURITY)\n{'
-)
-AUTH_DEFINITIONS = """
-directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
-directive @requiresScopes(scopes: [[requiresScopes__Scope!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
-scalar requiresScopes__Scope
+SECURED_SDL = """
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.5",
+                    import: ["@key", "@authenticated", "@requiresScopes"])
+type Query { me: User @authenticated  users: [User!]!  motd: String }
+type User @key(fields: "id") {
+  id: ID!
+  name: String
+  email: String @requiresScopes(scopes: [["read:email"], ["admin"]])
+  salary: Int! @requiresScopes(scopes: [["hr", "read:pay"]])
+}
 """
+"""What composition reads (the test server answers with USERS_SDL's schema)."""
 
 
 def supergraph_with_directives(urls: dict[str, str]) -> str:
-    """The composed supergraph with the directives written in, as composition of
-    Federation 2.5 subgraphs carries them."""
-    result = compose([Subgraph("users", urls["users"], USERS_SDL)])
-    assert result.ok and result.supergraph_sdl is not None
-    sdl = result.supergraph_sdl.replace("\n{", "\n" + AUTH_LINKS, 1)
-    sdl = sdl.replace("  me: User\n", "  me: User @authenticated\n")
-    sdl = sdl.replace(
-        "  email: String\n",
-        '  email: String @requiresScopes(scopes: [["read:email"], ["admin"]])\n',
-    )
-    sdl = sdl.replace(
-        "  salary: Int!\n", '  salary: Int! @requiresScopes(scopes: [["hr", "read:pay"]])\n'
-    )
-    return sdl + AUTH_DEFINITIONS
+    """The supergraph composed from the secured subgraph: composition carries the
+    directives (Federation 2.5) into it."""
+    result = compose([Subgraph("users", urls["users"], SECURED_SDL)])
+    assert result.ok and result.supergraph_sdl is not None, result.errors
+    return result.supergraph_sdl
 
 
 class HeaderIdentity(Plugin):
@@ -197,8 +192,40 @@ def test_reject_unauthorized_refuses_the_whole_operation(
     assert allowed.json()["data"]["motd"] == "hello"
 
 
+def test_composition_carries_the_directives() -> None:
+    sdl = supergraph_with_directives({"users": "http://users"})
+    assert '@link(url: "https://specs.apollo.dev/authenticated/v0.1", for: SECURITY)' in sdl
+    assert '@link(url: "https://specs.apollo.dev/requiresScopes/v0.1", for: SECURITY)' in sdl
+    assert "  me: User @authenticated\n" in sdl
+    assert '@requiresScopes(scopes: [["read:email"], ["admin"]])' in sdl
+    assert "scalar requiresScopes__Scope" in sdl
+    api = Supergraph.parse(sdl).api_schema  # the client never sees the machinery
+    assert "requiresScopes__Scope" not in api.type_map
+    assert api.get_directive("authenticated") is None
+
+
+def test_scopes_from_two_subgraphs_are_both_required() -> None:
+    shared = """
+    extend schema @link(url: "https://specs.apollo.dev/federation/v2.5",
+                        import: ["@key", "@shareable", "@requiresScopes"])
+    type Query { a: T }
+    type T @key(fields: "id") { id: ID!  secret: String @shareable @requiresScopes(scopes: [[%s]]) }
+    """
+    result = compose(
+        [
+            Subgraph("one", "http://one", shared % '"x"'),
+            Subgraph(
+                "two",
+                "http://two",
+                shared.replace("type Query { a: T }", "type Query { b: T }") % '"y"',
+            ),
+        ]
+    )
+    assert result.ok, result.errors
+    assert '@requiresScopes(scopes: [["x", "y"]])' in str(result.supergraph_sdl)
+
+
 def test_a_supergraph_without_the_directives_has_no_policy(tmp_path: Path) -> None:
-    from planner import Supergraph
     from router.operation.authorization import AuthorizationPolicy
 
     result = compose([Subgraph("users", "http://users", USERS_SDL)])
