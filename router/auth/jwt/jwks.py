@@ -24,7 +24,7 @@ import orjson
 from joserfc.errors import JoseError
 from joserfc.jwk import Key, import_key
 
-from router.auth.jwt.settings import JwtProviderSettings
+from router.auth.jwt.settings import JwtProviderSettings, JwtSettingsError
 
 log = logging.getLogger("router.auth.jwt")
 
@@ -56,7 +56,7 @@ def import_jwks(document: object) -> list[Key]:
         try:
             key = import_key(entry)
         except (JoseError, ValueError, TypeError, KeyError) as exc:
-            log.warning("JWKS key %d skipped: %s", index, type(exc).__name__)
+            log.warning("JWKS key %d skipped: %s: %.200s", index, type(exc).__name__, exc)
             continue
         keys.append(key)
     if not keys:
@@ -91,7 +91,12 @@ class JwksCache:
         self.last_success: float | None = None
         """Wall-clock time of the last successful fetch."""
         if provider.jwks is not None:
-            self._install(import_jwks(provider.jwks))
+            try:
+                self._install(import_jwks(provider.jwks))
+            except JwksError as exc:
+                raise JwtSettingsError(
+                    f"auth.jwt.providers[{provider.issuer!r}].jwks: {exc}"
+                ) from None
 
     # -- keys ---------------------------------------------------------------
 

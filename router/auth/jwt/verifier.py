@@ -34,6 +34,8 @@ from router.pipeline.context import ClientIdentity
 if TYPE_CHECKING:
     from starlette.requests import Request
 
+    from router.auth.errors import CredentialVerifier
+
 
 class _AllowList(JWSRegistry):
     """Exactly the provider's algorithms: no fallback to joserfc's "recommended" set,
@@ -141,3 +143,9 @@ class JwtVerifier:
     def health(self) -> dict[str, Any]:
         """Per issuer: key count, fetches, last success and error (``/health/detailed``)."""
         return {p.settings.issuer: p.jwks.health() for p in self._providers}
+
+
+if TYPE_CHECKING:
+
+    def _is_a_credential_verifier(verifier: JwtVerifier) -> CredentialVerifier:
+        return verifier  # mypy checks JwtVerifier against the protocol here
