@@ -50,7 +50,7 @@ class JwtProviderSettings:
     """A token's ``aud`` must contain one of these."""
     jwks_url: str | None = None
     """Where the public keys are published (``.../.well-known/jwks.json``)."""
-    jwks: Mapping[str, Any] | None = field(default=None, hash=False, compare=False)
+    jwks: Mapping[str, Any] | None = field(default=None, hash=False)
     """An inline JWKS (``{"keys": [...]}``) instead of ``jwks_url``."""
     algorithms: tuple[str, ...] = DEFAULT_ALGORITHMS
     leeway_s: int = 30
