@@ -33,6 +33,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 
+from router.auth.setup import identity_plugins
 from router.config.settings import Settings
 from router.errors import (
     BAD_REQUEST,
@@ -222,6 +223,8 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
     app.state.settings = settings
     app.state.plugins = plugins
     add_plugin(app, Metrics(holder))
+    for plugin in identity_plugins(settings.auth):
+        add_plugin(app, plugin)
     if settings.rate_limit.enabled:
         add_plugin(app, RateLimit(settings.rate_limit, os.environ.get("REDIS_URL") or None))
     for spec in settings.plugins:
