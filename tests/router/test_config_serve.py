@@ -33,7 +33,7 @@ def _gateway(args: Sequence[str], env: dict[str, str], port: int) -> Iterator[st
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while True:
             if process.poll() is not None:
                 stderr = process.stderr.read() if process.stderr else ""
