@@ -94,7 +94,7 @@ def test_categories_with_records_with_media_through_the_router(tmp_path: Path) -
     ports = {"records": free_port(), "categories": free_port(), "router": free_port()}
     process, lines = start(tmp_path / "data", ports)
     try:
-        assert any("2 migrations applied" in line for line in lines), lines
+        assert any("3 migrations applied" in line for line in lines), lines
         assert any("seeded 5 categories and 4 records" in line for line in lines), lines
         response = httpx.post(
             f"http://127.0.0.1:{ports['router']}/graphql", json={"query": QUERY}, timeout=30
