@@ -87,6 +87,7 @@ class ProcessorRuntime:
         self.broker = Broker(events, f"processor-{processor.name}-{processor.instance}")
         self.stats = Stats()
         self._stop = asyncio.Event()
+        self.ready = asyncio.Event()  # set once consuming
 
     def consumer_config(self) -> ConsumerConfig:
         subjects = [self.events.subject(s) for s in self.processor.subjects]
@@ -120,6 +121,7 @@ class ProcessorRuntime:
             log.info(
                 "%s: consuming %s", self.processor.name, self.consumer_config().filter_subjects
             )
+            self.ready.set()
             while not self._stop.is_set():
                 try:
                     messages = await subscription.fetch(self.settings.batch, timeout=1.0)

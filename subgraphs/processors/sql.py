@@ -11,7 +11,7 @@ import datetime as dt
 import os
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import DateTime, Integer, String, Text, event, update
+from sqlalchemy import DateTime, Integer, String, Text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
@@ -55,7 +55,7 @@ class NotificationRow(ProcessorBase):
 
 
 def processor_engine(url: str | None = None) -> AsyncEngine:
-    """DATABASE_URL's engine; SQLite files get WAL and a busy timeout, since the
+    """DATABASE_URL's engine; SQLite files get a long busy timeout, since the
     categories service and several processors write the same file."""
     url = async_url(url or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
     parsed = make_url(url)
@@ -66,16 +66,7 @@ def processor_engine(url: str | None = None) -> AsyncEngine:
         connect_args["timeout"] = 30
     elif schema:
         connect_args["server_settings"] = {"search_path": schema}
-    engine = create_async_engine(url, connect_args=connect_args, pool_pre_ping=True)
-    if sqlite:
-
-        @event.listens_for(engine.sync_engine, "connect")
-        def _wal(dbapi_connection: object, _record: object) -> None:
-            cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.close()
-
-    return engine
+    return create_async_engine(url, connect_args=connect_args, pool_pre_ping=True)
 
 
 class _Seen(Exception):

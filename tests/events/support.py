@@ -63,6 +63,12 @@ async def running(
     runtime = ProcessorRuntime(processor, events, settings or RuntimeSettings(backoff=(0.2,)))
     task = asyncio.create_task(runtime.run())
     try:
+        ready = asyncio.create_task(runtime.ready.wait())
+        await asyncio.wait({task, ready}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
+        ready.cancel()
+        if task.done():
+            task.result()  # raises what stopped it
+        assert runtime.ready.is_set(), "processor did not start consuming"
         yield runtime
     finally:
         runtime.stop()
