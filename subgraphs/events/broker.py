@@ -75,6 +75,7 @@ class Broker:
         self.nc: Client | None = None
         self._js: JetStreamContext | None = None
         self.last_error: str | None = None
+        self._closing = False
 
     @property
     def connected(self) -> bool:
@@ -93,6 +94,8 @@ class Broker:
         self.last_error = message
 
     async def _on_disconnect(self) -> None:
+        if self._closing:
+            return
         log.warning("nats %s: disconnected", self.settings.nats_url)
 
     async def _on_reconnect(self) -> None:
@@ -154,4 +157,5 @@ class Broker:
     async def close(self) -> None:
         nc, self.nc, self._js = self.nc, None, None
         if nc is not None and not nc.is_closed:
+            self._closing = True
             await nc.close()

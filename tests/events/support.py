@@ -48,7 +48,10 @@ async def stream_messages(
                 message = await broker.js.get_msg(name, sequence)
             except NotFoundError:
                 continue
-            body = json.loads(message.data or b"null")
+            try:
+                body = json.loads(message.data or b"null")
+            except ValueError:
+                body = {"raw": (message.data or b"").decode(errors="replace")}
             found.append((str(message.subject), dict(message.headers or {}), body))
         return found
     finally:
