@@ -54,13 +54,13 @@ class NotificationRow(ProcessorBase):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-def processor_engine(url: str | None = None) -> AsyncEngine:
+def processor_engine(url: str | None = None, schema: str | None = None) -> AsyncEngine:
     """DATABASE_URL's engine; SQLite files get a long busy timeout, since the
     categories service and several processors write the same file."""
     url = async_url(url or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
     parsed = make_url(url)
     sqlite = parsed.get_backend_name() == "sqlite"
-    schema = os.environ.get("DATABASE_SCHEMA")
+    schema = schema or os.environ.get("DATABASE_SCHEMA")
     connect_args: dict[str, object] = {}
     if sqlite:
         connect_args["timeout"] = 30
