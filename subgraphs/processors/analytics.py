@@ -7,7 +7,7 @@ A record in several categories counts in each; media changes count as updates.
 
 from __future__ import annotations
 
-from sqlalchemy import insert
+from sqlalchemy import Executable
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -57,17 +57,14 @@ class AnalyticsProcessor(Processor):
 
         return await once(self.engine, self.name, event["id"], self.instance, count)
 
-    def _upsert(self, category_id: str, day: str, counter: str):  # type: ignore[no-untyped-def]
+    def _upsert(self, category_id: str, day: str, counter: str) -> Executable:
+        """INSERT ... ON CONFLICT DO UPDATE counter = counter + 1 (SQLite, PostgreSQL)."""
         values = {"category_id": category_id, "day": day, "created": 0, "updated": 0, "deleted": 0}
         values[counter] = 1
-        column = getattr(CategoryDayStatsRow, counter)
-        dialect = self.engine.dialect.name
-        if dialect == "sqlite":
-            statement = sqlite_insert(CategoryDayStatsRow).values(**values)
-        elif dialect == "postgresql":
-            statement = pg_insert(CategoryDayStatsRow).values(**values)
-        else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-            return insert(CategoryDayStatsRow).values(**values)
-        return statement.on_conflict_do_update(
-            index_elements=["category_id", "day"], set_={counter: column + 1}
-        )
+        increment = {counter: getattr(CategoryDayStatsRow, counter) + 1}
+        keys = ["category_id", "day"]
+        if self.engine.dialect.name == "postgresql":
+            pg = pg_insert(CategoryDayStatsRow).values(**values)
+            return pg.on_conflict_do_update(index_elements=keys, set_=increment)
+        lite = sqlite_insert(CategoryDayStatsRow).values(**values)
+        return lite.on_conflict_do_update(index_elements=keys, set_=increment)

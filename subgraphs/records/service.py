@@ -103,7 +103,7 @@ class RecordService:
         intent = await self._begin("RecordCreated", record_id)
         doc: Doc | None = None
         try:
-            doc = await self.repo.create(fields, record_id, intent and intent.id)
+            doc = await self.repo.create(fields, record_id, _event_id(intent))
         finally:
             await self._settle(intent, doc, doc is not None)
         return doc
@@ -133,7 +133,7 @@ class RecordService:
         intent = await self._begin("RecordUpdated", oid, {"changed": sorted(changes)})
         doc: Doc | None = None
         try:
-            doc = await self.repo.update(oid, changes, intent and intent.id)
+            doc = await self.repo.update(oid, changes, _event_id(intent))
         finally:
             await self._settle(intent, doc, doc is not None)
         if doc is None:
@@ -180,7 +180,7 @@ class RecordService:
                 media = edit(doc, [dict(m) for m in sorted(doc.get("media", []), key=_pos)])
                 if intent is None:
                     intent = await self._begin(event_type, doc["_id"], extra)
-                updated = await self.repo.replace_media(doc, media, intent and intent.id)
+                updated = await self.repo.replace_media(doc, media, _event_id(intent))
                 if updated is not None:
                     return updated
                 await asyncio.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # spread retries
@@ -223,6 +223,10 @@ class RecordService:
 
         extra = {"mediaIds": media_ids}
         return await self._edit_media(record_id, edit, "MediaReordered", extra)
+
+
+def _event_id(intent: Intent | None) -> ObjectId | None:
+    return None if intent is None else intent.id
 
 
 def _pos(item: Doc) -> int:
