@@ -21,6 +21,7 @@ from subgraphs.events.envelope import Event, isoformat, make_event
 from subgraphs.events.relay import OutboxLag
 
 SENT_KEPT = dt.timedelta(days=7)
+PURGE_EVERY = dt.timedelta(hours=1)
 
 
 class OutboxRow(Base):
@@ -71,6 +72,7 @@ class CategoryOutbox:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
+        self._purged_at: dt.datetime | None = None
 
     async def ready(self, limit: int) -> list[Event]:
         query = (
@@ -89,7 +91,11 @@ class CategoryOutbox:
             )
 
     async def reconcile(self) -> int:
-        """Nothing is ever undecided here (one transaction); purge old sent rows."""
+        """Nothing is ever undecided here (one transaction); purge old sent rows (hourly)."""
+        now = utcnow()
+        if self._purged_at is not None and now - self._purged_at < PURGE_EVERY:
+            return 0
+        self._purged_at = now
         async with self.sessions() as session, session.begin():
             result = await session.execute(
                 delete(OutboxRow).where(OutboxRow.sent_at < utcnow() - SENT_KEPT)
