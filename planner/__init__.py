@@ -10,12 +10,14 @@
 No I/O, and nothing imported beyond the standard library and graphql-core.
 """
 
+from planner.cache import LRUCache, PlanCache
 from planner.errors import (
     OperationValidationError,
     PlannerError,
     PlanningError,
     SupergraphError,
 )
+from planner.operation import OperationAnalysis, is_included
 from planner.plan import (
     BatchFetch,
     Condition,
@@ -31,7 +33,7 @@ from planner.plan import (
     Sequence,
     ValueSetter,
 )
-from planner.query_planner import PlanCache, PreparedOperation, QueryPlanner
+from planner.query_planner import PreparedOperation, QueryPlanner
 from planner.supergraph import FieldInGraph, KeyInfo, SubgraphInfo, Supergraph, TypeInGraph
 
 __all__ = [
@@ -45,6 +47,8 @@ __all__ = [
     "InlineFragmentSelection",
     "KeyInfo",
     "KeyRenamer",
+    "LRUCache",
+    "OperationAnalysis",
     "OperationValidationError",
     "Parallel",
     "PlanCache",
@@ -60,4 +64,5 @@ __all__ = [
     "SupergraphError",
     "TypeInGraph",
     "ValueSetter",
+    "is_included",
 ]

@@ -8,8 +8,8 @@ import asyncio
 import sys
 from typing import Any
 
-from router.server import configure_logging, run
-from router.settings import Settings, SettingsError
+from router.config.settings import Settings, SettingsError
+from router.ops.server import configure_logging, run, run_workers
 
 
 def add_db_commands(commands: Any) -> None:
@@ -53,12 +53,12 @@ async def _check(url: str) -> None:
 def serve_registry(settings: Settings) -> int:
     """``gateway serve`` without a supergraph file: compose from the registry."""
     from router.app import create_app
-    from router.registry.config import RegistryConfig
+    from router.config.registry import registry_config
     from router.registry.database import NotMigratedError
     from router.registry.mount import mount_registry
 
     try:
-        config = RegistryConfig.from_env()
+        config = registry_config(settings)  # router.yaml's registry: under its variables
     except SettingsError as exc:
         print(f"gateway: {exc}", file=sys.stderr)
         return 2
@@ -68,6 +68,9 @@ def serve_registry(settings: Settings) -> int:
         print(f"gateway: {exc}", file=sys.stderr)
         return 1
     configure_logging(settings)
+    if settings.workers > 1:
+        run_workers(settings, config)
+        return 0
     app = create_app(settings)
     mount_registry(app, config)
     run(app, settings)

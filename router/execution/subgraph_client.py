@@ -1,0 +1,402 @@
+"""HTTP client for subgraph requests: one pooled aiohttp session for the process.
+
+Why one session: keep-alive connections are reused across requests, and the
+connector's limits plus a semaphore bound how many requests the router has open
+against subgraphs at once. Identical in-flight query requests (same subgraph,
+operation and variables) share one HTTP exchange: the raw body is shared and
+each caller decodes its own copy, so no two responses share mutable dicts.
+
+Per-subgraph settings (``SubgraphSettings``: timeout, client headers to forward,
+MessagePack) are set with ``configure``/``configure_all`` — from the environment in
+file mode, from the registry's stored service rows in registry mode — and looked
+up once per request by subgraph name, so the hot path pays one dict lookup.
+Forwarded header values are part of the in-flight sharing key: two clients with
+different ``Authorization`` never share a subgraph response.
+
+A response is decoded by its ``Content-Type``: ``application/x-msgpack`` or
+``application/msgpack`` with ``msgpack``, anything else as JSON, whatever was
+asked for, so a subgraph that ignores the MessagePack ``Accept`` still works.
+
+Failures never raise: they come back as a ``SubgraphResponse`` whose ``failure``
+holds a GraphQL error with one of these codes:
+
+* ``SUBGRAPH_TIMEOUT``: no complete answer within the per-subgraph timeout;
+* ``SUBGRAPH_REQUEST_FAILED``: connection refused/closed, or a non-2xx status
+  whose body is not a GraphQL response;
+* ``SUBGRAPH_INVALID_RESPONSE``: a 2xx answer that is not JSON (e.g. HTML) or
+  not a GraphQL response object (``data``/``errors``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import msgpack  # type: ignore[import-untyped]  # no stubs published
+import orjson
+
+from router.config.settings import SubgraphSettings
+from router.errors import (
+    SUBGRAPH_INVALID_RESPONSE,
+    SUBGRAPH_REQUEST_FAILED,
+    SUBGRAPH_TIMEOUT,
+    graphql_error,
+)
+
+__all__ = ["MSGPACK_MEDIA_TYPES", "SubgraphClient", "SubgraphResponse", "SubgraphSettings"]
+
+_JSON_HEADERS = {
+    "Content-Type": "application/json",
+    "Accept": "application/graphql-response+json, application/json",
+}
+_MSGPACK_HEADERS = {
+    "Content-Type": "application/json",
+    "Accept": "application/x-msgpack, application/json;q=0.9",
+    "x-msgpack-enabled": "1",
+}
+MSGPACK_MEDIA_TYPES = frozenset({"application/x-msgpack", "application/msgpack"})
+"""Response ``Content-Type`` values decoded with msgpack."""
+
+NOT_FORWARDED = frozenset(
+    {
+        "accept",
+        "accept-encoding",
+        "connection",
+        "content-length",
+        "content-type",
+        "host",
+        "keep-alive",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "x-msgpack-enabled",
+    }
+)
+"""Headers the router sets itself (or hop-by-hop ones): never copied from the client."""
+
+_NO_HEADERS: Mapping[str, str] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    """``SubgraphSettings`` compiled for the hot path."""
+
+    settings: SubgraphSettings
+    timeout: aiohttp.ClientTimeout | None
+    forward: tuple[str, ...]
+    headers: Mapping[str, str]
+
+
+def _compile(settings: SubgraphSettings) -> _Route:
+    timeout = (
+        aiohttp.ClientTimeout(total=settings.timeout_s) if settings.timeout_s is not None else None
+    )
+    names: list[str] = []
+    for name in settings.forward_headers:
+        lowered = name.strip().lower()
+        if lowered and lowered not in NOT_FORWARDED and lowered not in names:
+            names.append(lowered)
+    headers = _MSGPACK_HEADERS if settings.use_msgpack else _JSON_HEADERS
+    return _Route(settings, timeout, tuple(names), headers)
+
+
+def _pick(source: Mapping[str, str], names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """``(name, value)`` of the named headers present in ``source``.
+
+    Starlette's ``Headers`` (what the app passes) is case-insensitive already; a
+    plain dict with other spellings is scanned as a fallback."""
+    found: list[tuple[str, str]] = []
+    for name in names:
+        value = source.get(name)
+        if value is None and isinstance(source, dict):
+            for key, candidate in source.items():
+                if key.lower() == name:
+                    value = candidate
+                    break
+        if value is not None:
+            found.append((name, value))
+    return tuple(found)
+
+
+@dataclass(slots=True)
+class SubgraphResponse:
+    """A decoded subgraph answer, or the reason there is none."""
+
+    data: dict[str, Any] | None = None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    failure: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _RawAnswer:
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+
+
+class _Failure(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class SubgraphClient:
+    """Sends GraphQL operations to subgraphs over one shared aiohttp session."""
+
+    def __init__(
+        self,
+        timeout: float = 30.0,
+        max_concurrency: int = 256,
+        timeouts: dict[str, float] | None = None,
+        *,
+        default: SubgraphSettings | None = None,
+        subgraphs: Mapping[str, SubgraphSettings] | None = None,
+    ) -> None:
+        """``timeout`` applies to subgraphs without their own; ``timeouts`` (seconds by
+        subgraph name) is shorthand for ``subgraphs`` with only ``timeout_s`` set;
+        ``default`` is used for subgraphs that are not configured."""
+        self.timeout = timeout
+        self.max_concurrency = max_concurrency
+        self._default = _compile(default or SubgraphSettings())
+        self._routes: dict[str, _Route] = {}
+        for name, seconds in (timeouts or {}).items():
+            self.configure(name, SubgraphSettings(timeout_s=seconds))
+        for name, settings in (subgraphs or {}).items():
+            self.configure(name, settings)
+        self._session: aiohttp.ClientSession | None = None
+        self._semaphore = asyncio.Semaphore(max_concurrency)
+        self._in_flight: dict[
+            tuple[str, bytes, tuple[tuple[str, str], ...]], asyncio.Future[_RawAnswer]
+        ] = {}
+        self.observe: Callable[[str, str, float], None] | None = None
+        """Called per subgraph request with (subgraph, outcome, seconds): metrics."""
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(
+                limit=self.max_concurrency,
+                limit_per_host=0,
+                keepalive_timeout=30.0,
+                enable_cleanup_closed=True,
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                json_serialize=lambda obj: orjson.dumps(obj).decode(),
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+            )
+        return self._session
+
+    def configure(self, service_name: str, settings: SubgraphSettings | None) -> None:
+        """Set (or with None, reset to the default) one subgraph's settings.
+
+        Takes effect for requests sent from now on; requests in flight keep theirs."""
+        if settings is None:
+            self._routes.pop(service_name, None)
+        else:
+            self._routes[service_name] = _compile(settings)
+
+    def configure_all(self, settings: Mapping[str, SubgraphSettings]) -> None:
+        """Replace every subgraph's settings at once (the registry's stored rows)."""
+        self._routes = {name: _compile(value) for name, value in settings.items()}
+
+    def settings_for(self, service_name: str) -> SubgraphSettings:
+        """The settings requests to ``service_name`` use now."""
+        return self._routes.get(service_name, self._default).settings
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
+
+    async def execute(
+        self,
+        service_name: str,
+        url: str,
+        operation: str,
+        variables: dict[str, Any] | None,
+        operation_name: str | None = None,
+        share: bool = True,
+        request_headers: Mapping[str, str] = _NO_HEADERS,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> SubgraphResponse:
+        """Send one operation; ``share`` lets identical in-flight requests share it.
+
+        ``request_headers`` are the client's request headers; the ones this
+        subgraph is configured to receive are copied onto the request.
+        ``extra_headers`` (set by plugins) are sent as they are; like forwarded
+        headers they are part of the in-flight sharing key."""
+        payload: dict[str, Any] = {"query": operation}
+        if variables:
+            payload["variables"] = variables
+        if operation_name:
+            payload["operationName"] = operation_name
+        body = orjson.dumps(payload)
+        route = self._routes.get(service_name, self._default)
+        headers = route.headers
+        forwarded: tuple[tuple[str, str], ...] = ()
+        if route.forward:
+            forwarded = _pick(request_headers, route.forward)
+            if forwarded:
+                headers = {**headers, **dict(forwarded)}
+        if extra_headers:
+            added = tuple(sorted(extra_headers.items()))
+            forwarded += added
+            headers = {**headers, **dict(added)}
+        started = time.perf_counter()
+        try:
+            if share:
+                raw = await self._shared_post(url, body, route.timeout, headers, forwarded)
+            else:
+                raw = await self._post(url, body, route.timeout, headers)
+            response = _decode(raw)
+        except _Failure as failure:
+            response = SubgraphResponse(failure=_failure_error(service_name, failure))
+        if self.observe is not None:
+            outcome = (
+                "ok"
+                if response.failure is None
+                else str(response.failure.get("extensions", {}).get("code", "error"))
+            )
+            self.observe(service_name, outcome, time.perf_counter() - started)
+        return response
+
+    async def _shared_post(
+        self,
+        url: str,
+        body: bytes,
+        timeout: aiohttp.ClientTimeout | None,
+        headers: Mapping[str, str],
+        forwarded: tuple[tuple[str, str], ...],
+    ) -> _RawAnswer:
+        # Forwarded headers (e.g. Authorization) can change the answer: part of the key.
+        key = (url, body, forwarded)
+        pending = self._in_flight.get(key)
+        if pending is not None:
+            try:
+                return await asyncio.shield(pending)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise  # this request itself is being cancelled
+                # The request we were sharing was cancelled with its client: send our own.
+                return await self._post(url, body, timeout, headers)
+        future: asyncio.Future[_RawAnswer] = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = future
+        try:
+            raw = await self._post(url, body, timeout, headers)
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: waiters re-raise it themselves
+            raise
+        else:
+            future.set_result(raw)
+            return raw
+        finally:
+            self._in_flight.pop(key, None)
+
+    async def _post(
+        self,
+        url: str,
+        body: bytes,
+        timeout: aiohttp.ClientTimeout | None = None,
+        headers: Mapping[str, str] = _JSON_HEADERS,
+    ) -> _RawAnswer:
+        session = self._get_session()
+        try:
+            async with (
+                self._semaphore,
+                session.post(
+                    url, data=body, headers=headers, timeout=timeout or session.timeout
+                ) as resp,
+            ):
+                content = await resp.read()
+                return _RawAnswer(resp.status, content, resp.content_type)
+        except TimeoutError as exc:
+            seconds = timeout.total if timeout is not None else self.timeout
+            raise _Failure(SUBGRAPH_TIMEOUT, f"timed out after {seconds:g}s") from exc
+        except aiohttp.ClientError as exc:
+            raise _Failure(SUBGRAPH_REQUEST_FAILED, _describe(exc)) from exc
+        except OSError as exc:
+            raise _Failure(SUBGRAPH_REQUEST_FAILED, str(exc) or type(exc).__name__) from exc
+
+    async def probe(self, url: str, timeout: float = 2.0) -> tuple[bool, float, str | None]:
+        """Reachability of one subgraph: (ok, latency in ms, problem) via ``{__typename}``."""
+        started = time.perf_counter()
+        session = self._get_session()
+        try:
+            async with session.post(
+                url,
+                data=b'{"query":"{__typename}"}',
+                headers=_JSON_HEADERS,
+                timeout=aiohttp.ClientTimeout(total=timeout),
+            ) as resp:
+                await resp.read()
+                latency = (time.perf_counter() - started) * 1000
+                if 200 <= resp.status < 300:
+                    return True, latency, None
+                return False, latency, f"HTTP {resp.status}"
+        except TimeoutError:
+            return False, (time.perf_counter() - started) * 1000, "timeout"
+        except (aiohttp.ClientError, OSError) as exc:
+            return False, (time.perf_counter() - started) * 1000, _describe(exc)
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _decode_body(raw: _RawAnswer) -> Any:
+    """The body as Python values (by ``Content-Type``), or None when it does not decode."""
+    if not raw.body:
+        return None
+    if raw.content_type in MSGPACK_MEDIA_TYPES:
+        try:
+            return msgpack.unpackb(raw.body, raw=False)
+        except (ValueError, TypeError, msgpack.UnpackException):
+            return None  # ExtraData, FormatError, StackError and non-str keys are ValueErrors
+    try:
+        return orjson.loads(raw.body)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _decode(raw: _RawAnswer) -> SubgraphResponse:
+    """Turn an HTTP answer into data/errors, or a failure when it is not GraphQL."""
+    decoded = _decode_body(raw)
+    is_graphql = isinstance(decoded, dict) and ("data" in decoded or "errors" in decoded)
+    if not is_graphql:
+        if not 200 <= raw.status < 300:
+            raise _Failure(SUBGRAPH_REQUEST_FAILED, f"HTTP {raw.status}")
+        kind = "MessagePack" if raw.content_type in MSGPACK_MEDIA_TYPES else "JSON"
+        raise _Failure(SUBGRAPH_INVALID_RESPONSE, f"response is not a GraphQL {kind} object")
+    assert isinstance(decoded, dict)
+    data = decoded.get("data")
+    errors = decoded.get("errors")
+    if data is not None and not isinstance(data, dict):
+        raise _Failure(SUBGRAPH_INVALID_RESPONSE, "'data' in the response is not an object")
+    if errors is None:
+        errors = []
+    elif not isinstance(errors, list):
+        errors = [{"message": str(errors)}]
+    clean = [e if isinstance(e, dict) else {"message": str(e)} for e in errors]
+    return SubgraphResponse(data=data, errors=clean)
+
+
+def _failure_error(service_name: str, failure: _Failure) -> dict[str, Any]:
+    return graphql_error(
+        f"Request to subgraph '{service_name}' failed: {failure.message}",
+        failure.code,
+        serviceName=service_name,
+    )

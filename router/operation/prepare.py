@@ -1,0 +1,103 @@
+"""Operation stage: document text -> ``PreparedOperation`` (parse, limits, validate, plan).
+
+Everything here depends only on the schema state, the document and the operation
+name, never on variables or the client, so ``GatewayState.prepare`` caches the result
+(or the refusal) per (document, operation name). The steps, in order:
+
+1. ``document.parse_document`` - lexical depth check, parse, choose the operation
+                                 (``planner.OperationAnalysis``, built once and used by
+                                 every step below), document limits;
+2. introspection split         - ``__schema``/``__type`` go to graphql-core, the rest
+                                 to the planner;
+3. ``planner``                 - validate against the API schema, plan;
+4. ``shaping``                 - compile the response shaper for the operation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from graphql import OperationDefinitionNode, OperationType, validate
+
+from planner import OperationValidationError, PlanningError
+from planner.plan import QueryPlan
+from router.errors import GRAPHQL_VALIDATION_FAILED, QUERY_PLANNING_FAILED, RequestError
+from router.operation.document import errors_from_graphql, parse_document
+from router.operation.introspection import has_introspection, split_document
+from router.response.shaping import OperationShaper
+
+if TYPE_CHECKING:
+    from router.state import GatewayState
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledOperation:
+    """Everything about one (document, operation name) that does not depend on
+    variables: computed once, then served from the cache."""
+
+    name: str | None
+    """The operation's own name (``None`` for an anonymous operation)."""
+    hash: str
+    """sha256 of the document text (hex)."""
+    kind: str
+    operation: OperationDefinitionNode
+    plan: QueryPlan
+    shaper: OperationShaper
+    introspection: Any | None
+    """The introspection-only document, when the operation asks ``__schema``/``__type``."""
+
+
+def compile_operation(
+    state: GatewayState, query: str, operation_name: str | None
+) -> CompiledOperation:
+    """Parse, limit, validate and plan; raises ``RequestError`` for a bad document."""
+    settings = state.settings
+    analysis = parse_document(
+        query, settings.max_depth, settings.max_aliases, settings.max_fields, operation_name
+    )
+    if analysis.operation.operation == OperationType.SUBSCRIPTION:
+        raise RequestError.single(
+            400, "Subscriptions are not supported by this router.", GRAPHQL_VALIDATION_FAILED
+        )
+    schema = state.api_schema
+    introspection = None
+    plan_input: Any = analysis
+    if has_introspection(analysis):
+        if not settings.introspection:
+            raise RequestError.single(400, "Introspection is disabled.", GRAPHQL_VALIDATION_FAILED)
+        errors = validate(schema, analysis.document)
+        if errors:
+            raise RequestError(400, errors_from_graphql(errors, GRAPHQL_VALIDATION_FAILED))
+        introspection, plan_input = split_document(analysis)
+    plan = _plan(state, plan_input, operation_name) if plan_input is not None else None
+    try:
+        shaper = OperationShaper(schema, analysis)
+    except ValueError as exc:
+        raise RequestError.single(400, str(exc), GRAPHQL_VALIDATION_FAILED) from exc
+    return CompiledOperation(
+        name=analysis.name,
+        hash=hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest(),
+        kind=analysis.kind,
+        operation=analysis.operation,
+        plan=plan or QueryPlan(None),
+        shaper=shaper,
+        introspection=introspection,
+    )
+
+
+def _plan(state: GatewayState, document: Any, operation_name: str | None) -> QueryPlan:
+    try:
+        return state.planner.plan(document, operation_name)
+    except OperationValidationError as exc:
+        raise RequestError(
+            400, errors_from_graphql(list(exc.errors), GRAPHQL_VALIDATION_FAILED)
+        ) from exc
+    except PlanningError as exc:
+        # No combination of subgraphs can serve this operation (e.g. a key every
+        # subgraph marks @external): a request the graph cannot answer, not a
+        # router failure, so 400 like validation errors.
+        raise RequestError.single(
+            400, f"The query could not be planned: {exc}", QUERY_PLANNING_FAILED
+        ) from exc
