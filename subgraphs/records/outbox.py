@@ -8,7 +8,8 @@ multi-document transactions. So each mutation is "intent, write, confirm":
    the same write push the event id onto the record's `event_ids` (the last 20 kept);
 3. set the entry to `ready` with the finished event (an upsert, so it cannot be lost).
 
-A failed or refused write deletes its intent. If the writer dies between 1 and 3,
+A write that surely did not happen deletes its intent; one that failed in an unknown
+way (a connection lost mid-write) leaves it. If the writer dies between 1 and 3,
 the relay's `reconcile` settles intents older than a grace period from the record
 itself: the event id on the record (or, for a delete, the record gone) proves the write
 happened, so the entry becomes `ready` (with the record as it is now); otherwise the

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,13 +61,28 @@ class RecordService:
         return await self.outbox.begin(event_type, record_id, extra)
 
     async def _settle(self, intent: Intent | None, doc: Doc | None, happened: bool) -> None:
-        """Confirm the intent when the write happened, else drop it."""
+        """Confirm the intent when the write happened, drop it when it surely did not.
+
+        Callers do not settle when the write failed in an unknown way (a connection lost
+        mid-write may still have applied it): the relay's reconcile decides from the
+        record later."""
         if intent is None or self.outbox is None:
             return
         if happened:
             await self.outbox.confirm(intent, doc)
         else:
             await self.outbox.abandon(intent)
+
+    async def _written(self, intent: Intent | None, write: Awaitable[Doc | None]) -> Doc | None:
+        """Run one write under an intent: refused (user error) or no match drops the
+        intent, success confirms it, anything else leaves it to reconcile."""
+        try:
+            doc = await write
+        except UserInputError:
+            await self._settle(intent, None, False)
+            raise
+        await self._settle(intent, doc, doc is not None)
+        return doc
 
     async def _existing(self, record_id: str, field: str = "id") -> Doc:
         doc = await self.repo.get(v.record_id(record_id, field))
@@ -101,11 +117,8 @@ class RecordService:
         }
         record_id = ObjectId()
         intent = await self._begin("RecordCreated", record_id)
-        doc: Doc | None = None
-        try:
-            doc = await self.repo.create(fields, record_id, _event_id(intent))
-        finally:
-            await self._settle(intent, doc, doc is not None)
+        doc = await self._written(intent, self.repo.create(fields, record_id, _event_id(intent)))
+        assert doc is not None  # create returns the document or raises
         return doc
 
     async def update(self, record_id: str, data: dict[str, Any]) -> Doc:
@@ -131,11 +144,7 @@ class RecordService:
         if not changes:
             raise UserInputError("input has no fields to change", "input")
         intent = await self._begin("RecordUpdated", oid, {"changed": sorted(changes)})
-        doc: Doc | None = None
-        try:
-            doc = await self.repo.update(oid, changes, _event_id(intent))
-        finally:
-            await self._settle(intent, doc, doc is not None)
+        doc = await self._written(intent, self.repo.update(oid, changes, _event_id(intent)))
         if doc is None:
             raise UserInputError(f"no record with id {record_id!r}", "id")
         return doc
@@ -153,11 +162,8 @@ class RecordService:
             if doc is None:
                 raise UserInputError(f"no record with id {record_id!r}", "id")
             intent = await self._begin("RecordDeleted", oid, {"record": record_snapshot(doc)})
-            deleted = False
-            try:
-                deleted = await self.repo.delete(oid, doc.get("version", {"$exists": False}))
-            finally:
-                await self._settle(intent, None, deleted)
+            deleted = await self.repo.delete(oid, doc.get("version", {"$exists": False}))
+            await self._settle(intent, None, deleted)
             if deleted:
                 return record_id
             await asyncio.sleep(random.uniform(0, 0.005 * (attempt + 1)))
@@ -173,7 +179,6 @@ class RecordService:
 
         One outbox intent covers every attempt: only the attempt that writes carries it."""
         intent: Intent | None = None
-        updated: Doc | None = None
         try:
             for attempt in range(MEDIA_EDIT_ATTEMPTS):
                 doc = await self._existing(record_id, "recordId")
@@ -182,10 +187,13 @@ class RecordService:
                     intent = await self._begin(event_type, doc["_id"], extra)
                 updated = await self.repo.replace_media(doc, media, _event_id(intent))
                 if updated is not None:
+                    await self._settle(intent, updated, True)
                     return updated
                 await asyncio.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # spread retries
-        finally:
-            await self._settle(intent, updated, updated is not None)
+        except UserInputError:  # the edit became invalid (say, the media item is gone)
+            await self._settle(intent, None, False)
+            raise
+        await self._settle(intent, None, False)
         raise GraphQLError(
             f"record {record_id} kept changing during the edit; try again",
             extensions={"code": "CONFLICT"},
