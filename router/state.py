@@ -20,6 +20,7 @@ from router.config.settings import Settings
 from router.errors import RequestError
 from router.execution.executor import Executor
 from router.execution.subgraph_client import SubgraphClient
+from router.operation.authorization import AuthorizationPolicy
 from router.operation.prepare import CompiledOperation, compile_operation
 
 
@@ -41,6 +42,8 @@ class GatewayState:
     executor: Executor
     settings: Settings
     source: str
+    authorization: AuthorizationPolicy | None = None
+    """``@authenticated`` / ``@requiresScopes`` of the supergraph; None when unused."""
     loaded_at: float = field(default_factory=time.time)
     operations: LRUCache[tuple[str, str | None], CompiledOperation | Refusal] = field(
         default_factory=lambda: LRUCache(1024)
@@ -99,6 +102,7 @@ def build_state(sdl: str, source: str, settings: Settings, client: SubgraphClien
         executor=executor,
         settings=settings,
         source=source,
+        authorization=AuthorizationPolicy.from_supergraph(supergraph),
         operations=LRUCache(settings.document_cache_size),
     )
 

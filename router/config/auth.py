@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from router.auth.jwt.settings import JwtSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +35,8 @@ class AuthSettings:
     api_keys: bool = False
     """Accept API keys (``x-api-key: KEY`` or ``Authorization: ApiKey KEY``), looked up
     in the registry database (``DATABASE_URL``)."""
-    jwt: Any = None
-    """JWT providers (``router.auth.jwt``); None = JWTs are not accepted."""
+    jwt: JwtSettings | None = None
+    """JWT providers (``auth.jwt``); None = JWTs are not accepted."""
     forward: IdentityForwarding = IdentityForwarding()
 
     @property

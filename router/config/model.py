@@ -28,6 +28,8 @@ from pydantic import (
     field_validator,
 )
 
+from router.auth.jwt.settings import JwtSettings, JwtSettingsError
+from router.config.auth import AuthSettings, IdentityForwarding
 from router.config.interpolate import EnvText, plain
 from router.config.settings import (
     CorsSettings,
@@ -42,6 +44,7 @@ _SETTINGS = Settings()
 _CORS = CorsSettings()
 _REGISTRY = RegistrySettings()
 _RATE = RateLimitSettings()
+_AUTH = AuthSettings()
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -392,6 +395,60 @@ class RateLimitSection(Section):
         return {"rate_limit": RateLimitSettings(**values)}
 
 
+def _jwt(value: dict[str, Any]) -> JwtSettings:
+    try:
+        return JwtSettings.from_mapping(value)
+    except (JwtSettingsError, TypeError) as exc:
+        raise ValueError(str(exc)) from exc
+
+
+class ForwardSection(Section):
+    """Headers that carry the caller's identity to every subgraph; unset = not sent."""
+
+    client_id: HeaderName | None = Field(default=None, description="e.g. x-client-id")
+    scopes: HeaderName | None = Field(default=None, description="e.g. x-client-scopes")
+    claims: HeaderName | None = Field(
+        default=None, description="e.g. x-client-claims: the JWT claims as JSON"
+    )
+
+
+class AuthSection(Section):
+    """Who may call: API keys, JWTs, and what happens without them."""
+
+    require: Flag = Field(
+        default=_AUTH.require, description="401 UNAUTHENTICATED without a valid key or token."
+    )
+    reject_unauthorized: Flag = Field(
+        default=_AUTH.reject_unauthorized,
+        description="403 for an operation selecting fields the caller may not see.",
+    )
+    jwt: Annotated[dict[str, Any], AfterValidator(plain)] | None = Field(
+        default=None,
+        description="JWT providers: {providers: [{issuer, audiences, jwks_url | jwks, ...}]}.",
+    )
+    forward: ForwardSection = Field(default_factory=ForwardSection)
+
+    def settings(self) -> dict[str, Any]:
+        forward = IdentityForwarding(
+            self.forward.client_id, self.forward.scopes, self.forward.claims
+        )
+        return {
+            "auth": AuthSettings(
+                require=self.require,
+                reject_unauthorized=self.reject_unauthorized,
+                jwt=_jwt(self.jwt) if self.jwt is not None else None,
+                forward=forward,
+            )
+        }
+
+    @field_validator("jwt")
+    @classmethod
+    def _check_jwt(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None:
+            _jwt(value)
+        return value
+
+
 class RouterFile(Section):
     """router.yaml. Every key is optional; an empty file means the defaults."""
 
@@ -422,6 +479,7 @@ class RouterFile(Section):
     )
     registry: RegistrySection = Field(default_factory=RegistrySection)
     rate_limit: RateLimitSection = Field(default_factory=RateLimitSection)
+    auth: AuthSection = Field(default_factory=AuthSection)
 
     def settings(self) -> dict[str, Any]:
         values: dict[str, Any] = {}

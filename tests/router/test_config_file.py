@@ -332,3 +332,37 @@ def test_check_through_the_installed_command(tmp_path: Path) -> None:
     )
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == 'limits.max_depth: expected an integer, got "ten"\n'
+
+
+def test_auth_section_builds_the_jwt_providers(tmp_path: Path) -> None:
+    from router.config.loader import load_config
+
+    path = tmp_path / "router.yaml"
+    path.write_text(
+        "auth:\n"
+        "  require: true\n"
+        "  jwt:\n"
+        "    providers:\n"
+        "      - {issuer: https://idp.test/, audiences: [api], jwks_url: '${env.JWKS_URL}'}\n"
+        "  forward: {client_id: X-Client-Id}\n"
+    )
+    settings = load_config(path, {"JWKS_URL": "http://127.0.0.1:9/jwks.json"})
+    assert settings.auth.require
+    assert settings.auth.jwt is not None
+    provider = settings.auth.jwt.providers[0]
+    assert (provider.issuer, provider.audiences) == ("https://idp.test/", ("api",))
+    assert provider.jwks_url == "http://127.0.0.1:9/jwks.json"
+    assert settings.auth.forward.client_id == "x-client-id"
+
+
+def test_a_bad_jwt_provider_names_the_key_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from router.cli import main
+
+    path = tmp_path / "router.yaml"
+    path.write_text("auth:\n  jwt: {providers: [{issuer: x, audiences: [], jwks_url: http://j}]}\n")
+    assert main(["config", "check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "auth.jwt" in err
+    assert "audiences must list at least one audience" in err
