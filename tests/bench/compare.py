@@ -54,8 +54,13 @@ def settings() -> dict[str, Any]:
 
 
 def results_name(opts: dict[str, Any]) -> str:
-    """compare.json for the peer comparison; a baseline run is kept apart from it."""
-    return "compare-baseline.json" if opts["baseline"] else "compare.json"
+    """compare.json for the peer comparison; a baseline run is kept apart from it, and
+    a run at another VU level than the default apart from the default one."""
+    if not opts["baseline"]:
+        return "compare.json"
+    return (
+        "compare-baseline.json" if opts["vus"] == 50 else f"compare-baseline-{opts['vus']}vu.json"
+    )
 
 
 def command_line(make_target: str) -> str:

@@ -71,6 +71,53 @@ def top(
     )
 
 
+def shares(collapsed: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """(own, inclusive) % of samples per function, named ``function (file.py)`` without
+    the file's directory, so the same function matches across revisions that moved
+    its module."""
+    own: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in collapsed.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        frames = [_short(LINE.sub(")", f.strip())) for f in stack.split(";")]
+        total += count
+        own[frames[-1]] += count
+        for frame in set(frames):
+            inclusive[frame] += count
+    share = 100 / max(total, 1)
+    return (
+        {f: n * share for f, n in own.items()},
+        {f: n * share for f, n in inclusive.items()},
+    )
+
+
+def _short(frame: str) -> str:
+    name, _, where = frame.partition(" (")
+    return f"{name} ({where.rsplit('/', 1)[-1]}" if where else frame
+
+
+def differences(
+    ours: Path, theirs: Path, limit: int = 12
+) -> list[tuple[str, float, float, float, float]]:
+    """The functions whose own share of samples differs most between two profiles:
+    (function, own ours, own theirs, inclusive ours, inclusive theirs), in %. Only
+    functions both profiles have (a renamed one is no difference of cost) below the
+    process's root frames (over 90% inclusive)."""
+    own_a, inc_a = shares(ours)
+    own_b, inc_b = shares(theirs)
+    names = {n for n in set(inc_a) & set(inc_b) if max(inc_a[n], inc_b[n]) < 90}
+
+    def moved(name: str) -> float:  # own time: the shares that add up to 100%
+        return abs(own_a.get(name, 0) - own_b.get(name, 0))
+
+    ranked = sorted(names, key=moved, reverse=True)[:limit]
+    return [(n, own_a.get(n, 0), own_b.get(n, 0), inc_a.get(n, 0), inc_b.get(n, 0)) for n in ranked]
+
+
 def by_package(collapsed: Path) -> list[tuple[str, float]]:
     """Share of own time per top-level package of the sampled leaf frame."""
     shares: Counter[str] = Counter()
