@@ -6,7 +6,7 @@ warm up, then the measured run, sampling the CPU time of the gateway's whole pro
 tree and of the subgraphs around it. k6 checks every response against the first one.
 Settings (env): BENCH_VUS (50), BENCH_DURATION (30s), BENCH_WARMUP (10s),
 BENCH_SOLO_DURATION (10s: a 1-VU run after the measured one, where no concurrent
-requests can share subgraph fetches), BENCH_GATEWAYS (router,router-2w,apollo-gateway,
+requests can share subgraph fetches), BENCH_GATEWAYS (router,router-2w,router-guarded,apollo-gateway,
 hive-gateway), BENCH_BASELINE (a git revision of this repository: adds ``baseline``,
 the router at that revision, see baseline.py), BENCH_REPEAT (1: rounds over all the
 gateways, every other round in reverse order, so that noise from the shared machine
@@ -16,6 +16,7 @@ falls on every variant alike; the figures reported are the medians over the roun
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import statistics
@@ -73,11 +74,14 @@ def command_line(make_target: str) -> str:
     return " ".join([*given, "make", make_target])
 
 
-def post(url: str, payload: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
+def post(
+    url: str, payload: dict[str, Any], api_key: str | None = None
+) -> tuple[bytes, dict[str, Any]]:
     """The raw body and the parsed response of one POST."""
-    request = urllib.request.Request(
-        url, json.dumps(payload).encode(), {"content-type": "application/json"}
-    )
+    headers = {"content-type": "application/json"}
+    if api_key:
+        headers["x-api-key"] = api_key
+    request = urllib.request.Request(url, json.dumps(payload).encode(), headers)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             body = response.read()
@@ -108,10 +112,12 @@ def measure(
     child = gateway.start(supergraph, port)
     with running([child]):
         url = gateway.url(port)
-        first_body, first = post(url, {"query": env.BENCH_QUERY.read_text()})
+        first_body, first = post(url, {"query": env.BENCH_QUERY.read_text()}, gateway.api_key)
         if first.get("errors") or not first.get("data"):
             raise BenchError(f"{gateway.name}: first response not clean: {str(first)[:500]}")
         k6_env = {"URL": url, "VUS": str(opts["vus"])}
+        if gateway.api_key:
+            k6_env["API_KEY"] = gateway.api_key
         print(f"bench: {gateway.name} warm-up {opts['warmup']}", flush=True)
         k6run.run("compare", {**k6_env, "DURATION": opts["warmup"]}, env.RESULTS / "warmup.json")
         # CPU time (utime + stime from /proc) of the gateway's whole process tree, so a
@@ -225,6 +231,13 @@ def _gateways(opts: dict[str, Any], stack: contextlib.ExitStack) -> dict[str, Ga
         known["baseline"] = stack.enter_context(baseline.checkout(opts["baseline"]))
         if "baseline" not in opts["gateways"]:
             opts["gateways"].append("baseline")
+    if "router-guarded" in opts["gateways"]:
+        from tests.bench import guarded
+
+        config, key = guarded.prepare()
+        known["router-guarded"] = dataclasses.replace(
+            known["router-guarded"], config=config, api_key=key
+        )
     unknown = [g for g in opts["gateways"] if g not in known]
     if unknown:
         raise BenchError(f"unknown gateways {unknown}; known: {sorted(known)}")
@@ -280,6 +293,8 @@ def run(make_target: str = "bench-compare") -> dict[str, Any]:
         compared.append(ratios(rows, "router-2w", "router"))
     if "router" in rows and "baseline" in rows:
         compared.append(ratios(rows, "router", "baseline"))
+    if "router" in rows and "router-guarded" in rows:
+        compared.append(ratios(rows, "router-guarded", "router"))
     return {
         "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "command": command,

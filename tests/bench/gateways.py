@@ -36,6 +36,10 @@ class Gateway:
     checkout: Path | None = None
     """Where the router's code is (a baseline worktree); None: this checkout."""
     python: str = field(default=sys.executable)
+    config: Path | None = None
+    """A router.yaml for the router (``router-guarded``)."""
+    api_key: str | None = None
+    """Sent as ``x-api-key`` by the first request and by k6 (``API_KEY``)."""
 
     @property
     def short(self) -> str:
@@ -57,6 +61,8 @@ class Gateway:
                 "--log-level",
                 "warning",
             ]
+            if self.config is not None:
+                command += ["--config", str(self.config)]
             return command + (["--workers", str(self.workers)] if self.workers > 1 else [])
         return [env.node(), str(env.PEERS / f"{self.name}.mjs"), str(supergraph), str(port)]
 
@@ -84,6 +90,7 @@ GATEWAYS = {
         Gateway(
             "router-2w", "ours (2 workers)", "/graphql", router=True, workers=2, cpus=both_cores()
         ),
+        Gateway("router-guarded", "ours (API key + rate limit)", "/graphql", router=True),
         Gateway("apollo-gateway", "Apollo Gateway", "/"),
         Gateway("hive-gateway", "Hive Gateway", "/graphql"),
     )
