@@ -1,5 +1,6 @@
 """``gateway`` command line: ``gateway serve [--supergraph FILE] [--host H] [--port P]``,
-``gateway db upgrade|downgrade|current`` (registry migrations, see router/registry/cli.py).
+``gateway db upgrade|downgrade|current`` (registry migrations, see router/registry/cli.py),
+``gateway keys create|list|revoke`` (API keys, see router/auth/api_keys/cli.py).
 
 Options override the ``GATEWAY_*`` environment variables (see router/config/settings.py).
 """
@@ -35,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     from router.registry.cli import add_db_commands
 
     add_db_commands(commands)  # gateway db upgrade|downgrade|current
+    from router.auth.api_keys.cli import add_keys_commands
+
+    add_keys_commands(commands)  # gateway keys create|list|revoke
     return parser
 
 
@@ -57,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from router.registry.cli import run_db
 
         return run_db(args)
+    if args.command == "keys":
+        from router.auth.api_keys.cli import run_keys
+
+        return run_keys(args)
     try:
         settings = Settings.from_env().with_overrides(
             supergraph=args.supergraph,
