@@ -75,8 +75,10 @@ def test_admin_api_creates_lists_and_revokes_keys(
     again = router.admin("DELETE", f"/keys/{parsed.id}", headers=actor)
     assert again.status_code == 200  # idempotent: still revoked, not audited twice
     assert again.json()["api_key"]["revoked_at"] == revoked.json()["api_key"]["revoked_at"]
-    missing = router.admin("DELETE", "/keys/nosuchid")
-    assert missing.status_code == 404 and code(missing) == "API_KEY_NOT_FOUND"
+    for hostile in ["nosuchid", "a%00b", "x" * 10_240, "%E2%80%AE"]:
+        missing = router.admin("DELETE", f"/keys/{hostile}")
+        assert missing.status_code == 404 and code(missing) == "API_KEY_NOT_FOUND", hostile
+        assert "x" * 100 not in missing.text
 
     audit = router.admin("GET", "/audit").json()["entries"]
     key_entries = [

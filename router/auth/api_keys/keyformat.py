@@ -66,6 +66,11 @@ def _is_base62(text: str) -> bool:
     return all(c in _ALPHABET_SET for c in text)
 
 
+def is_key_id(text: str) -> bool:
+    """An 8-character base62 id (what ``DELETE /admin/api/keys/{id}`` may look up)."""
+    return len(text) == ID_LENGTH and _is_base62(text)
+
+
 def parse_key(raw: str) -> ParsedKey | None:
     """The id and secret of a well-formed key, else None (never raises, never echoes)."""
     if len(raw) != KEY_LENGTH or not raw.startswith(KEY_PREFIX):

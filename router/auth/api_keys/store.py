@@ -19,6 +19,7 @@ from router.auth.api_keys.errors import ApiKeyNotFound
 from router.auth.api_keys.fields import NewKeyFields
 from router.auth.api_keys.keyformat import (
     format_key,
+    is_key_id,
     new_key_id,
     new_secret,
     secret_hash,
@@ -141,6 +142,8 @@ class ApiKeyStore:
 
     async def get(self, key_id: str) -> ApiKeyRecord | None:
         """The row for ``key_id`` (the verifier's lookup: one primary-key read)."""
+        if not is_key_id(key_id):
+            return None
         async with self.sessions() as session:
             row = await session.get(ApiKey, key_id)
             return _record(row) if row is not None else None
@@ -148,7 +151,8 @@ class ApiKeyStore:
     async def revoke(self, key_id: str, actor: str) -> ApiKeyRecord:
         """Mark the key revoked (idempotent: revoking again changes and audits nothing)."""
         async with self.sessions.begin() as session:
-            row = await session.get(ApiKey, key_id) if len(key_id) <= 8 else None
+            # Hostile path text (NUL bytes, 10 KB) never reaches the database.
+            row = await session.get(ApiKey, key_id) if is_key_id(key_id) else None
             if row is None:
                 raise ApiKeyNotFound(key_id)
             if row.revoked_at is None:

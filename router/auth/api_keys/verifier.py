@@ -24,7 +24,7 @@ from router.auth.api_keys.keyformat import parse_key
 from router.auth.api_keys.settings import ApiKeySettings
 from router.auth.api_keys.store import ApiKeyRecord, ApiKeyStore
 from router.auth.api_keys.usage import LastUsedRecorder
-from router.auth.errors import AuthError
+from router.auth.errors import AuthError, CredentialVerifier
 from router.errors import RequestError
 from router.pipeline.context import ClientIdentity
 
@@ -152,3 +152,8 @@ class ApiKeyVerifier:
         else:
             self.found.put(key_id, record)
         return record
+
+
+def _is_a_credential_verifier(verifier: ApiKeyVerifier) -> CredentialVerifier:
+    """mypy checks here that ``ApiKeyVerifier`` satisfies the protocol."""
+    return verifier
