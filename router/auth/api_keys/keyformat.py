@@ -18,7 +18,6 @@ SECRET_BYTES = 32
 SECRET_LENGTH = 43
 KEY_LENGTH = len(KEY_PREFIX) + ID_LENGTH + 1 + SECRET_LENGTH
 ALPHABET = string.digits + string.ascii_uppercase + string.ascii_lowercase
-_ALPHABET_SET = frozenset(ALPHABET)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +62,8 @@ def format_key(key_id: str, secret: str) -> str:
 
 
 def _is_base62(text: str) -> bool:
-    return all(c in _ALPHABET_SET for c in text)
+    # For ASCII text str.isalnum is exactly [0-9A-Za-z], and both run in C.
+    return text.isascii() and text.isalnum()
 
 
 def is_key_id(text: str) -> bool:
