@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from router.config.settings import SettingsError
-
 MAX_REVOCATION_DELAY_S = 5.0
 """A revocation must reach every router sharing the database within this time."""
 
@@ -29,6 +27,8 @@ class ApiKeySettings:
     """Credentials longer than this are refused as malformed before any other work."""
 
     def __post_init__(self) -> None:
+        from router.config.settings import SettingsError  # settings.py imports this module
+
         if not 0 <= self.cache_ttl_s <= MAX_REVOCATION_DELAY_S:
             raise SettingsError(
                 f"api_keys.cache_ttl_s={self.cache_ttl_s} must be between 0 and "
