@@ -49,3 +49,13 @@ def report_by_worker(url: str, workers: set[int], field: str = "schemaHash") -> 
             body = client.get("/health/detailed").json()
         seen[body["pid"]] = body.get(field)
     return seen
+
+
+def wait_workers(process: subprocess.Popen[bytes], count: int = 2) -> set[int]:
+    """The pids of ``count`` running workers of ``process`` (waits up to 90 s)."""
+    deadline = time.monotonic() + 90
+    while len(workers := workers_of(process.pid)) < count:
+        assert process.poll() is None, "the router exited"
+        assert time.monotonic() < deadline, f"{count} workers did not start"
+        time.sleep(0.1)
+    return workers

@@ -14,8 +14,7 @@ from router.auth.jwt import JwtProviderSettings, JwtSettings
 from router.config.auth import AuthSettings, IdentityForwarding
 from tests.auth.jwt_support import AUDIENCE, ISSUER, JwksServer, mint, public_jwk, rsa_key
 from tests.e2e.harness import LoopThread, RouterThread, Subgraphs
-from tests.e2e.subgraph_server import SubgraphSpec
-from tests.e2e.test_authorization import USERS, USERS_SDL, supergraph_with_directives
+from tests.e2e.test_authorization import supergraph_with_directives, users_spec
 
 SIGNING_KEY = rsa_key("k1")
 
@@ -25,13 +24,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RouterThre
     loop = LoopThread("jwks")
     jwks = loop.run(JwksServer([public_jwk(SIGNING_KEY)]).start())
     subgraphs = Subgraphs()
-    spec = SubgraphSpec(
-        "users",
-        USERS_SDL,
-        rows={"User": [dict(u) for u in USERS]},
-        root={"me": dict(USERS[0]), "users": [dict(u) for u in USERS], "motd": "hello"},
-    )
-    subgraphs.start([spec])
+    subgraphs.start([users_spec()])
     path: Path = tmp_path_factory.mktemp("jwt") / "supergraph.graphql"
     path.write_text(supergraph_with_directives(subgraphs.urls))
     auth = AuthSettings(

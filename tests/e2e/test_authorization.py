@@ -61,16 +61,20 @@ class HeaderIdentity(Plugin):
             ctx.client = ClientIdentity(user, "jwt", scopes=scopes)
 
 
-@pytest.fixture(scope="module")
-def users() -> Iterator[Subgraphs]:
-    subgraphs = Subgraphs()
-    spec = SubgraphSpec(
+def users_spec() -> SubgraphSpec:
+    """The users subgraph with its data (``me`` is Ada)."""
+    return SubgraphSpec(
         "users",
         USERS_SDL,
         rows={"User": [dict(u) for u in USERS]},
         root={"me": dict(USERS[0]), "users": [dict(u) for u in USERS], "motd": "hello"},
     )
-    subgraphs.start([spec])
+
+
+@pytest.fixture(scope="module")
+def users() -> Iterator[Subgraphs]:
+    subgraphs = Subgraphs()
+    subgraphs.start([users_spec()])
     try:
         yield subgraphs
     finally:

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.e2e.harness import Subgraphs, point_supergraph
-from tests.e2e.processes import report_by_worker, wait_ready, workers_of
+from tests.e2e.processes import report_by_worker, wait_ready, wait_workers, workers_of
 from tests.e2e.suites import SUITES, audit_supergraph
 from tests.support import free_port, require_shared_data
 
@@ -90,6 +90,20 @@ def test_sigterm_lets_a_slow_query_finish_then_stops_plugins(
             process.wait(5)
 
 
+def _wait_dead(pid: int) -> None:
+    """Until ``pid`` is gone or a zombie (its sockets closed)."""
+    deadline = time.monotonic() + 10
+    stat = Path(f"/proc/{pid}/stat")
+    while time.monotonic() < deadline:
+        try:
+            if stat.read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                return
+        except OSError:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"worker {pid} did not die")
+
+
 def test_two_workers_survive_a_killed_worker(slow_supergraph: Path) -> None:
     if not Path("/proc").is_dir():
         pytest.skip("needs /proc to find the worker processes")
@@ -101,12 +115,10 @@ def test_two_workers_survive_a_killed_worker(slow_supergraph: Path) -> None:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_ready(port, process)
-        deadline = time.monotonic() + 90
-        while len(workers := workers_of(process.pid)) < 2:
-            assert time.monotonic() < deadline, "2 workers did not start"
-            time.sleep(0.1)
+        workers = wait_workers(process)
         victim = min(workers)
         os.kill(victim, signal.SIGKILL)
+        _wait_dead(victim)  # a request sent while the kill lands could reach the victim
         # The other worker answers everything meanwhile.
         with httpx.Client(base_url=url, timeout=10) as client:
             for _ in range(3):
@@ -150,10 +162,7 @@ def test_hot_reload_reaches_every_worker(slow_supergraph: Path, tmp_path: Path) 
     url = f"http://127.0.0.1:{port}"
     try:
         wait_ready(port, process)
-        deadline = time.monotonic() + 90
-        while len(workers := workers_of(process.pid)) < 2:
-            assert time.monotonic() < deadline, "2 workers did not start"
-            time.sleep(0.1)
+        workers = wait_workers(process)
         before = report_by_worker(url, workers)
         assert set(before) == workers and len(set(before.values())) == 1
         supergraph.write_text(

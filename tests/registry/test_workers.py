@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.e2e.harness import Subgraphs
-from tests.e2e.processes import report_by_worker, wait_ready, workers_of
+from tests.e2e.processes import report_by_worker, wait_ready, wait_workers
 from tests.registry.harness import AUTH, TOKEN, migrated_sqlite
 from tests.support import free_port
 
@@ -53,9 +53,7 @@ def test_a_service_added_through_one_worker_reaches_both(
             assert process.poll() is None and time.monotonic() < deadline
             time.sleep(0.1)
         assert httpx.get(f"{url}/health/ready").status_code == 503
-        while len(workers := workers_of(process.pid)) < 2:
-            assert time.monotonic() < deadline, "2 workers did not start"
-            time.sleep(0.1)
+        workers = wait_workers(process)
         added = httpx.post(
             f"{url}/admin/api/services",
             json={"name": "products", "url": subgraphs.urls["products"]},
