@@ -23,7 +23,6 @@ from graphql import (
     VariableNode,
     parse,
     print_ast,
-    validate,
 )
 
 from planner.build.assemble import Assembler
@@ -33,6 +32,7 @@ from planner.build.walker import FieldSetCache, Walker
 from planner.errors import OperationValidationError, PlanningError
 from planner.plan import PlanNode, QueryPlan, Sequence
 from planner.supergraph import Supergraph
+from planner.validation import validate_operation
 
 MAX_CONDITION_VARIABLES = 4
 
@@ -109,7 +109,9 @@ class QueryPlanner:
                 document = parse(document)
             except GraphQLError as exc:
                 raise OperationValidationError([exc]) from exc
-        errors = validate(self.supergraph.api_schema, document)
+        errors = validate_operation(
+            self.supergraph.api_schema, document, self.supergraph.validation_index
+        )
         if errors:
             raise OperationValidationError(list(errors))
         operation = _select_operation(document, operation_name)

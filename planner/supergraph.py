@@ -17,7 +17,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphql import (
     BooleanValueNode,
@@ -43,6 +43,9 @@ from graphql import (
 )
 
 from planner.errors import SupergraphError
+
+if TYPE_CHECKING:
+    from planner.validation import SchemaIndex
 
 _JOIN_SPEC = "https://specs.apollo.dev/join/"
 _INACCESSIBLE_SPEC = "https://specs.apollo.dev/inaccessible/"
@@ -133,6 +136,13 @@ class Supergraph:
         from planner.api_schema import build_api_schema
 
         return build_api_schema(self)
+
+    @cached_property
+    def validation_index(self) -> SchemaIndex:
+        """The API schema's look-ups for the fast validation path, built once."""
+        from planner.validation import SchemaIndex
+
+        return SchemaIndex(self.api_schema)
 
     # --- questions the planner asks -------------------------------------------------
 
