@@ -28,7 +28,7 @@ from graphql import (
 from planner.build.assemble import Assembler
 from planner.build.conditions import branch
 from planner.build.items import Collector, Normaliser
-from planner.build.walker import FieldSetCache, Walker
+from planner.build.walker import Walker
 from planner.errors import OperationValidationError, PlanningError
 from planner.plan import PlanNode, QueryPlan, Sequence
 from planner.supergraph import Supergraph
@@ -92,7 +92,6 @@ class QueryPlanner:
         self.supergraph = supergraph
         self.batch = batch
         self.plan_cache = PlanCache(cache_size)
-        self._field_sets = FieldSetCache()
         self._prepared = PlanCache(cache_size)
 
     def prepare(
@@ -199,13 +198,13 @@ class QueryPlanner:
         name = operation.name.value if operation.name else None
         assembler = Assembler(variable_definitions, name, self.batch)
         if operation.operation != OperationType.MUTATION:
-            walker = Walker(sg, normaliser, collector, kind, field_sets=self._field_sets)
+            walker = Walker(sg, normaliser, collector, kind)
             walker.plan_root(root.name, items)
             return assembler.assemble(walker.groups)
         steps: list[PlanNode] = []
         next_id = 0
         for step_items in _mutation_steps(sg, root.name, collector.collect_for(root.name, items)):
-            walker = Walker(sg, normaliser, collector, kind, next_id, self._field_sets)
+            walker = Walker(sg, normaliser, collector, kind, next_id)
             walker.plan_root(root.name, step_items)
             next_id += len(walker.groups)
             node = assembler.assemble(walker.groups)

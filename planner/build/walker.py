@@ -24,10 +24,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
-from graphql import GraphQLList, GraphQLNonNull, get_named_type
-
 from planner.build.groups import FetchGroup, Representation, RepresentationFields
 from planner.build.items import Collector, FieldItem, FragmentItem, Item, Normaliser
+from planner.build.query_graph import QueryGraph
 from planner.build.selection import SubField, SubSelection
 from planner.errors import PlanningError
 from planner.plan import KeyRenamer
@@ -39,18 +38,6 @@ _UNREACHABLE = 1000
 
 _MemoKey = tuple[str, str, int, int]
 _T = TypeVar("_T")
-
-
-def _memoised(memo: dict[_MemoKey, _T], key: _MemoKey, guard: _T, compute: Callable[[], _T]) -> _T:
-    """Look `key` up in `memo`, else compute it; while computing, a recursive look-up of
-    the same key answers `guard`, which is what breaks cycles between subgraphs."""
-    cached = memo.get(key)
-    if cached is not None:
-        return cached
-    memo[key] = guard
-    result = compute()
-    memo[key] = result
-    return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +68,6 @@ class JumpTarget:
     rewrite_typename: bool = False
 
 
-class FieldSetCache(dict[tuple[str, str, bool], tuple[Item, ...]]):
-    """Parsed ``@key``/``@requires``/``@provides`` field sets of one supergraph, shared by
-    every plan (they depend on the schema only, never on the operation)."""
-
-
 class Walker:
     """Builds the fetch groups of one operation (or one mutation step)."""
 
@@ -96,9 +78,9 @@ class Walker:
         collector: Collector,
         root_kind: str,
         first_group_id: int = 0,
-        field_sets: FieldSetCache | None = None,
     ) -> None:
         self.sg = supergraph
+        self.query_graph = QueryGraph.of(supergraph)
         self.normaliser = normaliser
         self.collector = collector
         self.root_kind = root_kind
@@ -107,7 +89,33 @@ class Walker:
         self._next_id = first_group_id
         self._feasible_memo: dict[_MemoKey, bool] = {}
         self._cost_memo: dict[_MemoKey, int] = {}
-        self._field_sets = field_sets if field_sets is not None else FieldSetCache()
+        self._in_progress: set[tuple[object, ...]] = set()
+        self._provisional: set[tuple[object, ...]] = set()
+        self._guesses = 0
+        """How many answers so far rested on a cycle guard or the depth limit: an answer
+        computed while this stayed unchanged is exact, and may be shared across plans."""
+
+    def _memoised(
+        self, memo: dict[_MemoKey, _T], key: _MemoKey, guard: _T, compute: Callable[[], _T]
+    ) -> _T:
+        """Look `key` up in `memo`, else compute it; while computing, a recursive look-up of
+        the same key answers `guard`, which is what breaks cycles between subgraphs."""
+        cached = memo.get(key)
+        if cached is not None:
+            tag = (id(memo), *key)
+            if tag in self._in_progress or tag in self._provisional:
+                self._guesses += 1
+            return cached
+        tag = (id(memo), *key)
+        memo[key] = guard
+        self._in_progress.add(tag)
+        before = self._guesses
+        result = compute()
+        self._in_progress.discard(tag)
+        memo[key] = result
+        if self._guesses != before:
+            self._provisional.add(tag)
+        return result
 
     # --- entry point ----------------------------------------------------------------
 
@@ -184,10 +192,11 @@ class Walker:
         self, type_name: str, fields: str, alias_arguments: bool = False
     ) -> tuple[Item, ...]:
         memo_key = (type_name, fields, alias_arguments)
-        found = self._field_sets.get(memo_key)
+        field_sets = self.query_graph.field_sets
+        found = field_sets.get(memo_key)
         if found is None:
             found = self.normaliser.field_set(type_name, fields, alias_arguments)
-            self._field_sets[memo_key] = found
+            field_sets[memo_key] = found
         return found
 
     def _provided_has(
@@ -274,8 +283,9 @@ class Walker:
     ) -> int:
         """Estimated number of fetches beyond the current one that `items` need."""
         if depth > _MAX_DEPTH:
+            self._guesses += 1
             return _UNREACHABLE
-        return _memoised(
+        return self._memoised(
             self._cost_memo,
             (graph, type_name, id(items), id(provided)),
             _UNREACHABLE,
@@ -340,8 +350,9 @@ class Walker:
     ) -> bool:
         """Can `items` at a position of `type_name` in `graph` be planned from there?"""
         if depth > _MAX_DEPTH:
+            self._guesses += 1
             return False
-        return _memoised(
+        return self._memoised(
             self._feasible_memo,
             (graph, type_name, id(items), id(provided)),
             False,
@@ -396,10 +407,25 @@ class Walker:
         return False
 
     def jump_targets(self, graph: str, type_name: str, item: FieldItem) -> list[JumpTarget]:
-        """Subgraphs that can resolve `item` at an entity position of `type_name`."""
+        """Subgraphs that can resolve `item` at an entity position of `type_name`.
+
+        Depends on the supergraph only, so an exact answer is kept in the query graph
+        for every later plan (one that rested on a cycle guard stays with this plan)."""
+        shared = self.query_graph.jump_targets
+        key = (graph, type_name, item.name, item.is_typename)
+        found: list[JumpTarget] | None = shared.get(key)
+        if found is not None:
+            return found
+        before = self._guesses
+        found = self._jump_targets(graph, type_name, item)
+        if self._guesses == before:
+            shared[key] = found
+        return found
+
+    def _jump_targets(self, graph: str, type_name: str, item: FieldItem) -> list[JumpTarget]:
         sg = self.sg
         targets: list[JumpTarget] = []
-        is_root = type_name in self._root_names()
+        is_root = type_name in self.query_graph.root_names
         for other, info in sg.graphs_of_type(type_name).items():
             if is_root:
                 if other != graph and self.field_local(other, type_name, item.name, None):
@@ -456,14 +482,6 @@ class Walker:
             and info.resolvable_keys
             and self.sg.possible_runtime_types(interface, g)
         ]
-
-    def _root_names(self) -> set[str]:
-        schema = self.sg.schema
-        return {
-            t.name
-            for t in (schema.query_type, schema.mutation_type, schema.subscription_type)
-            if t is not None
-        }
 
     def all_local(
         self, graph: str, type_name: str, items: tuple[Item, ...], provided: tuple[Item, ...] | None
@@ -589,40 +607,17 @@ class Walker:
         return pos.sel.add_field(item, composite)
 
     def _type_signature(self, graph: str, type_name: str, item: FieldItem) -> str:
-        entry = self.sg.field_in_graph(type_name, item.name, graph)
-        if entry is not None and entry.type:
-            return entry.type
-        named = self.sg.schema.type_map.get(type_name)
-        field = (getattr(named, "fields", None) or {}).get(item.name)
-        return str(field.type) if field is not None else item.type_name
+        found = self.query_graph.type_signature(graph, type_name, item.name)
+        return found if found is not None else item.type_name
 
     def return_type(self, type_name: str, item: FieldItem, graph: str | None = None) -> str:
         """The named type T.f returns (covariant on implementations, unlike the item's);
         with `graph`, the type that subgraph declares when it differs (``join__field(type:)``)."""
-        if graph is not None:
-            entry = self.sg.field_in_graph(type_name, item.name, graph)
-            if entry is not None and entry.type:
-                return entry.type.strip("[]!")
-        named = self.sg.schema.type_map.get(type_name)
-        fields = getattr(named, "fields", None) or {}
-        field = fields.get(item.name)
-        if field is None:
-            return item.type_name
-        return str(get_named_type(field.type).name)
+        found = self.query_graph.return_type(type_name, item.name, graph)
+        return found if found is not None else item.type_name
 
     def _list_depth(self, type_name: str, field_name: str) -> int:
-        named = self.sg.schema.type_map.get(type_name)
-        fields = getattr(named, "fields", None) or {}
-        field = fields.get(field_name)
-        if field is None:
-            return 0
-        depth = 0
-        field_type = field.type
-        while isinstance(field_type, GraphQLNonNull | GraphQLList):
-            if isinstance(field_type, GraphQLList):
-                depth += 1
-            field_type = field_type.of_type
-        return depth
+        return self.query_graph.list_depth(type_name, field_name)
 
     def _plan_abstract(self, pos: Position, items: tuple[Item, ...]) -> set[FetchGroup]:
         sg = self.sg
