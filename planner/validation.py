@@ -110,7 +110,9 @@ def is_plainly_valid(index: SchemaIndex, document: DocumentNode) -> bool:
     """True only when `document` is certainly valid against the index's schema."""
     try:
         _Checker(index).document(document)
-    except (_NotPlain, RecursionError):
+    except _NotPlain:
+        return False
+    except Exception:  # noqa: BLE001 - anything unexpected: graphql-core decides
         return False
     return True
 
@@ -362,7 +364,7 @@ class _Checker:
             if name not in ("skip", "include") or name in seen:
                 raise _NotPlain
             seen.add(name)
-            arguments = directive.arguments
+            arguments = directive.arguments or ()
             if len(arguments) != 1 or arguments[0].name.value != "if":
                 raise _NotPlain
             value = arguments[0].value
