@@ -364,8 +364,8 @@ class _Checker:
             if name not in ("skip", "include") or name in seen:
                 raise _NotPlain
             seen.add(name)
-            arguments = directive.arguments or ()
-            if len(arguments) != 1 or arguments[0].name.value != "if":
+            arguments = directive.arguments
+            if not arguments or len(arguments) != 1 or arguments[0].name.value != "if":
                 raise _NotPlain
             value = arguments[0].value
             if isinstance(value, VariableNode):
