@@ -87,6 +87,8 @@ class Walker:
         self.groups: list[FetchGroup] = []
         self.root_groups: dict[str, FetchGroup] = {}
         self._next_id = first_group_id
+        self.unresolvable_roots: dict[str, str] = {}
+        """Root response keys whose subgraph can only answer an error (and why)."""
         self._feasible_memo: dict[_MemoKey, bool] = {}
         self._cost_memo: dict[_MemoKey, int] = {}
         self._in_progress: set[tuple[object, ...]] = set()
@@ -147,6 +149,9 @@ class Walker:
                 )
             for graph, part in parts:
                 self._plan_in_root(graph, root_type, (part,))
+        keys = {item.response_key for item in fields}
+        if keys and keys <= self.unresolvable_roots.keys():
+            raise PlanningError(next(iter(self.unresolvable_roots.values())))
 
     def _plan_in_root(self, graph: str, root_type: str, items: tuple[Item, ...]) -> None:
         group = self.root_group(graph)
@@ -629,10 +634,13 @@ class Walker:
             runtime = [r for r in runtime if r in pos.runtime_filter]
         simple = self._interface_simple(graph, type_name, items, runtime, pos.provided)
         if not runtime and not simple:
-            raise PlanningError(
+            message = (
                 f"subgraph {graph} has no implementation of {type_name} to resolve "
                 f"the selection at {'.'.join(pos.path) or '<root>'}"
             )
+            if sg.possible_runtime_types(type_name, graph):
+                raise PlanningError(message)
+            return self._plan_without_implementations(pos, items, message)
         if simple:
             simple_producers: set[FetchGroup] = {pos.group}
             fields = self.collector.collect_for(type_name, items)
@@ -648,6 +656,27 @@ class Walker:
                 Position(pos.group, fragment, pos.path, runtime_type, r_prov),
                 r_items,
             )
+        return producers
+
+    def _plan_without_implementations(
+        self, pos: Position, items: tuple[Item, ...], message: str
+    ) -> set[FetchGroup]:
+        """An abstract position where the subgraph has no object type at all (e.g. a root
+        field returning an interface that only ``@interfaceObject``s implement elsewhere):
+        whatever it answers there is an error or null. Plan what it can answer in place, so
+        its error comes back on this field and the rest of the operation keeps its data
+        (as Apollo's and Hive's gateways do); only when every root field ends like this is
+        the operation refused (`plan_root`), as there is no data left to return."""
+        if pos.group.root_kind is not None and pos.path and set(pos.path[1:]) <= {"@"}:
+            self.unresolvable_roots[pos.path[0]] = message
+        producers: set[FetchGroup] = {pos.group}
+        for item in self.collector.collect_for(pos.type_name, items):
+            if item.is_typename:
+                continue
+            if self.field_local(
+                pos.group.graph, pos.type_name, item.name, pos.provided
+            ) and self._item_feasible(pos.group.graph, pos.type_name, item, pos.provided):
+                producers |= self._add_here(pos, item)
         return producers
 
     def _interface_simple(
