@@ -1,16 +1,21 @@
 """The router's HTTP application: one GraphQL endpoint over a supergraph.
 
-The request path, top to bottom (one module per stage):
+``GraphQLEndpoint.handle`` is the request path, top to bottom; each stage is its
+own module, and plugins (``router.pipeline.plugin``) hook in between the stages:
 
-1. ``http_request``  - JSON body / GET parameters -> ``GraphQLRequest`` (400/413 on bad input)
-2. ``state.prepare`` - parse (``document``, limits) -> validate + plan (``planner``) ->
-                        shaping compile (``shaping``), all cached by document text
-3. ``variables``     - coerce the request variables against the operation
-4. ``executor``      - run the plan against subgraphs (``subgraph_client``), merge dicts
-5. ``introspection`` - ``__schema``/``__type`` answered by graphql-core, merged in
-6. ``shaping``       - the client's response from the merged data (null bubbling)
-7. ``encoding``      - orjson (``application/graphql-response+json`` when asked, else
-                        JSON), or MessagePack for clients sending ``x-msgpack-enabled: 1``
+1. HTTP in         ``http.request`` (body / query string), ``http.csrf``
+                   -> ``on_request``
+2. operation       ``operation.prepare`` via ``GatewayState.prepare``: parse, limits,
+                   validate, plan, shaping compile; cached per document
+                   ``operation.variables``: coerce this request's variables
+                   -> ``on_operation``
+3. execution       ``execution.executor``: walk the plan; each fetch through
+                   ``execution.subgraph_client`` -> ``on_subgraph_request`` /
+                   ``on_subgraph_response``; introspection by graphql-core
+4. response out    ``response.shaping`` (null bubbling, aliases) -> ``on_response``
+                   -> ``response.encoding`` (JSON, graphql-response+json, MessagePack)
+
+One ``RequestContext`` travels through all of them.
 """
 
 from __future__ import annotations
@@ -18,33 +23,154 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from router import health, reload
-from router.encoding import encode
+from router.config.settings import Settings
 from router.errors import (
+    BAD_REQUEST,
     INTERNAL_SERVER_ERROR,
     METHOD_NOT_ALLOWED,
     SCHEMA_NOT_LOADED,
     RequestError,
     graphql_error,
 )
-from router.graphiql import ASSETS_DIR, ASSETS_URL, assets_available, browser_page
-from router.http_request import read_graphql_request, response_media_type, wants_html
-from router.introspection import run_introspection
-from router.metrics import Metrics
-from router.settings import Settings
+from router.execution.subgraph_client import SubgraphClient
+from router.http.cors import install_cors
+from router.http.csrf import check_csrf
+from router.http.graphiql import ASSETS_DIR, ASSETS_URL, assets_available, browser_page
+from router.http.request import read_graphql_request, response_media_type, wants_html
+from router.operation.introspection import run_introspection
+from router.operation.variables import coerce_variables
+from router.ops import health, reload
+from router.pipeline.context import RequestContext
+from router.pipeline.plugin import Plugin, Plugins, ResponseOut, load_plugin
+from router.plugins.metrics import Metrics
+from router.response.encoding import encode
 from router.state import StateHolder
-from router.subgraph_client import SubgraphClient
-from router.variables import coerce_variables
 
 log = logging.getLogger("router")
+
+_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+class GraphQLEndpoint:
+    """``/graphql``: the request path through the pipeline's stages."""
+
+    def __init__(self, settings: Settings, holder: StateHolder, plugins: Plugins) -> None:
+        self.settings = settings
+        self.holder = holder
+        self.plugins = plugins
+
+    async def handle(self, request: Request) -> Response:
+        settings = self.settings
+        if request.method == "GET" and settings.graphiql and wants_html(request):
+            return HTMLResponse(browser_page())
+        ctx = RequestContext.begin(request)
+        headers = request.headers
+        media_type = response_media_type(headers.get("accept"), headers.get("x-msgpack-enabled"))
+        try:
+            status, body = await self._run(ctx)
+        except RequestError as exc:
+            status, body = exc.status, {"errors": exc.errors}
+            if exc.headers:
+                ctx.response_headers.update(exc.headers)
+        except ClientDisconnect:
+            log.debug("client disconnected before sending its request (id %s)", ctx.request_id)
+            status, body = 400, {"errors": [graphql_error("Client disconnected.", BAD_REQUEST)]}
+        except Exception:
+            log.exception("request %s failed inside the router", ctx.request_id)
+            status, body = 500, {"errors": [_internal_error(ctx)]}
+        ctx.status = status
+        if self.plugins.on_response:
+            body = await self._on_response(ctx, status, body)
+        content, media_type = encode(body, media_type)
+        return Response(
+            content, status_code=status, media_type=media_type, headers=ctx.response_headers
+        )
+
+    async def _run(self, ctx: RequestContext) -> tuple[int, dict[str, Any]]:
+        settings, plugins, request = self.settings, self.plugins, ctx.http
+        # 1. HTTP in
+        if request.method not in ("GET", "POST"):
+            raise RequestError.single(
+                405,
+                f"{request.method} is not supported; use POST (or GET for queries).",
+                METHOD_NOT_ALLOWED,
+                {"Allow": "GET, POST"},
+            )
+        if settings.csrf:
+            check_csrf(request.headers, settings.csrf_required_headers)
+        ctx.state = state = self.holder.current  # read once: a reload never changes it here
+        ctx.graphql = graphql = await read_graphql_request(request, settings.max_body_bytes)
+        for on_request in plugins.on_request:
+            await on_request(ctx)
+        # 2. operation
+        if state is None:
+            raise RequestError.single(503, "No supergraph is loaded.", SCHEMA_NOT_LOADED)
+        started = time.perf_counter()
+        prepared = state.prepare(graphql.query, graphql.operation_name)
+        ctx.operation_name, ctx.operation_hash = prepared.name, prepared.hash
+        ctx.operation_kind = prepared.kind
+        if request.method == "GET" and prepared.kind != "query":
+            raise RequestError.single(
+                405,
+                f"A {prepared.kind} cannot be sent with GET; use POST.",
+                METHOD_NOT_ALLOWED,
+                {"Allow": "POST"},
+            )
+        variables = coerce_variables(state.api_schema, prepared.operation, graphql.variables)
+        for on_operation in plugins.on_operation:
+            await on_operation(ctx, prepared)
+        executed = time.perf_counter()
+        ctx.timings["operation"] = executed - started
+        # 3. execution
+        result = await state.executor.execute(
+            prepared.plan, variables, prepared.kind, request.headers, ctx, plugins
+        )
+        errors = result.errors
+        if prepared.introspection is not None:
+            data, intro_errors = run_introspection(
+                state.api_schema, prepared.introspection, graphql.variables
+            )
+            result.data.update(data)
+            errors.extend(intro_errors)
+        shaping = time.perf_counter()
+        ctx.timings["execution"] = shaping - executed
+        # 4. response out
+        body: dict[str, Any] = {"data": prepared.shaper.shape(result.data, variables, errors)}
+        if errors:
+            body["errors"] = errors
+        ctx.timings["response"] = time.perf_counter() - shaping
+        return 200, body
+
+    async def _on_response(
+        self, ctx: RequestContext, status: int, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Run the response hooks; a failing hook is logged and never loses the answer."""
+        out = ResponseOut(status, body)
+        for on_response in self.plugins.on_response:
+            try:
+                await on_response(ctx, out)
+            except Exception:
+                log.exception("on_response hook failed (request %s)", ctx.request_id)
+        return out.body
+
+
+def _internal_error(ctx: RequestContext) -> dict[str, Any]:
+    return graphql_error("Internal router error.", INTERNAL_SERVER_ERROR, requestId=ctx.request_id)
+
+
+def add_plugin(app: FastAPI, plugin: Plugin) -> None:
+    """Install a plugin on a built app (before it starts): its routes, then its hooks."""
+    plugin.setup(app)
+    app.state.plugins.add(plugin)
 
 
 def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI:
@@ -57,6 +183,7 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
         default=default,
         subgraphs=by_subgraph,
     )
+    plugins = Plugins()
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -67,7 +194,11 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
         if path and settings.reload:
             watcher = asyncio.create_task(reload.watch(path, settings, client, holder))
         try:
-            yield
+            await plugins.start()
+            try:
+                yield  # the server drains in-flight requests before this returns
+            finally:
+                await plugins.stop()
         finally:
             if watcher is not None:
                 watcher.cancel()
@@ -79,93 +210,47 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
     app.state.holder = holder
     app.state.client = client
     app.state.settings = settings
-    # Callables adding sections to /health/detailed (the registry reports its fallbacks).
-    app.state.health_extras = []
-
-    async def graphql(request: Request) -> Response:
-        if request.method not in ("GET", "POST"):
-            error = graphql_error(
-                f"{request.method} is not supported; use POST (or GET for queries).",
-                METHOD_NOT_ALLOWED,
-            )
-            return _json(405, {"errors": [error]}, headers={"Allow": "GET, POST"})
-        if request.method == "GET" and settings.graphiql and wants_html(request):
-            return HTMLResponse(browser_page())
-        client_headers = request.headers
-        media_type = response_media_type(
-            client_headers.get("accept"), client_headers.get("x-msgpack-enabled")
-        )
-        state = holder.current  # read once: a reload never changes it under this request
-        try:
-            req = await read_graphql_request(request, settings.max_body_bytes)
-            if state is None:
-                raise RequestError.single(503, "No supergraph is loaded.", SCHEMA_NOT_LOADED)
-            prepared = state.prepare(req.query, req.operation_name)
-            if request.method == "GET" and prepared.kind != "query":
-                raise RequestError.single(
-                    405, f"A {prepared.kind} cannot be sent with GET; use POST.", METHOD_NOT_ALLOWED
-                )
-            variables = coerce_variables(state.api_schema, prepared.operation, req.variables)
-        except RequestError as exc:
-            headers = {"Allow": "POST"} if exc.status == 405 else None
-            return _json(exc.status, {"errors": exc.errors}, media_type, headers)
-        try:
-            result = await state.executor.execute(
-                prepared.plan, variables, prepared.kind, client_headers
-            )
-            errors = result.errors
-            if prepared.introspection is not None:
-                data, intro_errors = run_introspection(
-                    state.api_schema, prepared.introspection, req.variables
-                )
-                result.data.update(data)
-                errors.extend(intro_errors)
-            shaped = prepared.shaper.shape(result.data, variables, errors)
-        except Exception:
-            log.exception("request failed inside the router")
-            error = graphql_error("Internal router error.", INTERNAL_SERVER_ERROR)
-            return _json(500, {"errors": [error]}, media_type)
-        body: dict[str, Any] = {"data": shaped}
-        if errors:
-            body["errors"] = errors
-        return _json(200, body, media_type)
+    app.state.plugins = plugins
+    add_plugin(app, Metrics(holder))
+    for spec in settings.plugins:
+        add_plugin(app, load_plugin(spec))
 
     # Plain Starlette routes on the FastAPI app: the handlers take the raw Request,
     # and skipping FastAPI's dependency solving is ~25% more requests/s on small queries.
-    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-    metrics = Metrics(holder)
-    client.observe = metrics.observe_subgraph
-    app.state.metrics = metrics
-    counted = metrics.timed(graphql)
-    app.router.add_route("/graphql", counted, methods=methods, include_in_schema=False)
-    app.router.add_route("/", counted, methods=methods, include_in_schema=False)
-    app.router.add_route("/metrics", metrics.endpoint, methods=["GET"], include_in_schema=False)
-
-    async def health_basic(_: Request) -> Response:
-        status, body = health.basic(holder)
-        return _json(status, body)
-
-    async def health_detailed(_: Request) -> Response:
-        status, body = await health.detailed(holder, client)
-        for contribute in app.state.health_extras:
-            contribute(body)
-        return _json(status, body)
-
+    endpoint = GraphQLEndpoint(settings, holder, plugins)
+    app.router.add_route("/graphql", endpoint.handle, methods=_METHODS, include_in_schema=False)
+    app.router.add_route("/", endpoint.handle, methods=_METHODS, include_in_schema=False)
+    _add_health_routes(app, holder, client, plugins)
     if assets_available():
         app.mount(ASSETS_URL, StaticFiles(directory=ASSETS_DIR), name="graphiql-assets")
-    app.router.add_route("/health", health_basic, methods=["GET"], include_in_schema=False)
-    app.router.add_route("/health/ready", health_basic, methods=["GET"], include_in_schema=False)
-    app.router.add_route(
-        "/health/detailed", health_detailed, methods=["GET"], include_in_schema=False
-    )
+    install_cors(app, settings.cors)
     return app
 
 
-def _json(
-    status: int,
-    body: dict[str, Any],
-    media_type: str = "application/json",
-    headers: dict[str, str] | None = None,
-) -> Response:
-    content, media_type = encode(body, media_type)
-    return Response(content, status_code=status, media_type=media_type, headers=headers)
+def _add_health_routes(
+    app: FastAPI, holder: StateHolder, client: SubgraphClient, plugins: Plugins
+) -> None:
+    async def live(_: Request) -> Response:
+        return _json(200, {"status": "live"})
+
+    async def ready(_: Request) -> Response:
+        status, body = health.basic(holder)
+        return _json(status, body)
+
+    async def detailed(_: Request) -> Response:
+        status, body = await health.detailed(holder, client)
+        plugins.health(body)
+        return _json(status, body)
+
+    for path, handler in (
+        ("/health/live", live),
+        ("/health", ready),
+        ("/health/ready", ready),
+        ("/health/detailed", detailed),
+    ):
+        app.router.add_route(path, handler, methods=["GET"], include_in_schema=False)
+
+
+def _json(status: int, body: dict[str, Any]) -> Response:
+    content, media_type = encode(body, "application/json")
+    return Response(content, status_code=status, media_type=media_type)

@@ -1,17 +1,18 @@
 """``gateway`` command line: ``gateway serve [--supergraph FILE] [--host H] [--port P]``,
 ``gateway db upgrade|downgrade|current`` (registry migrations, see router/registry/cli.py).
 
-Options override the ``GATEWAY_*`` environment variables (see router/settings.py).
+Options override the ``GATEWAY_*`` environment variables (see router/config/settings.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
-from router.server import configure_logging, run
-from router.settings import Settings, SettingsError
+from router.config.settings import Settings, SettingsError
+from router.ops.server import configure_logging, run, run_workers
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,11 +26,29 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="listen port (env GATEWAY_PORT, default 4000)")
     serve.add_argument("--subgraph-timeout", type=float, help="seconds per subgraph request")
     serve.add_argument("--no-reload", action="store_true", help="do not watch the supergraph file")
+    serve.add_argument(
+        "--workers",
+        type=_workers,
+        help="server processes sharing the port: a number or 'auto' (one per core); default 1",
+    )
     serve.add_argument("--log-level", help="uvicorn/router log level (default info)")
     from router.registry.cli import add_db_commands
 
     add_db_commands(commands)  # gateway db upgrade|downgrade|current
     return parser
+
+
+def _workers(raw: str) -> int:
+    """``--workers``: a positive number, or ``auto`` for one process per core."""
+    if raw.strip().lower() == "auto":
+        return os.cpu_count() or 1
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a number or 'auto', got {raw!r}") from exc
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -46,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             subgraph_timeout=args.subgraph_timeout,
             log_level=args.log_level,
             reload=False if args.no_reload else None,
+            workers=args.workers,
         )
         settings.subgraph_settings()  # report a malformed value now, not at start-up
     except SettingsError as exc:
@@ -61,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def serve(settings: Settings) -> int:
     from planner import SupergraphError
     from router.app import create_app
-    from router.reload import load_initial
+    from router.ops.reload import load_initial
     from router.state import StateHolder
 
     configure_logging(settings)
@@ -75,7 +95,10 @@ def serve(settings: Settings) -> int:
     except SupergraphError as exc:
         print(f"gateway: invalid supergraph: {exc}", file=sys.stderr)
         return 1
-    run(app, settings)
+    if settings.workers > 1:
+        run_workers(settings)  # each worker loads the (now checked) file itself
+    else:
+        run(app, settings)
     return 0
 
 

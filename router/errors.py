@@ -30,6 +30,9 @@ SUBGRAPH_INVALID_RESPONSE = "SUBGRAPH_INVALID_RESPONSE"
 NON_NULL_VIOLATION = "NON_NULL_VIOLATION"
 INVALID_VALUE = "INVALID_VALUE"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+# Browser protections.
+CSRF_PREVENTION = "CSRF_PREVENTION"
+CORS_REQUEST_REJECTED = "CORS_REQUEST_REJECTED"
 
 
 def graphql_error(
@@ -53,11 +56,20 @@ def graphql_error(
 class RequestError(Exception):
     """A request the router refuses before execution (status + GraphQL errors)."""
 
-    def __init__(self, status: int, errors: list[dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        status: int,
+        errors: list[dict[str, Any]],
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(errors[0]["message"] if errors else "request error")
         self.status = status
         self.errors = errors
+        self.headers = headers
+        """HTTP headers to send with the refusal (``Allow``, ``Retry-After``, ...)."""
 
     @classmethod
-    def single(cls, status: int, message: str, code: str) -> RequestError:
-        return cls(status, [graphql_error(message, code)])
+    def single(
+        cls, status: int, message: str, code: str, headers: dict[str, str] | None = None
+    ) -> RequestError:
+        return cls(status, [graphql_error(message, code)], headers)

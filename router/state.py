@@ -13,43 +13,26 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphql import (
-    FragmentDefinitionNode,
-    GraphQLInterfaceType,
-    GraphQLSchema,
-    GraphQLUnionType,
-    OperationDefinitionNode,
-    OperationType,
-    validate,
-)
+from graphql import GraphQLInterfaceType, GraphQLSchema, GraphQLUnionType
 
-from planner import OperationValidationError, PlanningError, QueryPlanner, Supergraph
-from planner.plan import QueryPlan
-from router.document import errors_from_graphql, parse_document, select_operation
-from router.errors import (
-    GRAPHQL_VALIDATION_FAILED,
-    QUERY_PLANNING_FAILED,
-    RequestError,
-)
-from router.executor import Executor
-from router.introspection import has_introspection, split_document
-from router.lru import LRUCache
-from router.settings import Settings
-from router.shaping import OperationShaper
-from router.subgraph_client import SubgraphClient
+from planner import QueryPlanner, Supergraph
+from router.config.settings import Settings
+from router.errors import RequestError
+from router.execution.executor import Executor
+from router.execution.subgraph_client import SubgraphClient
+from router.operation.lru import LRUCache
+from router.operation.prepare import PreparedOperation, prepare_operation
 
 
 @dataclass(frozen=True, slots=True)
-class PreparedOperation:
-    """Everything about one (document, operation name) that does not depend on
-    variables: computed once, then served from the cache."""
+class Refusal:
+    """A cached refusal, kept as data: each hit raises a fresh ``RequestError``.
 
-    kind: str
-    operation: OperationDefinitionNode
-    plan: QueryPlan
-    shaper: OperationShaper
-    introspection: Any | None
-    """The introspection-only document, when the operation asks ``__schema``/``__type``."""
+    Re-raising one cached exception object would chain every request's frames onto
+    its traceback, and they would never be freed."""
+
+    status: int
+    errors: list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -60,7 +43,7 @@ class GatewayState:
     settings: Settings
     source: str
     loaded_at: float = field(default_factory=time.time)
-    operations: LRUCache[tuple[str, str | None], PreparedOperation | RequestError] = field(
+    operations: LRUCache[tuple[str, str | None], PreparedOperation | Refusal] = field(
         default_factory=lambda: LRUCache(1024)
     )
 
@@ -78,68 +61,13 @@ class GatewayState:
         cached = self.operations.get(key)
         if cached is None:
             try:
-                cached = self._prepare(query, operation_name)
+                cached = prepare_operation(self, query, operation_name)
             except RequestError as exc:
-                cached = exc
+                cached = Refusal(exc.status, exc.errors)
             self.operations.put(key, cached)
-        if isinstance(cached, RequestError):
-            raise cached
+        if isinstance(cached, Refusal):
+            raise RequestError(cached.status, cached.errors)
         return cached
-
-    def _prepare(self, query: str, operation_name: str | None) -> PreparedOperation:
-        settings = self.settings
-        document = parse_document(
-            query, settings.max_depth, settings.max_aliases, settings.max_fields
-        )
-        operation = select_operation(document, operation_name)
-        kind = operation.operation.value
-        if operation.operation == OperationType.SUBSCRIPTION:
-            raise RequestError.single(
-                400, "Subscriptions are not supported by this router.", GRAPHQL_VALIDATION_FAILED
-            )
-        schema = self.api_schema
-        fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
-        introspection = None
-        plan_document: Any = document
-        if has_introspection(operation, fragments):
-            if not settings.introspection:
-                raise RequestError.single(
-                    400, "Introspection is disabled.", GRAPHQL_VALIDATION_FAILED
-                )
-            errors = validate(schema, document)
-            if errors:
-                raise RequestError(400, errors_from_graphql(errors, GRAPHQL_VALIDATION_FAILED))
-            introspection, plan_document = split_document(document, operation)
-        plan = self._plan(plan_document, operation_name) if plan_document is not None else None
-        try:
-            shaper = OperationShaper(schema, document, operation)
-        except ValueError as exc:
-            raise RequestError.single(400, str(exc), GRAPHQL_VALIDATION_FAILED) from exc
-        plan = plan or QueryPlan(None)
-        return PreparedOperation(
-            kind=kind,
-            operation=operation,
-            plan=plan,
-            shaper=shaper,
-            introspection=introspection,
-        )
-
-    def _plan(self, document: Any, operation_name: str | None) -> QueryPlan:
-        try:
-            return self.planner.plan(document, operation_name)
-        except OperationValidationError as exc:
-            raise RequestError(
-                400, errors_from_graphql(list(exc.errors), GRAPHQL_VALIDATION_FAILED)
-            ) from exc
-        except PlanningError as exc:
-            # No combination of subgraphs can serve this operation (e.g. a key every
-            # subgraph marks @external): a request the graph cannot answer, not a
-            # router failure, so 400 like validation errors.
-            raise RequestError.single(
-                400, f"The query could not be planned: {exc}", QUERY_PLANNING_FAILED
-            ) from exc
 
 
 def possible_types(*schemas: GraphQLSchema) -> dict[str, frozenset[str]]:

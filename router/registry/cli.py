@@ -8,8 +8,8 @@ import asyncio
 import sys
 from typing import Any
 
-from router.server import configure_logging, run
-from router.settings import Settings, SettingsError
+from router.config.settings import Settings, SettingsError
+from router.ops.server import configure_logging, run, run_workers
 
 
 def add_db_commands(commands: Any) -> None:
@@ -68,6 +68,9 @@ def serve_registry(settings: Settings) -> int:
         print(f"gateway: {exc}", file=sys.stderr)
         return 1
     configure_logging(settings)
+    if settings.workers > 1:
+        run_workers(settings, config)
+        return 0
     app = create_app(settings)
     mount_registry(app, config)
     run(app, settings)

@@ -1,6 +1,6 @@
 """Registry settings from the environment (documented in docs/admin-api.md).
 
-Kept apart from ``router.settings`` because only registry mode reads them:
+Kept apart from ``router.config.settings`` because only registry mode reads them:
 
 - ``DATABASE_URL``: registry database (default ``sqlite+aiosqlite:///gateway.sqlite3``).
 - ``GATEWAY_ADMIN_TOKEN``: bearer token for ``/admin/api``; unset = admin API off.
@@ -17,8 +17,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from router.config.settings import SettingsError
 from router.registry.database import database_url
-from router.settings import SettingsError
 
 FALLBACKS = ("cached", "drop", "degrade")
 

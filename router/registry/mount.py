@@ -1,47 +1,61 @@
 """Wire the registry into a router app built by ``router.app.create_app``.
 
-``create_app`` knows nothing about the registry: this wraps the app's lifespan so
-the registry starts after the app's own startup (its subgraph client exists) and
-stops before the client closes, and adds the admin API, the admin UI and the
-registry's section of ``/health/detailed``.
+``create_app`` knows nothing about the registry: the registry is a plugin. Its
+``setup`` adds the admin API and UI, ``start`` runs after the app's own start-up (the
+subgraph client exists), ``stop`` runs after in-flight requests finished and before
+the client closes, and ``health`` adds the registry's section to ``/health/detailed``.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI
 
 from router.admin.api import mount_admin_api
 from router.admin.ui import mount_admin_ui
+from router.app import add_plugin
+from router.pipeline.plugin import Plugin
 from router.registry.config import RegistryConfig
 from router.registry.runtime import Registry
 
 
+class RegistryPlugin(Plugin):
+    """Serves the supergraph from the registry and exposes the admin API and UI."""
+
+    name = "registry"
+
+    def __init__(self, config: RegistryConfig) -> None:
+        self.config = config
+        self.registry: Registry | None = None
+
+    def setup(self, app: FastAPI) -> None:
+        state = app.state
+        self.registry = Registry(self.config, state.settings, state.client, state.holder)
+        app.state.registry = self.registry
+        mount_admin_api(app, self.registry, self.config.admin_token)
+        mount_admin_ui(app)
+
+    async def start(self) -> None:
+        assert self.registry is not None
+        try:
+            await self.registry.start()
+        except BaseException:
+            await self.registry.stop()
+            raise
+
+    async def stop(self) -> None:
+        if self.registry is not None:
+            await self.registry.stop()
+
+    def health(self, body: dict[str, Any]) -> None:
+        if self.registry is not None:
+            self.registry.health_report(body)
+
+
 def mount_registry(app: FastAPI, config: RegistryConfig) -> Registry:
     """Serve the supergraph from the registry; returns the ``Registry`` (also app.state)."""
-    registry = Registry(config, app.state.settings, app.state.client, app.state.holder)
-    inner = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
-        async with inner(app_):
-            try:
-                await registry.start()
-            except BaseException:
-                await registry.stop()
-                raise
-            try:
-                yield
-            finally:
-                await registry.stop()
-
-    app.router.lifespan_context = lifespan
-    app.state.registry = registry
-    extras = getattr(app.state, "health_extras", None)
-    if isinstance(extras, list):
-        extras.append(registry.health_report)
-    mount_admin_api(app, registry, config.admin_token)
-    mount_admin_ui(app)
-    return registry
+    plugin = RegistryPlugin(config)
+    add_plugin(app, plugin)
+    assert plugin.registry is not None
+    return plugin.registry

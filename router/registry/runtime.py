@@ -28,13 +28,13 @@ from typing import Any
 
 from planner import SupergraphError
 from planner.compose import Subgraph, compose
+from router.config.settings import Settings
+from router.execution.subgraph_client import SubgraphClient, SubgraphSettings
 from router.registry.config import RegistryConfig
 from router.registry.database import check_migrated, make_engine
 from router.registry.fetch import FetchResult, SdlFetcher
 from router.registry.store import RegistryStore, ServiceRow, sdl_hash
-from router.settings import Settings
 from router.state import GatewayState, StateHolder, build_state
-from router.subgraph_client import SubgraphClient, SubgraphSettings
 
 log = logging.getLogger("router.registry")
 

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import uvicorn
 
-from router.settings import Settings
+from router.config.settings import Settings
 from tests.e2e.subgraph_server import FaultServer, SubgraphServer, SubgraphSpec
 from tests.support import free_port
 

@@ -8,6 +8,9 @@ import pytest
 
 from tests.e2e.conftest import Gateway
 
+PREFLIGHT = {"apollo-require-preflight": "true"}
+"""GET requests are "simple" for a browser: they need a CSRF preflight header."""
+
 
 @pytest.fixture(scope="module")
 def gw(gateway_factory: Callable[..., Gateway]) -> Gateway:
@@ -87,7 +90,7 @@ def test_500_deep_query(gw: Gateway) -> None:
 
 
 def test_get_query_and_mutation_over_get(gw: Gateway) -> None:
-    response = gw.http.get("/graphql", params={"query": "{ me { id } }"})
+    response = gw.http.get("/graphql", params={"query": "{ me { id } }"}, headers=PREFLIGHT)
     assert response.status_code == 200
     assert response.json() == {"data": {"me": {"id": "u1"}}}
 
@@ -95,7 +98,7 @@ def test_get_query_and_mutation_over_get(gw: Gateway) -> None:
 def test_mutation_over_get_is_refused(gateway_factory: Callable[..., Gateway]) -> None:
     gw = gateway_factory("mutations")
     query = 'mutation { add(num: 1, requestId: "get") }'
-    response = gw.http.get("/graphql", params={"query": query})
+    response = gw.http.get("/graphql", params={"query": query}, headers=PREFLIGHT)
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
     assert _code(response.json()) == "METHOD_NOT_ALLOWED"

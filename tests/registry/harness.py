@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 import uvicorn
 
+from router.config.settings import Settings
 from router.registry import migrations
 from router.registry.config import RegistryConfig
-from router.settings import Settings
 from tests.e2e.harness import LoopThread, Subgraphs
 from tests.e2e.subgraph_server import SubgraphSpec
 from tests.support import free_port, require_server

@@ -14,10 +14,10 @@ import httpx
 import pytest
 from sqlalchemy import inspect
 
+from router.config.settings import SettingsError
 from router.registry import migrations
 from router.registry.config import RegistryConfig
 from router.registry.database import NotMigratedError, check_migrated, make_engine
-from router.settings import SettingsError
 from tests.registry.harness import postgres_database, sqlite_url
 from tests.support import free_port
 

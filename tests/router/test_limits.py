@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from router.document import parse_document
 from router.errors import RequestError
+from router.operation.document import parse_document
 
 
 def nested(depth: int) -> str:

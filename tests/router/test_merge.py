@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from planner.plan import FieldSelection, InlineFragmentSelection, KeyRenamer, ValueSetter
-from router.merge import apply_rewrites, build_representation, collect_at_path, deep_merge
+from router.execution.merge import apply_rewrites, build_representation, collect_at_path, deep_merge
 
 POSSIBLE = {"Media": frozenset({"Book", "Movie"})}
 

@@ -16,12 +16,12 @@ import pytest
 from graphql import parse, validate
 
 from planner import Supergraph
-from router.document import select_operation
-from router.executor import Executor
-from router.shaping import OperationShaper
+from router.execution.executor import Executor
+from router.execution.subgraph_client import SubgraphClient
+from router.operation.document import select_operation
+from router.operation.variables import coerce_variables
+from router.response.shaping import OperationShaper
 from router.state import possible_types
-from router.subgraph_client import SubgraphClient
-from router.variables import coerce_variables
 from tests.e2e.harness import Subgraphs
 from tests.e2e.suites import SUITES, audit_supergraph, audit_tests
 from tests.router.plan_json import plan_from_json

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from router.cli import main
-from router.settings import Settings, SettingsError
+from router.config.settings import Settings, SettingsError
 
 
 def test_defaults_are_safe() -> None:

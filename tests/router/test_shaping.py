@@ -6,8 +6,8 @@ from typing import Any
 
 from graphql import build_schema, parse
 
-from router.document import select_operation
-from router.shaping import OperationShaper
+from router.operation.document import select_operation
+from router.response.shaping import OperationShaper
 
 SCHEMA = build_schema(
     """

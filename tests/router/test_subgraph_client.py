@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from router.subgraph_client import SubgraphClient
+from router.execution.subgraph_client import SubgraphClient
 from tests.e2e.harness import Subgraphs
 from tests.e2e.subgraph_server import SubgraphSpec
 from tests.support import free_port

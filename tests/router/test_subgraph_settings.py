@@ -12,9 +12,9 @@ import msgpack
 import orjson
 import pytest
 
-from router.encoding import MSGPACK, encode
-from router.settings import Settings, SettingsError
-from router.subgraph_client import SubgraphClient, SubgraphSettings
+from router.config.settings import Settings, SettingsError
+from router.execution.subgraph_client import SubgraphClient, SubgraphSettings
+from router.response.encoding import MSGPACK, encode
 from tests.e2e.harness import Subgraphs
 from tests.e2e.subgraph_server import SubgraphSpec
 

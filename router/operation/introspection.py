@@ -27,7 +27,7 @@ from graphql import (
 from graphql.language import Visitor
 
 from router.errors import GRAPHQL_VALIDATION_FAILED, graphql_error
-from router.shaping import INTROSPECTION_FIELDS
+from router.response.shaping import INTROSPECTION_FIELDS
 
 
 def has_introspection(

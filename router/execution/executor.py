@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -28,7 +28,7 @@ from planner.plan import (
     Selection,
     Sequence,
 )
-from router.merge import (
+from router.execution.merge import (
     PossibleTypes,
     apply_rewrites,
     build_representation,
@@ -36,7 +36,11 @@ from router.merge import (
     collect_objects,
     deep_merge,
 )
-from router.subgraph_client import SubgraphClient, SubgraphResponse
+from router.execution.subgraph_client import SubgraphClient, SubgraphResponse
+
+if TYPE_CHECKING:
+    from router.pipeline.context import RequestContext
+    from router.pipeline.plugin import Plugins
 
 Path = list[str | int]
 _NO_HEADERS: Mapping[str, str] = {}
@@ -91,20 +95,27 @@ class Executor:
         variables: Mapping[str, Any],
         operation_kind: str = "query",
         request_headers: Mapping[str, str] = _NO_HEADERS,
+        ctx: RequestContext | None = None,
+        plugins: Plugins | None = None,
     ) -> ExecutionResult:
         """Run ``plan``.
 
         ``request_headers`` are the client's headers (case-insensitive lookups, e.g.
         Starlette's ``Headers``); each subgraph gets the ones it is configured to
-        receive (``SubgraphClient.configure``)."""
+        receive (``SubgraphClient.configure``). With ``plugins`` that hook subgraph
+        fetches (and the request's ``ctx``), every fetch passes through their hooks."""
         result = ExecutionResult()
         if plan.node is not None:
+            hooks = None
+            if ctx is not None and plugins is not None and plugins.around_subgraphs:
+                hooks = (ctx, plugins)
             run = _Run(
                 self,
                 variables,
                 result,
                 operation_kind == "query",
                 request_headers,
+                hooks,
             )
             await run.node(plan.node)
         return result
@@ -113,7 +124,7 @@ class Executor:
 class _Run:
     """State of one plan execution."""
 
-    __slots__ = ("executor", "request_headers", "result", "share", "variables")
+    __slots__ = ("executor", "hooks", "request_headers", "result", "share", "variables")
 
     def __init__(
         self,
@@ -122,12 +133,14 @@ class _Run:
         result: ExecutionResult,
         share: bool,
         request_headers: Mapping[str, str],
+        hooks: tuple[RequestContext, Plugins] | None = None,
     ) -> None:
         self.executor = executor
         self.variables = variables
         self.result = result
         self.share = share
         self.request_headers = request_headers
+        self.hooks = hooks
 
     async def node(self, node: PlanNode) -> None:
         if isinstance(node, Flatten):
@@ -159,6 +172,8 @@ class _Run:
                     "extensions": {"code": "SUBGRAPH_REQUEST_FAILED", "serviceName": service},
                 }
             )
+        if self.hooks is not None:
+            return await self._send_hooked(fetch, url, variables)
         return await self.executor.client.execute(
             service,
             url,
@@ -168,6 +183,31 @@ class _Run:
             share=self.share,
             request_headers=self.request_headers,
         )
+
+    async def _send_hooked(
+        self, fetch: Fetch | BatchFetch, url: str, variables: dict[str, Any]
+    ) -> SubgraphResponse:
+        """``_send`` through the plugins' subgraph hooks (only when a plugin has one)."""
+        from router.pipeline.plugin import SubgraphRequest
+
+        assert self.hooks is not None
+        ctx, plugins = self.hooks
+        request = SubgraphRequest(fetch.service_name, url, fetch.operation, variables)
+        for hook in plugins.on_subgraph_request:
+            await hook(ctx, request)
+        response = await self.executor.client.execute(
+            fetch.service_name,
+            url,
+            fetch.operation,
+            variables,
+            fetch.operation_name,
+            share=self.share,
+            request_headers=self.request_headers,
+            extra_headers=request.headers,
+        )
+        for hook in plugins.on_subgraph_response:
+            await hook(ctx, request, response)
+        return response
 
     async def fetch(self, fetch: Fetch, path: tuple[str, ...]) -> None:
         if fetch.requires is None:

@@ -11,8 +11,8 @@ from typing import Any
 from graphql import GraphQLSchema, OperationDefinitionNode
 from graphql.execution.values import get_variable_values
 
-from router.document import errors_from_graphql
 from router.errors import BAD_USER_INPUT, RequestError
+from router.operation.document import errors_from_graphql
 
 
 def coerce_variables(

@@ -16,11 +16,11 @@ import os
 from pathlib import Path
 
 from planner import SupergraphError
-from router.settings import Settings
+from router.config.settings import Settings
+from router.execution.subgraph_client import SubgraphClient
 from router.state import StateHolder, build_state
-from router.subgraph_client import SubgraphClient
 
-log = logging.getLogger("router.reload")
+log = logging.getLogger("router.ops.reload")
 
 
 def load_initial(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 ENV_PREFIX = "GATEWAY_"
@@ -21,7 +21,7 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class SubgraphSettings:
-    """How the router talks to one subgraph (used by ``router.subgraph_client``).
+    """How the router talks to one subgraph (used by ``router.execution.subgraph_client``).
 
     ``timeout_s`` None means the router-wide ``subgraph_timeout``;
     ``forward_headers`` are names of client request headers copied onto this
@@ -33,6 +33,36 @@ class SubgraphSettings:
     timeout_s: float | None = None
     forward_headers: tuple[str, ...] = ()
     use_msgpack: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CorsSettings:
+    """Cross-origin access for browsers (``cors:`` in router.yaml). Off unless
+    origins are listed: no CORS headers are sent by default."""
+
+    allow_origins: tuple[str, ...] = ()
+    """Exact origins allowed (``https://app.example.com``); ``*`` allows any origin."""
+    allow_credentials: bool = False
+    allow_headers: tuple[str, ...] = ("content-type", "authorization", "x-api-key")
+    allow_methods: tuple[str, ...] = ("GET", "POST", "OPTIONS")
+    expose_headers: tuple[str, ...] = ()
+    max_age_s: int = 600
+    """How long a browser may cache a preflight answer."""
+
+
+DEFAULT_CSRF_HEADERS = (
+    "x-apollo-operation-name",
+    "apollo-require-preflight",
+    "x-graphql-client-name",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PluginSpec:
+    """One plugin to load (``plugins:`` in router.yaml): ``module:Class`` and its options."""
+
+    factory: str
+    options: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +102,17 @@ class Settings:
     introspection: bool = True
     graphiql: bool = True
     log_level: str = "info"
+    workers: int = 1
+    """Server processes sharing the port (``auto`` in router.yaml = one per core)."""
+    shutdown_grace_s: float = 10.0
+    """Seconds in-flight requests get to finish after SIGTERM/SIGINT before plugins stop."""
+    csrf: bool = True
+    """Refuse requests a browser could send without a CORS preflight (Apollo's CSRF rule)."""
+    csrf_required_headers: tuple[str, ...] = DEFAULT_CSRF_HEADERS
+    """Any one of these headers makes a simple (non-preflighted) request acceptable."""
+    cors: CorsSettings = field(default_factory=CorsSettings)
+    plugins: tuple[PluginSpec, ...] = ()
+    """Extra plugins, loaded in order after the built-in ones."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -79,6 +120,8 @@ class Settings:
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for f in fields(cls):
+            if f.name not in _ENV_FIELDS:
+                continue
             raw = env.get(ENV_PREFIX + f.name.upper())
             if raw is None or raw == "":
                 continue
@@ -141,6 +184,13 @@ class Settings:
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given non-None values replaced (CLI options win over env)."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+_ENV_FIELDS = frozenset(
+    f.name for f in fields(Settings) if str(f.type).split(" ")[0] in {"int", "float", "bool", "str"}
+)
+"""Settings readable from one ``GATEWAY_<NAME>`` variable (scalars; sections come from
+router.yaml)."""
 
 
 def _convert(name: str, type_name: str, raw: str) -> Any:

@@ -16,7 +16,7 @@ from router.errors import (
     RequestError,
     graphql_error,
 )
-from router.limits import check_document, check_lexical_depth, depth_error
+from router.operation.limits import check_document, check_lexical_depth, depth_error
 
 MAX_TOKENS = 30_000
 

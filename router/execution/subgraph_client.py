@@ -39,13 +39,13 @@ import aiohttp
 import msgpack  # type: ignore[import-untyped]  # no stubs published
 import orjson
 
+from router.config.settings import SubgraphSettings
 from router.errors import (
     SUBGRAPH_INVALID_RESPONSE,
     SUBGRAPH_REQUEST_FAILED,
     SUBGRAPH_TIMEOUT,
     graphql_error,
 )
-from router.settings import SubgraphSettings
 
 __all__ = ["MSGPACK_MEDIA_TYPES", "SubgraphClient", "SubgraphResponse", "SubgraphSettings"]
 
@@ -225,11 +225,14 @@ class SubgraphClient:
         operation_name: str | None = None,
         share: bool = True,
         request_headers: Mapping[str, str] = _NO_HEADERS,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> SubgraphResponse:
         """Send one operation; ``share`` lets identical in-flight requests share it.
 
         ``request_headers`` are the client's request headers; the ones this
-        subgraph is configured to receive are copied onto the request."""
+        subgraph is configured to receive are copied onto the request.
+        ``extra_headers`` (set by plugins) are sent as they are; like forwarded
+        headers they are part of the in-flight sharing key."""
         payload: dict[str, Any] = {"query": operation}
         if variables:
             payload["variables"] = variables
@@ -243,6 +246,10 @@ class SubgraphClient:
             forwarded = _pick(request_headers, route.forward)
             if forwarded:
                 headers = {**headers, **dict(forwarded)}
+        if extra_headers:
+            added = tuple(sorted(extra_headers.items()))
+            forwarded += added
+            headers = {**headers, **dict(added)}
         started = time.perf_counter()
         try:
             if share:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from typing import Any
 
+from router.execution.subgraph_client import SubgraphClient
 from router.state import StateHolder
-from router.subgraph_client import SubgraphClient
 
 
 def basic(holder: StateHolder) -> tuple[int, dict[str, Any]]:
@@ -21,6 +22,7 @@ async def detailed(holder: StateHolder, client: SubgraphClient) -> tuple[int, di
     """Each subgraph's reachability and latency, schema hash and uptime."""
     state = holder.current
     body: dict[str, Any] = {
+        "pid": os.getpid(),
         "uptimeSeconds": round(time.time() - holder.started_at, 3),
         "lastReloadError": holder.last_reload_error,
     }

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from router.query_page import QUERY_PAGE
+from router.http.query_page import QUERY_PAGE
 
-ASSETS_DIR = Path(__file__).parent / "static" / "vendor" / "graphiql"
+ASSETS_DIR = Path(__file__).parent.parent / "static" / "vendor" / "graphiql"
 ASSETS_URL = "/graphiql/static"
 
 _PAGE = f"""<!doctype html>

@@ -19,7 +19,7 @@ import orjson
 MSGPACK = "application/x-msgpack"
 JSON = "application/json"
 
-log = logging.getLogger("router.encoding")
+log = logging.getLogger("router.response.encoding")
 
 
 def encode(body: dict[str, Any], media_type: str) -> tuple[bytes, str]:

@@ -1,0 +1,1 @@
+"""Configuration: ``router.yaml`` and ``GATEWAY_*`` variables resolved into ``Settings``."""

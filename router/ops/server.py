@@ -1,0 +1,74 @@
+"""Running the app with uvicorn, in one process or in ``workers`` processes.
+
+Every mode uses uvloop and httptools and no access log (the hot path pays for every
+log line). Shutdown is graceful: on SIGTERM or SIGINT uvicorn stops accepting
+connections and gives in-flight requests ``shutdown_grace_s`` to finish; only then
+does the app's lifespan end, which stops the plugins (they flush their buffers
+there) and closes the subgraph client.
+
+With ``workers`` > 1, uvicorn's supervisor binds the port once and starts that many
+processes sharing it; a worker that dies is restarted (and logged). Each worker
+builds its own app from ``router.ops.worker`` (state is per process: its own
+supergraph watcher, registry poller and caches).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Any
+
+from router.config.settings import Settings
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+
+
+def _uvicorn_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "loop": "uvloop",
+        "http": "httptools",
+        "log_level": settings.log_level.lower(),
+        "access_log": False,
+        "timeout_graceful_shutdown": settings.shutdown_grace_s,
+    }
+
+
+def _exit_cleanly_after_shutdown() -> None:
+    """uvicorn re-raises the SIGTERM/SIGINT it caught once shutdown is complete, with
+    the handlers it found at start-up restored. A no-op handler there lets ``run``
+    return and the process exit 0: the shutdown *was* graceful, and orchestrators
+    read a signal death as a crash."""
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: None)
+
+
+def run(app: Any, settings: Settings) -> None:
+    """Serve ``app`` in this process until SIGTERM/SIGINT."""
+    import uvicorn
+
+    _exit_cleanly_after_shutdown()
+    uvicorn.run(app, **_uvicorn_options(settings))
+
+
+def run_workers(settings: Settings, registry: Any | None = None) -> None:
+    """Serve with ``settings.workers`` processes; ``registry`` is the ``RegistryConfig``
+    in registry mode. Each worker rebuilds the app from what is passed here."""
+    import uvicorn
+
+    from router.ops.worker import export_bootstrap
+
+    export_bootstrap(settings, registry)
+    uvicorn.run(
+        "router.ops.worker:create_worker_app",
+        factory=True,
+        workers=settings.workers,
+        **_uvicorn_options(settings),
+    )

@@ -1,0 +1,1 @@
+"""The request pipeline: the context that travels through the stages, and plugins."""

@@ -1,0 +1,1 @@
+"""Built-in plugins: cross-cutting features that hook into the pipeline's stages."""

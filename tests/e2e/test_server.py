@@ -1,0 +1,166 @@
+"""``gateway serve`` as real processes: graceful shutdown and ``--workers``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.harness import Subgraphs, point_supergraph
+from tests.e2e.suites import SUITES, audit_supergraph
+from tests.support import free_port, require_shared_data
+
+SUITE = "simple-requires-provides"
+QUERY = {"query": "{ products { upc name } }"}
+ANSWER = {
+    "data": {"products": [{"upc": "p1", "name": "p-name-1"}, {"upc": "p2", "name": "p-name-2"}]}
+}
+
+
+@pytest.fixture(scope="module")
+def slow_supergraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The suite's subgraphs, with ``products`` answering after 1.5 s."""
+    require_shared_data()
+    subgraphs = Subgraphs()
+    specs = SUITES[SUITE]()
+    for spec in specs:
+        spec.delay = 1.5 if spec.name == "products" else 0.0
+    subgraphs.start(specs)
+    path = tmp_path_factory.mktemp("server") / "supergraph.graphql"
+    path.write_text(point_supergraph(audit_supergraph(SUITE), subgraphs.urls))
+    try:
+        yield path
+    finally:
+        subgraphs.stop()
+
+
+def _start(args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, *args],
+        env={**os.environ, "GATEWAY_LOG_LEVEL": "warning", **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _wait_ready(port: int, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError("router did not become ready")
+
+
+def test_sigterm_lets_a_slow_query_finish_then_stops_plugins(
+    slow_supergraph: Path, tmp_path: Path
+) -> None:
+    port = free_port()
+    stopped = tmp_path / "stopped"
+    script = (
+        "import sys\n"
+        "from router.cli import serve\n"
+        "from router.config.settings import PluginSpec, Settings\n"
+        f"spec = PluginSpec('tests.e2e.plugins:StopRecorder', (('path', {str(stopped)!r}),))\n"
+        f"settings = Settings(supergraph={str(slow_supergraph)!r}, port={port},\n"
+        "                    log_level='warning', plugins=(spec,))\n"
+        "sys.exit(serve(settings))\n"
+    )
+    process = _start(["-c", script])
+    try:
+        _wait_ready(port, process)
+        with ThreadPoolExecutor(1) as pool:
+            slow = pool.submit(
+                httpx.post, f"http://127.0.0.1:{port}/graphql", json=QUERY, timeout=10
+            )
+            time.sleep(0.5)  # the query now waits on the slow subgraph
+            process.send_signal(signal.SIGTERM)
+            response = slow.result(10)
+            finished = time.time()
+        assert response.status_code == 200
+        assert response.json() == ANSWER
+        assert process.wait(15) == 0
+        # The plugin's stop hook ran, and only after the in-flight query was answered.
+        assert float(stopped.read_text()) >= finished - 0.05
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"http://127.0.0.1:{port}/health/live", timeout=1)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(5)
+
+
+def _workers_of(parent: int) -> set[int]:
+    """Pids of the uvicorn worker processes (multiprocessing spawn children) of ``parent``."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == parent and b"spawn_main" in cmdline:
+            found.add(int(entry.name))
+    return found
+
+
+def test_two_workers_survive_a_killed_worker(slow_supergraph: Path) -> None:
+    if not Path("/proc").is_dir():
+        pytest.skip("needs /proc to find the worker processes")
+    port = free_port()
+    process = _start(
+        ["-m", "router.cli", "serve", "--supergraph", str(slow_supergraph), "--workers", "2"],
+        {"GATEWAY_PORT": str(port)},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(port, process)
+        deadline = time.monotonic() + 30
+        while len(workers := _workers_of(process.pid)) < 2:
+            assert time.monotonic() < deadline, "2 workers did not start"
+            time.sleep(0.1)
+        victim = min(workers)
+        os.kill(victim, signal.SIGKILL)
+        # The other worker answers everything meanwhile.
+        with httpx.Client(base_url=url, timeout=10) as client:
+            for _ in range(3):
+                response = client.post("/graphql", json=QUERY)
+                assert response.status_code == 200
+                assert response.json() == ANSWER
+        # The supervisor replaces the dead worker.
+        deadline = time.monotonic() + 30
+        while True:
+            workers = _workers_of(process.pid)
+            if len(workers) == 2 and victim not in workers:
+                break
+            assert time.monotonic() < deadline, f"worker not restarted: {workers}"
+            time.sleep(0.2)
+        assert process.poll() is None
+        answered_by = set()
+        deadline = time.monotonic() + 30
+        while answered_by != workers and time.monotonic() < deadline:
+            with httpx.Client(base_url=url, timeout=10) as client:  # new connection each time
+                response = client.get("/health/detailed")
+            answered_by.add(response.json()["pid"])
+        assert answered_by == workers  # both serve, the new one included
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(5)
