@@ -14,6 +14,7 @@ from planner.errors import (
     OperationValidationError,
     PlannerError,
     PlanningError,
+    PlanningTimeout,
     SupergraphError,
 )
 from planner.plan import (
@@ -51,6 +52,7 @@ __all__ = [
     "PlanNode",
     "PlannerError",
     "PlanningError",
+    "PlanningTimeout",
     "PreparedOperation",
     "QueryPlan",
     "QueryPlanner",

@@ -27,6 +27,7 @@ from graphql import (
 
 from planner.build.assemble import Assembler
 from planner.build.conditions import branch
+from planner.build.deadline import Deadline
 from planner.build.items import Collector, Normaliser
 from planner.build.walker import Walker
 from planner.errors import OperationValidationError, PlanningError
@@ -88,9 +89,18 @@ class PreparedOperation:
 class QueryPlanner:
     """Plans operations against one supergraph. Thread-compatible, no I/O."""
 
-    def __init__(self, supergraph: Supergraph, cache_size: int = 1024, batch: bool = True) -> None:
+    def __init__(
+        self,
+        supergraph: Supergraph,
+        cache_size: int = 1024,
+        batch: bool = True,
+        time_budget: float | None = None,
+    ) -> None:
         self.supergraph = supergraph
         self.batch = batch
+        self.time_budget = time_budget
+        """Seconds one plan may take (all its ``Condition`` branches together); past it,
+        `PlanningTimeout`. None: no limit."""
         self.plan_cache = PlanCache(cache_size)
         self._prepared = PlanCache(cache_size)
 
@@ -139,7 +149,8 @@ class QueryPlanner:
             cached: QueryPlan | None = self.plan_cache.get(cache_key)
             if cached is not None:
                 return cached
-            plan = QueryPlan(self._guarded_plan_node(prepared, dict(values)))
+            deadline = Deadline(self.time_budget)
+            plan = QueryPlan(self._guarded_plan_node(prepared, dict(values), deadline))
             self.plan_cache.put(cache_key, plan)
             return plan
         cache_key2 = (prepared.key, None)
@@ -151,32 +162,38 @@ class QueryPlanner:
                 f"the operation branches on {len(names)} @skip/@include variables; "
                 "pass their values to plan it"
             )
-        plan = QueryPlan(self._condition_tree(prepared, list(names), {}))
+        plan = QueryPlan(
+            self._condition_tree(prepared, list(names), {}, Deadline(self.time_budget))
+        )
         self.plan_cache.put(cache_key2, plan)
         return plan
 
     def _condition_tree(
-        self, prepared: PreparedOperation, names: list[str], fixed: dict[str, bool]
+        self,
+        prepared: PreparedOperation,
+        names: list[str],
+        fixed: dict[str, bool],
+        deadline: Deadline,
     ) -> PlanNode | None:
         if not names:
-            return self._guarded_plan_node(prepared, fixed)
+            return self._guarded_plan_node(prepared, fixed, deadline)
         first, rest = names[0], names[1:]
-        when_true = self._condition_tree(prepared, rest, {**fixed, first: True})
-        when_false = self._condition_tree(prepared, rest, {**fixed, first: False})
+        when_true = self._condition_tree(prepared, rest, {**fixed, first: True}, deadline)
+        when_false = self._condition_tree(prepared, rest, {**fixed, first: False}, deadline)
         return branch(first, when_true, when_false)
 
     def _guarded_plan_node(
-        self, prepared: PreparedOperation, conditions: dict[str, bool]
+        self, prepared: PreparedOperation, conditions: dict[str, bool], deadline: Deadline
     ) -> PlanNode | None:
         try:
-            return self._plan_node(prepared, conditions)
+            return self._plan_node(prepared, conditions, deadline)
         except RecursionError as exc:
             # The walk recurses per nesting level; an operation nested deeper than
             # Python's stack allows is refused cleanly rather than crashing the caller.
             raise PlanningError("the operation is nested too deeply to plan") from exc
 
     def _plan_node(
-        self, prepared: PreparedOperation, conditions: dict[str, bool]
+        self, prepared: PreparedOperation, conditions: dict[str, bool], deadline: Deadline
     ) -> PlanNode | None:
         sg = self.supergraph
         operation = prepared.operation
@@ -188,7 +205,7 @@ class QueryPlanner:
         }[operation.operation]
         if root is None:
             raise PlanningError(f"the schema has no {kind} root type")
-        normaliser = Normaliser(sg.schema, prepared.fragments, conditions)
+        normaliser = Normaliser(sg.schema, prepared.fragments, conditions, deadline)
         collector = Collector(normaliser)
         items = normaliser.selection_set(root.name, operation.selection_set)
         variable_definitions = {

@@ -81,6 +81,7 @@ class Walker:
     ) -> None:
         self.sg = supergraph
         self.query_graph = QueryGraph.of(supergraph)
+        self.deadline = normaliser.deadline
         self.normaliser = normaliser
         self.collector = collector
         self.root_kind = root_kind
@@ -305,6 +306,7 @@ class Walker:
         provided: tuple[Item, ...] | None,
         depth: int,
     ) -> int:
+        self.deadline.check()
         sg = self.sg
         total = 0
         if sg.is_abstract(type_name) and not sg.is_interface_object(type_name, graph):
@@ -372,6 +374,7 @@ class Walker:
         provided: tuple[Item, ...] | None,
         depth: int,
     ) -> bool:
+        self.deadline.check()
         sg = self.sg
         if sg.is_abstract(type_name) and not sg.is_interface_object(type_name, graph):
             for runtime, r_items, r_prov in self._per_runtime_type(
@@ -508,6 +511,7 @@ class Walker:
 
     def plan_items(self, pos: Position, items: tuple[Item, ...]) -> set[FetchGroup]:
         """Plan `items` at `pos`; return the groups that produce their data."""
+        self.deadline.check()
         sg = self.sg
         graph = pos.group.graph
         if not pos.root and sg.is_abstract(pos.type_name):

@@ -95,6 +95,9 @@ class Settings:
     document_cache_size: int = 1024
     """Parsed documents kept (LRU by document text)."""
     plan_cache_size: int = 1024
+    planning_budget_s: float = 2.0
+    """Seconds planning one operation may take; past it the request gets
+    ``QUERY_PLANNING_FAILED`` instead of holding the worker (0: no limit)."""
     reload: bool = True
     """Watch the supergraph file and swap the schema when it changes."""
     reload_poll_interval: float = 1.0
