@@ -167,6 +167,7 @@ def test_a_root_field_no_subgraph_can_answer_keeps_the_others_data(
     assert got["data"] == {"a": None, "b": {"id": "n1", "field": "foo"}}
     assert [e.get("path") for e in got["errors"]] == [["a"]], got
     assert {e["extensions"].get("serviceName") for e in got["errors"]} == {"a"}, got
+    assert {e["extensions"]["code"] for e in got["errors"]} == {"DOWNSTREAM_SERVICE_ERROR"}, got
     alone = gateway.post({"query": "{ a { field } }"})
     assert alone.status_code == 400
     assert alone.json()["errors"][0]["extensions"]["code"] == "QUERY_PLANNING_FAILED"
