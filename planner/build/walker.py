@@ -133,6 +133,9 @@ class Walker:
             if not targets:
                 raise PlanningError(f"no subgraph resolves {root_type}.{item.name}")
             whole = [g for g in targets if self._item_feasible(g, root_type, item, None)]
+            if len(whole) == 1:
+                self._plan_in_root(whole[0], root_type, (item,))
+                continue
             if whole:
                 chosen = min(
                     whole,
@@ -757,6 +760,9 @@ class Walker:
             whole = [
                 t for t in targets if self._item_feasible(t.graph, t.type_condition, item, None)
             ]
+            if len(whole) == 1:
+                assignments.setdefault(whole[0], []).append(item)
+                continue
             if whole:
                 chosen = min(
                     whole,
