@@ -25,13 +25,13 @@ from graphql import (
     print_ast,
 )
 
-from planner.build.assemble import Assembler
-from planner.build.conditions import branch
-from planner.build.deadline import Deadline
-from planner.build.items import Collector, Normaliser
-from planner.build.walker import Walker
 from planner.errors import OperationValidationError, PlanningError
 from planner.plan import PlanNode, QueryPlan, Sequence
+from planner.planning.assemble import Assembler
+from planner.planning.conditions import branch
+from planner.planning.deadline import Deadline
+from planner.planning.items import Collector, Normaliser
+from planner.planning.walker import Walker
 from planner.supergraph import Supergraph
 from planner.validation import validate_operation
 

@@ -34,8 +34,8 @@ from graphql import (
     print_ast,
 )
 
-from planner.build.deadline import NO_DEADLINE, Deadline
 from planner.errors import PlanningError
+from planner.planning.deadline import NO_DEADLINE, Deadline
 
 TYPENAME = "__typename"
 

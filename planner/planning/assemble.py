@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal, cast
 
-from planner.build.groups import FetchGroup, RepresentationFields
 from planner.plan import (
     BatchFetch,
     EntityBatch,
@@ -26,6 +25,7 @@ from planner.plan import (
     Sequence,
     ValueSetter,
 )
+from planner.planning.groups import FetchGroup, RepresentationFields
 
 OperationKind = Literal["query", "mutation", "subscription"]
 

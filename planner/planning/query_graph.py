@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from graphql import GraphQLList, GraphQLNonNull, get_named_type
 
 if TYPE_CHECKING:
-    from planner.build.items import Item
+    from planner.planning.items import Item
     from planner.supergraph import Supergraph
 
 

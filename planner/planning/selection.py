@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from graphql import ArgumentNode, ListValueNode, ObjectValueNode, ValueNode, VariableNode
 
-from planner.build.items import FieldItem
+from planner.planning.items import FieldItem
 
 
 class SubField:

@@ -24,12 +24,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
-from planner.build.groups import FetchGroup, Representation, RepresentationFields
-from planner.build.items import Collector, FieldItem, FragmentItem, Item, Normaliser
-from planner.build.query_graph import QueryGraph
-from planner.build.selection import SubField, SubSelection
 from planner.errors import PlanningError
 from planner.plan import KeyRenamer
+from planner.planning.groups import FetchGroup, Representation, RepresentationFields
+from planner.planning.items import Collector, FieldItem, FragmentItem, Item, Normaliser
+from planner.planning.query_graph import QueryGraph
+from planner.planning.selection import SubField, SubSelection
 from planner.supergraph import KeyInfo, Supergraph
 
 _MAX_DEPTH = 400
