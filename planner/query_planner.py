@@ -195,17 +195,17 @@ class QueryPlanner:
     def _plan_node(
         self, prepared: PreparedOperation, conditions: dict[str, bool], deadline: Deadline
     ) -> PlanNode | None:
-        sg = self.supergraph
+        supergraph = self.supergraph
         operation = prepared.operation
         kind = operation.operation.value
         root = {
-            OperationType.QUERY: sg.schema.query_type,
-            OperationType.MUTATION: sg.schema.mutation_type,
-            OperationType.SUBSCRIPTION: sg.schema.subscription_type,
+            OperationType.QUERY: supergraph.schema.query_type,
+            OperationType.MUTATION: supergraph.schema.mutation_type,
+            OperationType.SUBSCRIPTION: supergraph.schema.subscription_type,
         }[operation.operation]
         if root is None:
             raise PlanningError(f"the schema has no {kind} root type")
-        normaliser = Normaliser(sg.schema, prepared.fragments, conditions, deadline)
+        normaliser = Normaliser(supergraph.schema, prepared.fragments, conditions, deadline)
         collector = Collector(normaliser)
         items = normaliser.selection_set(root.name, operation.selection_set)
         variable_definitions = {
@@ -215,13 +215,15 @@ class QueryPlanner:
         name = operation.name.value if operation.name else None
         assembler = Assembler(variable_definitions, name, self.batch)
         if operation.operation != OperationType.MUTATION:
-            walker = Walker(sg, normaliser, collector, kind)
+            walker = Walker(supergraph, normaliser, collector, kind)
             walker.plan_root(root.name, items)
             return assembler.assemble(walker.groups)
         steps: list[PlanNode] = []
         next_id = 0
-        for step_items in _mutation_steps(sg, root.name, collector.collect_for(root.name, items)):
-            walker = Walker(sg, normaliser, collector, kind, next_id)
+        for step_items in _mutation_steps(
+            supergraph, root.name, collector.collect_for(root.name, items)
+        ):
+            walker = Walker(supergraph, normaliser, collector, kind, next_id)
             walker.plan_root(root.name, step_items)
             next_id += len(walker.groups)
             node = assembler.assemble(walker.groups)
@@ -233,7 +235,7 @@ class QueryPlanner:
 
 
 def _mutation_steps(
-    sg: Supergraph, root: str, fields: tuple[Any, ...]
+    supergraph: Supergraph, root: str, fields: tuple[Any, ...]
 ) -> Iterator[tuple[Any, ...]]:
     """Top-level mutation fields run in order; neighbours for one subgraph share a fetch."""
     run: list[Any] = []
@@ -243,7 +245,7 @@ def _mutation_steps(
             continue
         graphs = [
             e.graph
-            for e in sg.field_graph_entries(root, item.name)
+            for e in supergraph.field_graph_entries(root, item.name)
             if e.graph is not None and e.resolvable
         ]
         graph = run_graph if run_graph in graphs else (graphs[0] if graphs else None)

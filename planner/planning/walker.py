@@ -20,24 +20,15 @@ The rules (Apollo Federation query planning, expressed as a greedy walk):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
 
 from planner.errors import PlanningError
 from planner.plan import KeyRenamer
 from planner.planning.groups import FetchGroup, Representation, RepresentationFields
 from planner.planning.items import Collector, FieldItem, FragmentItem, Item, Normaliser
-from planner.planning.query_graph import QueryGraph
+from planner.planning.resolution import JumpTarget, Resolution
 from planner.planning.selection import SubField, SubSelection
 from planner.supergraph import KeyInfo, Supergraph
-
-_MAX_DEPTH = 400
-_UNREACHABLE = 1000
-"""Cost of a selection no plan can reach (and the cycle guard's answer)."""
-
-_MemoKey = tuple[str, str, int, int]
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,17 +50,9 @@ class Position:
     """Subgraphs that resolve every field from the nearest entity (or root) to here."""
 
 
-@dataclass(frozen=True, slots=True)
-class JumpTarget:
-    """A subgraph that can take over at an entity position, and how to address it."""
-
-    graph: str
-    type_condition: str
-    rewrite_typename: bool = False
-
-
 class Walker:
-    """Builds the fetch groups of one operation (or one mutation step)."""
+    """Builds the fetch groups of one operation (or one mutation step): places every
+    field in a group, asking `Resolution` where fields can be resolved."""
 
     def __init__(
         self,
@@ -79,10 +62,9 @@ class Walker:
         root_kind: str,
         first_group_id: int = 0,
     ) -> None:
-        self.sg = supergraph
-        self.query_graph = QueryGraph.of(supergraph)
+        self.supergraph = supergraph
+        self.resolve = Resolution(supergraph, normaliser, collector)
         self.deadline = normaliser.deadline
-        self.normaliser = normaliser
         self.collector = collector
         self.root_kind = root_kind
         self.groups: list[FetchGroup] = []
@@ -90,49 +72,18 @@ class Walker:
         self._next_id = first_group_id
         self.unresolvable_roots: dict[str, str] = {}
         """Root response keys whose subgraph can only answer an error (and why)."""
-        self._feasible_memo: dict[_MemoKey, bool] = {}
-        self._cost_memo: dict[_MemoKey, int] = {}
-        self._in_progress: set[tuple[object, ...]] = set()
-        self._provisional: set[tuple[object, ...]] = set()
-        self._guesses = 0
-        """How many answers so far rested on a cycle guard or the depth limit: an answer
-        computed while this stayed unchanged is exact, and may be shared across plans."""
-
-    def _memoised(
-        self, memo: dict[_MemoKey, _T], key: _MemoKey, guard: _T, compute: Callable[[], _T]
-    ) -> _T:
-        """Look `key` up in `memo`, else compute it; while computing, a recursive look-up of
-        the same key answers `guard`, which is what breaks cycles between subgraphs."""
-        cached = memo.get(key)
-        if cached is not None:
-            tag = (id(memo), *key)
-            if tag in self._in_progress or tag in self._provisional:
-                self._guesses += 1
-            return cached
-        tag = (id(memo), *key)
-        memo[key] = guard
-        self._in_progress.add(tag)
-        before = self._guesses
-        result = compute()
-        self._in_progress.discard(tag)
-        memo[key] = result
-        if self._guesses != before:
-            self._provisional.add(tag)
-        return result
-
-    # --- entry point ----------------------------------------------------------------
 
     def plan_root(self, root_type: str, items: tuple[Item, ...]) -> None:
         fields = tuple(i for i in self.collector.collect_for(root_type, items) if not i.is_typename)
         for item in fields:
             targets = [
                 g
-                for g in self.sg.graphs_of_type(root_type)
-                if self.field_local(g, root_type, item.name, None)
+                for g in self.supergraph.graphs_of_type(root_type)
+                if self.resolve.field_local(g, root_type, item.name, None)
             ]
             if not targets:
                 raise PlanningError(f"no subgraph resolves {root_type}.{item.name}")
-            whole = [g for g in targets if self._item_feasible(g, root_type, item, None)]
+            whole = [g for g in targets if self.resolve.item_feasible(g, root_type, item, None)]
             if len(whole) == 1:
                 self._plan_in_root(whole[0], root_type, (item,))
                 continue
@@ -140,13 +91,13 @@ class Walker:
                 chosen = min(
                     whole,
                     key=lambda g: (
-                        self.item_cost(g, root_type, item, None),
+                        self.resolve.item_cost(g, root_type, item, None),
                         g not in self.root_groups,
                     ),
                 )
                 self._plan_in_root(chosen, root_type, (item,))
                 continue
-            parts = self._split(root_type, item, [(g, None) for g in targets])
+            parts = self.resolve.split(root_type, item, [(g, None) for g in targets])
             if not parts:
                 raise PlanningError(
                     f"cannot plan {root_type}.{item.name}: no subgraph combination resolves it"
@@ -161,8 +112,6 @@ class Walker:
         group = self.root_group(graph)
         pos = Position(group, group.selection, (), root_type, None, root=True)
         self.plan_items(pos, items)
-
-    # --- groups -----------------------------------------------------------------------
 
     def _new_group(self, graph: str, path: tuple[str, ...], root_kind: str | None) -> FetchGroup:
         group = FetchGroup(self._next_id, graph, path, root_kind)
@@ -195,330 +144,13 @@ class Walker:
         group.representation.merge(rep)
         return group
 
-    # --- resolvability ------------------------------------------------------------------
-
-    def field_set(
-        self, type_name: str, fields: str, alias_arguments: bool = False
-    ) -> tuple[Item, ...]:
-        memo_key = (type_name, fields, alias_arguments)
-        field_sets = self.query_graph.field_sets
-        found = field_sets.get(memo_key)
-        if found is None:
-            found = self.normaliser.field_set(type_name, fields, alias_arguments)
-            field_sets[memo_key] = found
-        return found
-
-    def _provided_has(
-        self, type_name: str, field_name: str, provided: tuple[Item, ...] | None
-    ) -> bool:
-        if not provided:
-            return False
-        return any(i.name == field_name for i in self.collector.collect_for(type_name, provided))
-
-    def field_local(
-        self, graph: str, type_name: str, field_name: str, provided: tuple[Item, ...] | None
-    ) -> bool:
-        """Can `graph` return T.f in place, without another fetch?"""
-        entry = self.sg.field_in_graph(type_name, field_name, graph)
-        if entry is None:
-            return False
-        if entry.requires:
-            return False
-        if entry.resolvable:
-            return True
-        if entry.external or entry.used_overridden:
-            return self._provided_has(type_name, field_name, provided)
-        return False
-
-    def field_owned(self, graph: str, type_name: str, field_name: str) -> bool:
-        """Does `graph` resolve T.f given an entity representation (requires allowed)?"""
-        entry = self.sg.field_in_graph(type_name, field_name, graph)
-        if entry is None:
-            return False
-        return entry.resolvable
-
-    def child_provided(
-        self, graph: str, type_name: str, item: FieldItem, provided: tuple[Item, ...] | None
-    ) -> tuple[Item, ...] | None:
-        entry = self.sg.field_in_graph(type_name, item.name, graph)
-        if entry is not None and entry.provides and not entry.external:
-            return self.field_set(self.return_type(type_name, item, graph), entry.provides)
-        if not provided:
-            return None
-        subs: list[Item] = []
-        for p in self.collector.collect_for(type_name, provided):
-            if p.name == item.name and p.selections:
-                subs.extend(p.selections)
-        return tuple(subs) or None
-
-    def _item_feasible(
-        self,
-        graph: str,
-        type_name: str,
-        item: FieldItem,
-        provided: tuple[Item, ...] | None,
-        depth: int = 0,
-    ) -> bool:
-        if item.selections is None:
-            return True
-        cprov = self.child_provided(graph, type_name, item, provided)
-        return self.feasible(
-            graph, self.return_type(type_name, item, graph), item.selections, cprov, depth + 1
-        )
-
-    def item_cost(
-        self,
-        graph: str,
-        type_name: str,
-        item: FieldItem,
-        provided: tuple[Item, ...] | None,
-        depth: int = 0,
-    ) -> int:
-        """Estimated number of further fetches to resolve `item` once `graph` has it."""
-        if item.selections is None:
-            return 0
-        cprov = self.child_provided(graph, type_name, item, provided)
-        return self.cost(
-            graph, self.return_type(type_name, item, graph), item.selections, cprov, depth + 1
-        )
-
-    def cost(
-        self,
-        graph: str,
-        type_name: str,
-        items: tuple[Item, ...],
-        provided: tuple[Item, ...] | None,
-        depth: int = 0,
-    ) -> int:
-        """Estimated number of fetches beyond the current one that `items` need."""
-        if depth > _MAX_DEPTH:
-            self._guesses += 1
-            return _UNREACHABLE
-        return self._memoised(
-            self._cost_memo,
-            (graph, type_name, id(items), id(provided)),
-            _UNREACHABLE,
-            lambda: self._cost(graph, type_name, items, provided, depth),
-        )
-
-    def _cost(
-        self,
-        graph: str,
-        type_name: str,
-        items: tuple[Item, ...],
-        provided: tuple[Item, ...] | None,
-        depth: int,
-    ) -> int:
-        self.deadline.check()
-        sg = self.sg
-        total = 0
-        if sg.is_abstract(type_name) and not sg.is_interface_object(type_name, graph):
-            for runtime, r_items, r_prov in self._per_runtime_type(
-                sg.possible_runtime_types(type_name, graph), items, provided
-            ):
-                total = max(total, self.cost(graph, runtime, r_items, r_prov, depth + 1))
-        else:
-            jumped: set[str] = set()
-            for item in self.collector.collect_for(type_name, items):
-                if item.is_typename:
-                    if sg.is_interface_object(type_name, graph):
-                        jumped.add("__typename")
-                    continue
-                if self.field_local(graph, type_name, item.name, provided):
-                    total += self.item_cost(graph, type_name, item, provided, depth)
-                    continue
-                targets = self.jump_targets(graph, type_name, item)
-                best = min(
-                    (
-                        self.item_cost(t.graph, t.type_condition, item, None, depth + 1)
-                        for t in targets
-                    ),
-                    default=_UNREACHABLE,
-                )
-                total += best
-                jumped.update(t.graph for t in targets[:1])
-            total += len(jumped)
-        return total
-
-    def _per_runtime_type(
-        self, runtime_types: list[str], items: tuple[Item, ...], provided: tuple[Item, ...] | None
-    ) -> Iterator[tuple[str, tuple[FieldItem, ...], tuple[FieldItem, ...] | None]]:
-        """For each runtime type the selection applies to: its fields and what is provided."""
-        for runtime in runtime_types:
-            r_items = self.collector.collect_for(runtime, items)
-            if r_items:
-                r_prov = self.collector.collect_for(runtime, provided) if provided else None
-                yield runtime, r_items, r_prov
-
-    def feasible(
-        self,
-        graph: str,
-        type_name: str,
-        items: tuple[Item, ...],
-        provided: tuple[Item, ...] | None,
-        depth: int = 0,
-    ) -> bool:
-        """Can `items` at a position of `type_name` in `graph` be planned from there?"""
-        if depth > _MAX_DEPTH:
-            self._guesses += 1
-            return False
-        return self._memoised(
-            self._feasible_memo,
-            (graph, type_name, id(items), id(provided)),
-            False,
-            lambda: self._feasible(graph, type_name, items, provided, depth),
-        )
-
-    def _feasible(
-        self,
-        graph: str,
-        type_name: str,
-        items: tuple[Item, ...],
-        provided: tuple[Item, ...] | None,
-        depth: int,
-    ) -> bool:
-        self.deadline.check()
-        sg = self.sg
-        if sg.is_abstract(type_name) and not sg.is_interface_object(type_name, graph):
-            for runtime, r_items, r_prov in self._per_runtime_type(
-                sg.possible_runtime_types(type_name, graph), items, provided
-            ):
-                if not self.feasible(graph, runtime, r_items, r_prov, depth + 1):
-                    return False
-            return True
-        narrows = any(isinstance(i, FragmentItem) and i.type_condition != type_name for i in items)
-        if (
-            narrows
-            and sg.is_interface_object(type_name, graph)
-            and not self._interface_owner_targets(type_name)
-        ):
-            return False
-        for item in self.collector.collect_for(type_name, items):
-            if item.is_typename:
-                if sg.is_interface_object(type_name, graph) and not self._interface_owner_targets(
-                    type_name
-                ):
-                    return False
-                continue
-            if self.field_local(graph, type_name, item.name, provided) and self._item_feasible(
-                graph, type_name, item, provided, depth
-            ):
-                continue
-            if not self._can_jump(graph, type_name, item, depth):
-                return False
-        return True
-
-    def _can_jump(self, graph: str, type_name: str, item: FieldItem, depth: int) -> bool:
-        targets = self.jump_targets(graph, type_name, item)
-        for target in targets:
-            if self._item_feasible(target.graph, target.type_condition, item, None, depth + 1):
-                return True
-        if item.selections is not None and targets:
-            return bool(self._split(type_name, item, [(t.graph, t) for t in targets], depth + 1))
-        return False
-
-    def jump_targets(self, graph: str, type_name: str, item: FieldItem) -> list[JumpTarget]:
-        """Subgraphs that can resolve `item` at an entity position of `type_name`.
-
-        Depends on the supergraph only, so an exact answer is kept in the query graph
-        for every later plan (one that rested on a cycle guard stays with this plan)."""
-        shared = self.query_graph.jump_targets
-        key = (graph, type_name, item.name, item.is_typename)
-        found: list[JumpTarget] | None = shared.get(key)
-        if found is not None:
-            return found
-        before = self._guesses
-        found = self._jump_targets(graph, type_name, item)
-        if self._guesses == before:
-            shared[key] = found
-        return found
-
-    def _jump_targets(self, graph: str, type_name: str, item: FieldItem) -> list[JumpTarget]:
-        sg = self.sg
-        targets: list[JumpTarget] = []
-        is_root = type_name in self.query_graph.root_names
-        for other, info in sg.graphs_of_type(type_name).items():
-            if is_root:
-                if other != graph and self.field_local(other, type_name, item.name, None):
-                    targets.append(JumpTarget(other, type_name))
-                continue
-            if not info.resolvable_keys:
-                continue
-            if item.is_typename:
-                if (
-                    other != graph
-                    and not info.is_interface_object
-                    and self._has_local_key(graph, type_name, type_name, other)
-                ):
-                    targets.append(JumpTarget(other, type_name))
-                continue
-            if not self.field_owned(other, type_name, item.name):
-                continue
-            entry = sg.field_in_graph(type_name, item.name, other)
-            needs_requires = entry is not None and bool(entry.requires)
-            if other == graph and not needs_requires:
-                continue
-            if not self._has_local_key(graph, type_name, type_name, other):
-                continue
-            targets.append(JumpTarget(other, type_name))
-        if not is_root and not item.is_typename:
-            for interface in sg.interfaces_of(type_name):
-                for other, info in sg.graphs_of_type(interface).items():
-                    if other == graph or not info.is_interface_object or not info.resolvable_keys:
-                        continue
-                    if sg.type_in_graph(type_name, other) is not None:
-                        continue
-                    if self.field_owned(other, interface, item.name) and self._has_local_key(
-                        graph, type_name, interface, other
-                    ):
-                        targets.append(JumpTarget(other, interface, rewrite_typename=True))
-        return targets
-
-    def _has_local_key(self, graph: str, type_name: str, condition: str, target: str) -> bool:
-        """Can `graph` hand `target` a key for the entity at hand, from its own fields?"""
-        info = self.sg.type_in_graph(condition, target)
-        if info is None:
-            return False
-        keys = [self.field_set(condition, key.fields) for key in info.resolvable_keys]
-        if any(self.all_local(graph, type_name, key_items, None) for key_items in keys):
-            return True
-        return any(self.feasible(graph, type_name, key_items, None) for key_items in keys)
-
-    def _interface_owner_targets(self, interface: str) -> list[JumpTarget]:
-        """Subgraphs that own `interface` as a real interface with a resolvable key."""
-        return [
-            JumpTarget(g, interface)
-            for g, info in self.sg.graphs_of_type(interface).items()
-            if not info.is_interface_object
-            and info.resolvable_keys
-            and self.sg.possible_runtime_types(interface, g)
-        ]
-
-    def all_local(
-        self, graph: str, type_name: str, items: tuple[Item, ...], provided: tuple[Item, ...] | None
-    ) -> bool:
-        for item in self.collector.collect_for(type_name, items):
-            if item.is_typename:
-                continue
-            if not self.field_local(graph, type_name, item.name, provided):
-                return False
-            if item.selections is not None:
-                cprov = self.child_provided(graph, type_name, item, provided)
-                if not self.all_local(
-                    graph, self.return_type(type_name, item, graph), item.selections, cprov
-                ):
-                    return False
-        return True
-
-    # --- planning ----------------------------------------------------------------------
-
     def plan_items(self, pos: Position, items: tuple[Item, ...]) -> set[FetchGroup]:
         """Plan `items` at `pos`; return the groups that produce their data."""
         self.deadline.check()
-        sg = self.sg
+        supergraph = self.supergraph
         graph = pos.group.graph
-        if not pos.root and sg.is_abstract(pos.type_name):
-            if sg.is_interface_object(pos.type_name, graph):
+        if not pos.root and supergraph.is_abstract(pos.type_name):
+            if supergraph.is_interface_object(pos.type_name, graph):
                 return self._plan_interface_object(pos, items)
             return self._plan_abstract(pos, items)
         producers: set[FetchGroup] = set()
@@ -529,18 +161,23 @@ class Walker:
                     pos.sel.add_typename()
                 producers.add(pos.group)
                 continue
-            if item.name in pos.satisfied or self.field_local(
+            if item.name in pos.satisfied or self.resolve.field_local(
                 graph, pos.type_name, item.name, pos.provided
             ):
                 if item.selections is None:
                     self._add_field(pos, item, composite=False)
                     producers.add(pos.group)
                     continue
-                cprov = self.child_provided(graph, pos.type_name, item, pos.provided)
-                if self.feasible(
-                    graph, self.return_type(pos.type_name, item, graph), item.selections, cprov
+                provided_below = self.resolve.child_provided(
+                    graph, pos.type_name, item, pos.provided
+                )
+                if self.resolve.feasible(
+                    graph,
+                    self.resolve.return_type(pos.type_name, item, graph),
+                    item.selections,
+                    provided_below,
                 ):
-                    producers |= self._add_composite(pos, item, cprov)
+                    producers |= self._add_composite(pos, item, provided_below)
                     producers.add(pos.group)
                     continue
             remote.append(item)
@@ -554,15 +191,15 @@ class Walker:
         if item.selections is None:
             self._add_field(pos, item, composite=False)
             return {pos.group}
-        cprov = (
-            self.child_provided(pos.group.graph, pos.type_name, item, pos.provided)
+        provided_below = (
+            self.resolve.child_provided(pos.group.graph, pos.type_name, item, pos.provided)
             if provided
             else None
         )
-        return {pos.group} | self._add_composite(pos, item, cprov)
+        return {pos.group} | self._add_composite(pos, item, provided_below)
 
     def _add_composite(
-        self, pos: Position, item: FieldItem, cprov: tuple[Item, ...] | None
+        self, pos: Position, item: FieldItem, provided_below: tuple[Item, ...] | None
     ) -> set[FetchGroup]:
         """Add a composite field and plan below it; return every group that produces
         data under it (nested entity fetches included: later fetches that read this
@@ -571,30 +208,39 @@ class Walker:
         field = self._add_field(pos, item, composite=True)
         assert field.sub is not None
         graph = pos.group.graph
-        child_type = self.return_type(pos.type_name, item, graph)
+        child_type = self.resolve.return_type(pos.type_name, item, graph)
         if (
-            self.sg.is_abstract(child_type) or self.sg.is_entity(child_type)
-        ) and not self.sg.is_interface_object(child_type, graph):
+            self.supergraph.is_abstract(child_type) or self.supergraph.is_entity(child_type)
+        ) and not self.supergraph.is_interface_object(child_type, graph):
             field.sub.add_typename()
-        path = (*pos.path, item.response_key, *(["@"] * self._list_depth(pos.type_name, item.name)))
+        path = (
+            *pos.path,
+            item.response_key,
+            *(["@"] * self.resolve.list_depth(pos.type_name, item.name)),
+        )
         path_graphs = frozenset(
             e.graph
-            for e in self.sg.field_graph_entries(pos.type_name, item.name)
+            for e in self.supergraph.field_graph_entries(pos.type_name, item.name)
             if e.graph is not None and e.resolvable
         )
-        if pos.path_graphs is not None and not (pos.root or self.sg.is_entity(pos.type_name)):
+        if pos.path_graphs is not None and not (
+            pos.root or self.supergraph.is_entity(pos.type_name)
+        ):
             path_graphs &= pos.path_graphs
         runtime_filter = None
-        if self.sg.is_abstract(child_type) and len(path_graphs) > 1:
+        if self.supergraph.is_abstract(child_type) and len(path_graphs) > 1:
             runtime_filter = frozenset.intersection(
-                *(frozenset(self.sg.possible_runtime_types(child_type, g)) for g in path_graphs)
+                *(
+                    frozenset(self.supergraph.possible_runtime_types(child_type, g))
+                    for g in path_graphs
+                )
             )
         child = Position(
             pos.group,
             field.sub,
             path,
             child_type,
-            cprov,
+            provided_below,
             runtime_filter=runtime_filter,
             path_graphs=path_graphs,
         )
@@ -605,7 +251,7 @@ class Walker:
         response key, same merge scope) has another type in this subgraph, renaming it
         back after the fetch with a ``KeyRenamer``."""
         if not pos.root:
-            signature = self._type_signature(pos.group.graph, pos.type_name, item)
+            signature = self.resolve.type_signature(pos.group.graph, pos.type_name, item)
             seen = pos.sel.scope.signatures.setdefault(item.response_key, signature)
             if seen != signature:
                 alias = f"{item.response_key}__alias_{len(pos.group.output_rewrites)}"
@@ -618,25 +264,12 @@ class Walker:
                 )
         return pos.sel.add_field(item, composite)
 
-    def _type_signature(self, graph: str, type_name: str, item: FieldItem) -> str:
-        found = self.query_graph.type_signature(graph, type_name, item.name)
-        return found if found is not None else item.type_name
-
-    def return_type(self, type_name: str, item: FieldItem, graph: str | None = None) -> str:
-        """The named type T.f returns (covariant on implementations, unlike the item's);
-        with `graph`, the type that subgraph declares when it differs (``join__field(type:)``)."""
-        found = self.query_graph.return_type(type_name, item.name, graph)
-        return found if found is not None else item.type_name
-
-    def _list_depth(self, type_name: str, field_name: str) -> int:
-        return self.query_graph.list_depth(type_name, field_name)
-
     def _plan_abstract(self, pos: Position, items: tuple[Item, ...]) -> set[FetchGroup]:
-        sg = self.sg
+        supergraph = self.supergraph
         graph = pos.group.graph
         type_name = pos.type_name
         pos.sel.add_typename()
-        runtime = sg.possible_runtime_types(type_name, graph)
+        runtime = supergraph.possible_runtime_types(type_name, graph)
         if pos.runtime_filter is not None:
             runtime = [r for r in runtime if r in pos.runtime_filter]
         simple = self._interface_simple(graph, type_name, items, runtime, pos.provided)
@@ -645,7 +278,7 @@ class Walker:
                 f"subgraph {graph} has no implementation of {type_name} to resolve "
                 f"the selection at {'.'.join(pos.path) or '<root>'}"
             )
-            if sg.possible_runtime_types(type_name, graph):
+            if supergraph.possible_runtime_types(type_name, graph):
                 raise PlanningError(message)
             return self._plan_without_implementations(pos, items, message)
         if simple:
@@ -657,11 +290,13 @@ class Walker:
                 simple_producers |= self._add_here(pos, item)
             return simple_producers
         producers: set[FetchGroup] = {pos.group}
-        for runtime_type, r_items, r_prov in self._per_runtime_type(runtime, items, pos.provided):
+        for runtime_type, runtime_items, runtime_provided in self.resolve.per_runtime_type(
+            runtime, items, pos.provided
+        ):
             fragment = pos.sel.fragment(runtime_type)
             producers |= self.plan_items(
-                Position(pos.group, fragment, pos.path, runtime_type, r_prov),
-                r_items,
+                Position(pos.group, fragment, pos.path, runtime_type, runtime_provided),
+                runtime_items,
             )
         return producers
 
@@ -680,9 +315,9 @@ class Walker:
         for item in self.collector.collect_for(pos.type_name, items):
             if item.is_typename:
                 continue
-            if self.field_local(
+            if self.resolve.field_local(
                 pos.group.graph, pos.type_name, item.name, pos.provided
-            ) and self._item_feasible(pos.group.graph, pos.type_name, item, pos.provided):
+            ) and self.resolve.item_feasible(pos.group.graph, pos.type_name, item, pos.provided):
                 producers |= self._add_here(pos, item)
         return producers
 
@@ -700,19 +335,21 @@ class Walker:
         for item in self.collector.collect_for(type_name, items):
             if item.is_typename:
                 continue
-            if not self.field_local(graph, type_name, item.name, provided):
+            if not self.resolve.field_local(graph, type_name, item.name, provided):
                 return False
-            if not self._item_feasible(graph, type_name, item, provided):
+            if not self.resolve.item_feasible(graph, type_name, item, provided):
                 return False
             for runtime_type in runtime:
-                r_prov = self.collector.collect_for(runtime_type, provided) if provided else None
-                if not self.field_local(graph, runtime_type, item.name, r_prov):
+                runtime_provided = (
+                    self.collector.collect_for(runtime_type, provided) if provided else None
+                )
+                if not self.resolve.field_local(graph, runtime_type, item.name, runtime_provided):
                     return False
-                if item.selections is not None and not self.all_local(
+                if item.selections is not None and not self.resolve.all_local(
                     graph,
-                    self.return_type(runtime_type, item, graph),
+                    self.resolve.return_type(runtime_type, item, graph),
                     item.selections,
-                    self.child_provided(graph, runtime_type, item, r_prov),
+                    self.resolve.child_provided(graph, runtime_type, item, runtime_provided),
                 ):
                     return False
         return True
@@ -733,18 +370,18 @@ class Walker:
             if item.name in pos.satisfied:
                 producers |= self._add_here(pos, item, provided=False)
                 continue
-            if self.field_local(graph, interface, item.name, pos.provided) and self._item_feasible(
-                graph, interface, item, pos.provided
-            ):
+            if self.resolve.field_local(
+                graph, interface, item.name, pos.provided
+            ) and self.resolve.item_feasible(graph, interface, item, pos.provided):
                 producers |= self._add_here(pos, item)
-            elif self.jump_targets(graph, interface, item):
+            elif self.resolve.jump_targets(graph, interface, item):
                 elsewhere.append(item)
             else:
                 remote.append(item)
         if elsewhere:
             producers |= self._plan_remote(pos, elsewhere)
         if remote:
-            targets = self._interface_owner_targets(interface)
+            targets = self.resolve.interface_owner_targets(interface)
             if not targets:
                 raise PlanningError(f"no subgraph owns interface {interface} with a resolvable key")
             producers |= self._jump(pos, targets[0], tuple(remote))
@@ -756,9 +393,11 @@ class Walker:
         assignments: dict[JumpTarget, list[Item]] = {}
         producers: set[FetchGroup] = set()
         for item in items:
-            targets = self.jump_targets(graph, type_name, item)
+            targets = self.resolve.jump_targets(graph, type_name, item)
             whole = [
-                t for t in targets if self._item_feasible(t.graph, t.type_condition, item, None)
+                t
+                for t in targets
+                if self.resolve.item_feasible(t.graph, t.type_condition, item, None)
             ]
             if len(whole) == 1:
                 assignments.setdefault(whole[0], []).append(item)
@@ -767,7 +406,7 @@ class Walker:
                 chosen = min(
                     whole,
                     key=lambda t: (
-                        self.item_cost(t.graph, t.type_condition, item, None),
+                        self.resolve.item_cost(t.graph, t.type_condition, item, None),
                         t not in assignments,
                         not self._key_local(pos, t),
                     ),
@@ -775,10 +414,10 @@ class Walker:
                 assignments.setdefault(chosen, []).append(item)
                 continue
             candidates: list[tuple[str, JumpTarget | None]] = []
-            if self.field_local(graph, type_name, item.name, pos.provided):
+            if self.resolve.field_local(graph, type_name, item.name, pos.provided):
                 candidates.append((graph, None))
             candidates.extend((t.graph, t) for t in targets)
-            parts = self._split(type_name, item, candidates)
+            parts = self.resolve.split(type_name, item, candidates)
             if not parts:
                 where = ".".join(pos.path) or "<root>"
                 raise PlanningError(
@@ -787,8 +426,10 @@ class Walker:
             for target_graph, part in parts:
                 target = next((t for g, t in candidates if g == target_graph), None)
                 if target is None:
-                    cprov = self.child_provided(graph, type_name, part, pos.provided)
-                    producers |= self._add_composite(pos, part, cprov)
+                    provided_below = self.resolve.child_provided(
+                        graph, type_name, part, pos.provided
+                    )
+                    producers |= self._add_composite(pos, part, provided_below)
                     producers.add(pos.group)
                 else:
                     assignments.setdefault(target, []).append(part)
@@ -812,59 +453,32 @@ class Walker:
     def _requires_of(self, target: JumpTarget, item: Item) -> str | None:
         if not isinstance(item, FieldItem) or item.is_typename:
             return None
-        entry = self.sg.field_in_graph(target.type_condition, item.name, target.graph)
+        entry = self.supergraph.field_in_graph(target.type_condition, item.name, target.graph)
         return entry.requires if entry is not None else None
-
-    def _split(
-        self,
-        type_name: str,
-        item: FieldItem,
-        candidates: list[tuple[str, JumpTarget | None]],
-        depth: int = 0,
-    ) -> list[tuple[str, FieldItem]]:
-        """Split a composite field's selection across subgraphs that all resolve the field."""
-        if item.selections is None or depth > _MAX_DEPTH:
-            return []
-        assigned: dict[str, list[Item]] = {}
-        for sub in item.selections:
-            for graph, target in candidates:
-                cond = target.type_condition if target else type_name
-                if not self.field_local(graph, cond, item.name, None) and not self.field_local(
-                    graph, type_name, item.name, None
-                ):
-                    continue
-                if self.feasible(
-                    graph, self.return_type(type_name, item, graph), (sub,), None, depth + 1
-                ):
-                    assigned.setdefault(graph, []).append(sub)
-                    break
-            else:
-                return []
-        return [(graph, item.with_selections(tuple(subs))) for graph, subs in assigned.items()]
 
     def _key_local(self, pos: Position, target: JumpTarget) -> bool:
         key = self._choose_key(pos, target)
         if key is None:
             return False
-        return self.all_local(
+        return self.resolve.all_local(
             pos.group.graph,
             pos.type_name,
-            self.field_set(target.type_condition, key.fields),
+            self.resolve.field_set(target.type_condition, key.fields),
             pos.provided,
         )
 
     def _choose_key(self, pos: Position, target: JumpTarget) -> KeyInfo | None:
-        info = self.sg.type_in_graph(target.type_condition, target.graph)
+        info = self.supergraph.type_in_graph(target.type_condition, target.graph)
         if info is None or not info.resolvable_keys:
             return None
         keys = info.resolvable_keys
         for key in keys:
-            key_items = self.field_set(target.type_condition, key.fields)
-            if self.all_local(pos.group.graph, pos.type_name, key_items, pos.provided):
+            key_items = self.resolve.field_set(target.type_condition, key.fields)
+            if self.resolve.all_local(pos.group.graph, pos.type_name, key_items, pos.provided):
                 return key
         for key in keys:
-            key_items = self.field_set(target.type_condition, key.fields)
-            if self.feasible(pos.group.graph, pos.type_name, key_items, pos.provided):
+            key_items = self.resolve.field_set(target.type_condition, key.fields)
+            if self.resolve.feasible(pos.group.graph, pos.type_name, key_items, pos.provided):
                 return key
         return keys[0]
 
@@ -876,7 +490,7 @@ class Walker:
                 f"subgraph {target.graph} has no resolvable key for {target.type_condition}"
             )
         condition = target.type_condition
-        key_items = self.field_set(condition, key.fields)
+        key_items = self.resolve.field_set(condition, key.fields)
         deps: set[FetchGroup] = {pos.group}
         deps |= self.plan_items(pos, key_items)
         satisfied: set[str] = set()
@@ -885,21 +499,21 @@ class Walker:
         rep_fields.fields["__typename"] = ("__typename", None)
         _add_rep_fields(rep_fields, key_items)
         if pos.sel is not None and not (
-            self.sg.is_interface_object(pos.type_name, pos.group.graph)
+            self.supergraph.is_interface_object(pos.type_name, pos.group.graph)
         ):
             pos.sel.add_typename()
         for item in items:
             if not isinstance(item, FieldItem) or item.is_typename:
                 continue
-            entry = self.sg.field_in_graph(condition, item.name, target.graph)
+            entry = self.supergraph.field_in_graph(condition, item.name, target.graph)
             if entry is None or not entry.requires:
                 continue
-            required = self.field_set(condition, entry.requires, alias_arguments=True)
+            required = self.resolve.field_set(condition, entry.requires, alias_arguments=True)
             deps |= self.plan_items(pos, required)
             _add_rep_fields(rep_fields, required)
             satisfied.add(item.name)
         rep.by_type[condition] = rep_fields
-        if target.rewrite_typename or self.sg.is_abstract(condition):
+        if target.rewrite_typename or self.supergraph.is_abstract(condition):
             # The target knows this entity through the interface (@interfaceObject, or
             # an interface with @key): it expects the interface's name as __typename,
             # while the data holds the concrete type.
