@@ -69,6 +69,8 @@ class Walker:
         self.root_kind = root_kind
         self.groups: list[FetchGroup] = []
         self.root_groups: dict[str, FetchGroup] = {}
+        self._entity_groups: dict[tuple[str, tuple[str, ...]], list[FetchGroup]] = {}
+        """Entity groups by (subgraph, path), in creation order: where a jump may join."""
         self._next_id = first_group_id
         self.unresolvable_roots: dict[str, str] = {}
         """Root response keys whose subgraph can only answer an error (and why)."""
@@ -128,9 +130,8 @@ class Walker:
     def entity_group(
         self, graph: str, path: tuple[str, ...], rep: Representation, deps: set[FetchGroup]
     ) -> FetchGroup:
-        for group in self.groups:
-            if not group.is_entity or group.graph != graph or group.path != path:
-                continue
+        candidates = self._entity_groups.setdefault((graph, path), [])
+        for group in candidates:
             if group.representation.conflicts_with(rep):
                 continue
             new = deps - group.deps
@@ -140,6 +141,7 @@ class Walker:
             group.representation.merge(rep)
             return group
         group = self._new_group(graph, path, None)
+        candidates.append(group)
         group.deps |= deps
         group.representation.merge(rep)
         return group
