@@ -20,6 +20,7 @@ import os
 import statistics
 import subprocess
 import time
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +30,15 @@ from planner import QueryPlanner, Supergraph
 from planner.validation import validate_operation
 from tests.bench import env
 from tests.bench.processes import BenchError
+from tests.bench.stress import operations
 from tests.support import SHARED_DIR
 
 MIN_REPS = int(os.environ.get("PLAN_MIN_REPS", "5"))
 MAX_REPS = int(os.environ.get("PLAN_MAX_REPS", "50"))
 BUDGET_S = float(os.environ.get("PLAN_BUDGET_MS", "150")) / 1000
 CACHED_CALLS = 2000
+STRESS = "_stress"
+"""The suite of huge operations (tests/bench/stress.py), reported on its own."""
 
 
 def job() -> list[dict[str, Any]]:
@@ -46,6 +50,15 @@ def job() -> list[dict[str, Any]]:
             "queries": [env.BENCH_QUERY.read_text()],
         }
     ]
+    stress = operations()
+    suites.append(
+        {
+            "suite": STRESS,
+            "supergraph": env.BENCH_SUPERGRAPH.read_text(),
+            "queries": list(stress.values()),
+            "names": list(stress),
+        }
+    )
     if env.AUDIT_DIR.is_dir():
         for folder in sorted(env.AUDIT_DIR.iterdir()):
             sdl, tests = folder / "supergraph.graphql", folder / "tests.json"
@@ -60,7 +73,7 @@ def job() -> list[dict[str, Any]]:
     return suites
 
 
-def _ours_one(sg: Supergraph, query: str) -> dict[str, Any]:
+def _ours_one(sg: Supergraph, query: str, memory: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {}
     try:
         started = time.perf_counter()
@@ -76,6 +89,11 @@ def _ours_one(sg: Supergraph, query: str) -> dict[str, Any]:
             QueryPlanner(sg).plan(query)
             times.append(time.perf_counter() - started)
         out["warm_ms"] = statistics.median(times) * 1000
+        if memory:
+            tracemalloc.start()
+            QueryPlanner(sg).plan(query)
+            out["peak_kib"] = tracemalloc.get_traced_memory()[1] / 1024
+            tracemalloc.stop()
         out["parse_ms"], out["validate_ms"] = _phases(sg, query)
         cached = QueryPlanner(sg)
         cached.plan(query)
@@ -113,7 +131,8 @@ def ours(suites: list[dict[str, Any]]) -> dict[str, Any]:
             results[suite["suite"]] = {"error": error, "ops": [{} for _ in suite["queries"]]}
             continue
         load_ms = (time.perf_counter() - started) * 1000
-        ops = [_ours_one(sg, query) for query in suite["queries"]]
+        memory = suite["suite"] == STRESS
+        ops = [_ours_one(sg, query, memory) for query in suite["queries"]]
         results[suite["suite"]] = {"load_ms": load_ms, "ops": ops}
     return results
 
@@ -125,7 +144,7 @@ def peers(suites: list[dict[str, Any]]) -> dict[str, Any]:
     job_file.write_text(json.dumps(suites))
     out_file.unlink(missing_ok=True)
     done = subprocess.run(
-        [env.node(), str(env.PEERS / "planners.mjs"), str(job_file), str(out_file)],
+        [env.node(), "--expose-gc", str(env.PEERS / "planners.mjs"), str(job_file), str(out_file)],
         capture_output=True,
         text=True,
         cwd=env.PEERS,
@@ -162,6 +181,9 @@ def run() -> dict[str, Any]:
         name = suite["suite"]
         for index, query in enumerate(suite["queries"]):
             row: dict[str, Any] = {"suite": name, "index": index, "query": query.strip()[:200]}
+            if "names" in suite:
+                row["name"] = suite["names"][index]
+                row["chars"] = len(query)
             for planner, results in (
                 ("ours", mine),
                 ("apollo", theirs["apollo"]),
@@ -187,7 +209,10 @@ def run() -> dict[str, Any]:
     }
 
 
-def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def summarise(all_rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Figures over the bench and audit operations; the stress set is reported apart
+    (it would dominate every mean)."""
+    rows = [r for r in all_rows if r["suite"] != STRESS]
     bench = next(r for r in rows if r["suite"] == "_bench")
     both = [r for r in rows if r["ratio_vs_apollo"] and r["ratio_vs_hive"]]
     summary: dict[str, Any] = {
@@ -247,6 +272,20 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
             ),
             "more": sum(r["ours"]["fetches"] > r[f"{peer}_reference_fetches"] for r in ours_listed),
         }
+    summary["stress"] = [
+        {
+            "name": r.get("name"),
+            "chars": r.get("chars"),
+            **{f"{p}_ms": r[p].get("warm_ms") for p in ("ours", "apollo", "hive")},
+            **{f"{p}_error": r[p].get("error") for p in ("ours", "apollo", "hive")},
+            **{f"{p}_fetches": r[p].get("fetches") for p in ("ours", "apollo", "hive")},
+            "ours_peak_kib": r["ours"].get("peak_kib"),
+            "apollo_heap_kib": r["apollo"].get("heap_kib"),
+            "hive_rss_kib": r["hive"].get("rss_kib"),
+        }
+        for r in all_rows
+        if r["suite"] == STRESS
+    ]
     return summary
 
 

@@ -63,6 +63,14 @@ function measure(planOnce) {
     }
     times.sort((a, b) => a - b);
     out.warm_ms = times[Math.floor(times.length / 2)];
+    // Memory one plan leaves behind: the JS heap (Apollo) and the process RSS (Hive's
+    // planner is native), after a full GC (node runs with --expose-gc).
+    if (globalThis.gc) globalThis.gc();
+    const before = process.memoryUsage();
+    planOnce();
+    const after = process.memoryUsage();
+    out.heap_kib = (after.heapUsed - before.heapUsed) / 1024;
+    out.rss_kib = (after.rss - before.rss) / 1024;
   } catch (e) {
     out.error = String((e && e.message) || e).slice(0, 300);
   }
