@@ -32,3 +32,7 @@ class LRUCache(Generic[K, V]):
 
     def __len__(self) -> int:
         return len(self._items)
+
+    def newest_first(self) -> list[tuple[K, V]]:
+        """Every entry, most recently used first (a snapshot: safe to keep)."""
+        return list(reversed(self._items.items()))

@@ -3,7 +3,8 @@
 The file is polled (stat every ``reload_poll_interval`` seconds, then a content
 hash): polling works the same on every filesystem, including bind mounts and
 ConfigMap symlink swaps where inotify events get lost. A changed file is
-parsed into a complete new state first and only then swapped in; an invalid
+parsed into a complete new state first (in a worker thread), warmed up with the
+old state's busiest operations (warmup.py), and only then swapped in; an invalid
 file is logged and the current state keeps serving.
 """
 
@@ -18,6 +19,7 @@ from pathlib import Path
 from planner import SupergraphError
 from router.config.settings import Settings
 from router.execution.subgraph_client import SubgraphClient
+from router.ops.warmup import OperationKey, recent_operations, warm_up
 from router.state import StateHolder, build_state
 
 log = logging.getLogger("router.ops.reload")
@@ -40,8 +42,17 @@ def _fingerprint(path: str) -> tuple[int, int] | None:
     return st.st_mtime_ns, st.st_size
 
 
-def try_reload(path: str, settings: Settings, client: SubgraphClient, holder: StateHolder) -> bool:
-    """Re-read the file; swap the state when it is valid and different. True if swapped."""
+def try_reload(
+    path: str,
+    settings: Settings,
+    client: SubgraphClient,
+    holder: StateHolder,
+    warm: list[OperationKey] | None = None,
+) -> bool:
+    """Re-read the file; swap the state when it is valid and different. True if swapped.
+
+    `warm`: operations to prepare against the new state before the swap (see warmup.py).
+    """
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
@@ -62,6 +73,8 @@ def try_reload(path: str, settings: Settings, client: SubgraphClient, holder: St
         holder.last_reload_error = f"{type(exc).__name__}: {exc}"
         log.exception("supergraph reload failed, keeping the current schema")
         return False
+    if warm:
+        warm_up(state, warm, settings)
     holder.current = state
     holder.last_reload_error = None
     log.info("supergraph reloaded from %s (%s)", path, state.sdl_hash[:12])
@@ -77,4 +90,7 @@ async def watch(path: str, settings: Settings, client: SubgraphClient, holder: S
         if now is None or now == seen:
             continue
         seen = now
-        try_reload(path, settings, client, holder)
+        # Read the old state's busiest operations here (requests update that cache on
+        # this loop); build and warm the new state in a thread so requests keep flowing.
+        warm = recent_operations(holder.current, settings)
+        await asyncio.to_thread(try_reload, path, settings, client, holder, warm)
