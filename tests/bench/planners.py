@@ -50,6 +50,15 @@ def job() -> list[dict[str, Any]]:
             "queries": [env.BENCH_QUERY.read_text()],
         }
     ]
+    if env.AUDIT_DIR.is_dir():
+        for folder in sorted(env.AUDIT_DIR.iterdir()):
+            sdl, tests = folder / "supergraph.graphql", folder / "tests.json"
+            if sdl.exists() and tests.exists():
+                queries = [t["query"] for t in json.loads(tests.read_text())]
+                suites.append(
+                    {"suite": folder.name, "supergraph": sdl.read_text(), "queries": queries}
+                )
+    # Last, so its heavy allocations cannot disturb the other figures of either side.
     stress = operations()
     suites.append(
         {
@@ -59,14 +68,6 @@ def job() -> list[dict[str, Any]]:
             "names": list(stress),
         }
     )
-    if env.AUDIT_DIR.is_dir():
-        for folder in sorted(env.AUDIT_DIR.iterdir()):
-            sdl, tests = folder / "supergraph.graphql", folder / "tests.json"
-            if sdl.exists() and tests.exists():
-                queries = [t["query"] for t in json.loads(tests.read_text())]
-                suites.append(
-                    {"suite": folder.name, "supergraph": sdl.read_text(), "queries": queries}
-                )
     only = os.environ.get("PLAN_SUITES")
     if only:
         suites = [s for s in suites if s["suite"] in only.split(",")]
@@ -144,7 +145,7 @@ def peers(suites: list[dict[str, Any]]) -> dict[str, Any]:
     job_file.write_text(json.dumps(suites))
     out_file.unlink(missing_ok=True)
     done = subprocess.run(
-        [env.node(), "--expose-gc", str(env.PEERS / "planners.mjs"), str(job_file), str(out_file)],
+        [env.node(), str(env.PEERS / "planners.mjs"), str(job_file), str(out_file)],
         capture_output=True,
         text=True,
         cwd=env.PEERS,

@@ -63,9 +63,8 @@ function measure(planOnce) {
     }
     times.sort((a, b) => a - b);
     out.warm_ms = times[Math.floor(times.length / 2)];
-    // Memory one plan leaves behind: the JS heap (Apollo) and the process RSS (Hive's
-    // planner is native), after a full GC (node runs with --expose-gc).
-    if (globalThis.gc) globalThis.gc();
+    // Memory one plan leaves behind (no GC forced: that would disturb the timings of
+    // the operations after it): the JS heap (Apollo), the process RSS (Hive is native).
     const before = process.memoryUsage();
     planOnce();
     const after = process.memoryUsage();
