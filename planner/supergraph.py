@@ -17,7 +17,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from graphql import (
     BooleanValueNode,
@@ -42,10 +42,9 @@ from graphql import (
     parse,
 )
 
+from planner.api_schema import build_api_schema
 from planner.errors import SupergraphError
-
-if TYPE_CHECKING:
-    from planner.validation import SchemaIndex
+from planner.validation import SchemaIndex
 
 _JOIN_SPEC = "https://specs.apollo.dev/join/"
 _INACCESSIBLE_SPEC = "https://specs.apollo.dev/inaccessible/"
@@ -135,9 +134,12 @@ class Supergraph:
     @cached_property
     def api_schema(self) -> GraphQLSchema:
         """The client-facing schema: no join machinery, no ``@inaccessible`` elements."""
-        from planner.api_schema import build_api_schema
-
-        return build_api_schema(self)
+        return build_api_schema(
+            self.document,
+            self.inaccessible_name,
+            self.spec_directive_names,
+            self.spec_type_prefixes,
+        )
 
     @cached_property
     def derived(self) -> dict[str, Any]:
@@ -148,8 +150,6 @@ class Supergraph:
     @cached_property
     def validation_index(self) -> SchemaIndex:
         """The API schema's look-ups for the fast validation path, built once."""
-        from planner.validation import SchemaIndex
-
         return SchemaIndex(self.api_schema)
 
     # --- questions the planner asks -------------------------------------------------

@@ -330,6 +330,36 @@ def _settings(row: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in chosen.items()) or "defaults"
 
 
+def reload_section() -> list[str]:
+    """``make bench-reload`` (tests/bench/reload.py): latency across a reload."""
+    result = _load("reload.json")
+    if not result:
+        return []
+    lines = [
+        "## Latency across a supergraph reload (last `make bench-reload`)",
+        "",
+        f"Measured {result.get('measured_at', '')}: {result['clients']} clients cycling "
+        f"through {result['operations']} distinct bench-sized operations for "
+        f"{result['seconds']:g} s; the supergraph file changes halfway. "
+        '"After swap" = requests started in the 2 s after the change.',
+        "",
+        "| mode | requests | bad | p50 ms | p99 ms | max ms | after swap: p50 ms | "
+        "after swap: p99 ms | after swap: max ms |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for mode, label in (("without_warmup", "no warm-up"), ("with_warmup", "warm-up")):
+        run = result.get(mode)
+        if not run:
+            continue
+        whole, after = run["all"], run.get("after_swap") or {}
+        lines.append(
+            f"| {label} | {run['requests']} | {run['bad_responses']} | "
+            f"{_f(whole['p50_ms'])} | {_f(whole['p99_ms'])} | {_f(whole['max_ms'])} | "
+            f"{_f(after.get('p50_ms'))} | {_f(after.get('p99_ms'))} | {_f(after.get('max_ms'))} |"
+        )
+    return [*lines, ""]
+
+
 def scenario_section() -> list[str]:
     rows = [_load(f"scenario-{n}.json") for n in ("smoke", "ramp", "mix", "spike", "soak")]
     found = [r for r in rows if r]
@@ -434,6 +464,7 @@ def write() -> Path:
         plot(compare, env.DOCS / "benchmarks.png")
     if planner:
         lines += planner_section(planner)
+    lines += reload_section()
     lines += scenario_section()
     lines += profile_section()
     path = env.DOCS / "benchmarks.md"
