@@ -20,7 +20,6 @@ import os
 import statistics
 import subprocess
 import time
-import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ from graphql import parse
 
 from planner import QueryPlanner, Supergraph
 from planner.validation import validate_operation
-from tests.bench import env
+from tests.bench import env, plan_memory
 from tests.bench.processes import BenchError
 from tests.bench.stress import operations
 from tests.support import SHARED_DIR
@@ -74,7 +73,7 @@ def job() -> list[dict[str, Any]]:
     return suites
 
 
-def _ours_one(sg: Supergraph, query: str, memory: bool = False) -> dict[str, Any]:
+def _ours_one(sg: Supergraph, query: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     try:
         started = time.perf_counter()
@@ -90,11 +89,6 @@ def _ours_one(sg: Supergraph, query: str, memory: bool = False) -> dict[str, Any
             QueryPlanner(sg).plan(query)
             times.append(time.perf_counter() - started)
         out["warm_ms"] = statistics.median(times) * 1000
-        if memory:
-            tracemalloc.start()
-            QueryPlanner(sg).plan(query)
-            out["peak_kib"] = tracemalloc.get_traced_memory()[1] / 1024
-            tracemalloc.stop()
         out["parse_ms"], out["validate_ms"] = _phases(sg, query)
         cached = QueryPlanner(sg)
         cached.plan(query)
@@ -132,8 +126,7 @@ def ours(suites: list[dict[str, Any]]) -> dict[str, Any]:
             results[suite["suite"]] = {"error": error, "ops": [{} for _ in suite["queries"]]}
             continue
         load_ms = (time.perf_counter() - started) * 1000
-        memory = suite["suite"] == STRESS
-        ops = [_ours_one(sg, query, memory) for query in suite["queries"]]
+        ops = [_ours_one(sg, query) for query in suite["queries"]]
         results[suite["suite"]] = {"load_ms": load_ms, "ops": ops}
     return results
 
@@ -177,6 +170,12 @@ def run() -> dict[str, Any]:
     mine = ours(suites)
     theirs = peers(suites)
     refs = reference_fetches()
+    stress = next((s for s in suites if s["suite"] == STRESS), None)
+    memory = (
+        plan_memory.measure(dict(zip(stress["names"], stress["queries"], strict=True)))
+        if stress
+        else {}
+    )
     rows: list[dict[str, Any]] = []
     for suite in suites:
         name = suite["suite"]
@@ -201,7 +200,7 @@ def run() -> dict[str, Any]:
                 row[f"ratio_vs_{peer}"] = ours_ms / theirs_ms if ours_ms and theirs_ms else None
             rows.append(row)
     measured_at = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    summary = summarise(rows)
+    summary = summarise(rows, memory)
     return {
         "measured_at": measured_at,
         "rows": rows,
@@ -210,7 +209,9 @@ def run() -> dict[str, Any]:
     }
 
 
-def summarise(all_rows: list[dict[str, Any]]) -> dict[str, Any]:
+def summarise(
+    all_rows: list[dict[str, Any]], memory: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """Figures over the bench and audit operations; the stress set is reported apart
     (it would dominate every mean)."""
     rows = [r for r in all_rows if r["suite"] != STRESS]
@@ -280,9 +281,7 @@ def summarise(all_rows: list[dict[str, Any]]) -> dict[str, Any]:
             **{f"{p}_ms": r[p].get("warm_ms") for p in ("ours", "apollo", "hive")},
             **{f"{p}_error": r[p].get("error") for p in ("ours", "apollo", "hive")},
             **{f"{p}_fetches": r[p].get("fetches") for p in ("ours", "apollo", "hive")},
-            "ours_peak_kib": r["ours"].get("peak_kib"),
-            "apollo_heap_kib": r["apollo"].get("heap_kib"),
-            "hive_rss_kib": r["hive"].get("rss_kib"),
+            "memory": (memory or {}).get(r.get("name") or "", {}),
         }
         for r in all_rows
         if r["suite"] == STRESS

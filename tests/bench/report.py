@@ -304,11 +304,12 @@ def stress_lines(stress: list[dict[str, Any]]) -> list[str]:
     lines = [
         "",
         "Huge operations (tests/bench/stress.py, bench supergraph; plan ms = median of cold "
-        "plans; memory: ours = peak traced by tracemalloc during one plan, Apollo = JS heap "
-        "and Hive = process RSS one plan leaves behind after a GC):",
+        "plans; memory = peak RSS in MiB of a fresh process that loads the supergraph and "
+        "plans the operation once, with the peak of one that only loads it in brackets "
+        "(tests/bench/plan_memory.py), same method for all three):",
         "",
-        "| operation | chars | ours ms | Apollo ms | Hive ms | ours peak KiB | "
-        "Apollo heap KiB | Hive RSS KiB | fetches ours / Apollo / Hive |",
+        "| operation | chars | ours ms | Apollo ms | Hive ms | ours MiB | Apollo MiB | "
+        "Hive MiB | fetches ours / Apollo / Hive |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for op in stress:
@@ -317,10 +318,15 @@ def stress_lines(stress: list[dict[str, Any]]) -> list[str]:
             for p in ("ours", "apollo", "hive")
         ]
         fetches = " / ".join(str(op.get(f"{p}_fetches", "-")) for p in ("ours", "apollo", "hive"))
+        memory = op.get("memory") or {}
+        mib = []
+        for p in ("ours", "apollo", "hive"):
+            found = memory.get(p) or {}
+            peak, base = found.get("peak_rss_kib"), found.get("baseline_kib")
+            mib.append(f"{peak / 1024:.1f} ({base / 1024:.1f})" if peak and base else "-")
         lines.append(
-            f"| {op['name']} | {op['chars']} | {' | '.join(times)} | "
-            f"{_f(op.get('ours_peak_kib'), 0)} | {_f(op.get('apollo_heap_kib'), 0)} | "
-            f"{_f(op.get('hive_rss_kib'), 0)} | {fetches} |"
+            f"| {op['name']} | {op['chars']} | {' | '.join(times)} | {' | '.join(mib)} | "
+            f"{fetches} |"
         )
     return lines
 

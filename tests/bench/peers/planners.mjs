@@ -63,13 +63,6 @@ function measure(planOnce) {
     }
     times.sort((a, b) => a - b);
     out.warm_ms = times[Math.floor(times.length / 2)];
-    // Memory one plan leaves behind (no GC forced: that would disturb the timings of
-    // the operations after it): the JS heap (Apollo), the process RSS (Hive is native).
-    const before = process.memoryUsage();
-    planOnce();
-    const after = process.memoryUsage();
-    out.heap_kib = (after.heapUsed - before.heapUsed) / 1024;
-    out.rss_kib = (after.rss - before.rss) / 1024;
   } catch (e) {
     out.error = String((e && e.message) || e).slice(0, 300);
   }
