@@ -30,7 +30,7 @@ from planner import SupergraphError
 from planner.compose import Subgraph, compose
 from router.config.settings import Settings
 from router.execution.subgraph_client import SubgraphClient, SubgraphSettings
-from router.ops.warmup import OperationKey, recent_operations, warm_up
+from router.ops.warmup import recent_operations, warm_up
 from router.registry.config import RegistryConfig
 from router.registry.database import check_migrated, make_engine
 from router.registry.fetch import FetchResult, SdlFetcher
@@ -280,9 +280,7 @@ class Registry:
                     404, "VERSION_NOT_FOUND", f"No supergraph version {version_id}."
                 )
             try:
-                state = await asyncio.to_thread(
-                    self._build, version.sdl, version.id, self._recent()
-                )
+                state = await self._built(version.sdl, version.id)
             except SupergraphError as exc:
                 raise RegistryError.single(422, "INVALID_SUPERGRAPH", str(exc)) from exc
             await self.store.activate(version_id, actor)
@@ -444,7 +442,7 @@ class Registry:
             self.last_composition_errors = errors
             raise RegistryError(422, errors)
         try:
-            state = await asyncio.to_thread(self._build, result.supergraph_sdl, 0, self._recent())
+            state = await self._built(result.supergraph_sdl, 0)
         except SupergraphError as exc:
             error = RegistryError.single(422, "INVALID_SUPERGRAPH", str(exc))
             self.last_composition_errors = error.errors
@@ -452,19 +450,19 @@ class Registry:
         self.last_composition_errors = []
         return Composed(result.supergraph_sdl, state)
 
-    def _build(
-        self, sdl: str, version_id: int, warm: list[OperationKey] | None = None
-    ) -> GatewayState:
-        state = build_state(
+    def _build(self, sdl: str, version_id: int) -> GatewayState:
+        return build_state(
             sdl, f"registry:supergraph-version/{version_id}", self.settings, self.client
         )
-        if warm:
-            warm_up(state, warm, self.settings)
-        return state
 
-    def _recent(self) -> list[OperationKey]:
-        """The live state's busiest operations, read on the loop (see ops/warmup.py)."""
-        return recent_operations(self.holder.current, self.settings)
+    async def _built(self, sdl: str, version_id: int) -> GatewayState:
+        """A new state, built in a thread, then warmed up on the loop with the live
+        state's busiest operations (see ops/warmup.py) before anything swaps it in."""
+        warm = recent_operations(self.holder.current, self.settings)
+        state = await asyncio.to_thread(self._build, sdl, version_id)
+        if warm:
+            await warm_up(state, warm, self.settings)
+        return state
 
     async def _activate_new(
         self, composed: Composed | None, inputs: dict[str, Input], actor: str, reason: str
@@ -487,7 +485,7 @@ class Registry:
         log.info("supergraph version %s active (%s)", version_id, reason)
 
     async def _install(self, sdl: str, version_id: int, services: dict[str, Any]) -> None:
-        state = await asyncio.to_thread(self._build, sdl, version_id, self._recent())
+        state = await self._built(sdl, version_id)
         self._swap(state, version_id, sdl_hash(sdl), services)
 
     def _swap(

@@ -1,13 +1,15 @@
 """Latency across a supergraph reload, with and without plan warm-up (issue 17).
 
-The router serves the bench supergraph (file mode, polled every 0.1 s) to
-``CLIENTS`` concurrent clients that cycle through ``OPERATIONS`` distinct variants of
+The router serves the bench supergraph (file mode, polled every 0.1 s) at a fixed
+request rate (``RATE`` per second, open loop: a slow answer does not slow the
+arrivals, as with real clients), cycling through ``OPERATIONS`` distinct variants of
 the bench operation (so each is planned once, then served from the cache). Halfway
 through, the supergraph file changes (a comment: a new hash, the same schema) and the
 router swaps in a new state. Without warm-up every operation is then parsed,
 validated and planned again on first use, all at once; with warm-up the new state goes
 live with them prepared. Figures: p50/p99 over the whole run and over the two seconds
-after the swap, per mode. Environment: RELOAD_CLIENTS, RELOAD_OPERATIONS, RELOAD_SECONDS.
+after the file changed, per mode. Environment: RELOAD_RATE, RELOAD_OPERATIONS,
+RELOAD_SECONDS.
 """
 
 from __future__ import annotations
@@ -27,10 +29,10 @@ from tests.bench import env
 from tests.bench.compare import start_subgraphs
 from tests.bench.processes import GATEWAY_CPUS, Child, free_port, running
 
-CLIENTS = int(os.environ.get("RELOAD_CLIENTS", "8"))
+RATE = float(os.environ.get("RELOAD_RATE", "30"))
 OPERATIONS = int(os.environ.get("RELOAD_OPERATIONS", "100"))
 SECONDS = float(os.environ.get("RELOAD_SECONDS", "8"))
-AFTER_SWAP_S = 2.0
+AFTER_SWAP_S = 3.0
 
 _VARIANT_FIELDS = ("name", "price", "weight", "inStock", "shippingEstimate", "upc")
 
@@ -84,20 +86,22 @@ async def _load(url: str, queries: list[str], supergraph: Path) -> dict[str, Any
             async with session.post(url, json={"query": query}) as response:
                 await response.read()
         begin = time.perf_counter()
-        stop = begin + SECONDS
 
-        async def client(offset: int) -> None:
+        async def one(query: str) -> None:
             nonlocal bad
-            index = offset
-            while time.perf_counter() < stop:
-                query = queries[index % len(queries)]
-                index += CLIENTS
-                started = time.perf_counter()
-                async with session.post(url, json={"query": query}) as response:
-                    body = await response.read()
-                    if response.status != 200 or b'"errors"' in body:
-                        bad += 1
-                samples.append((started, time.perf_counter() - started))
+            started = time.perf_counter()
+            async with session.post(url, json={"query": query}) as response:
+                body = await response.read()
+                if response.status != 200 or b'"errors"' in body:
+                    bad += 1
+            samples.append((started, time.perf_counter() - started))
+
+        async def arrivals() -> None:
+            tasks = []
+            for index in range(int(SECONDS * RATE)):
+                await asyncio.sleep(max(0.0, begin + index / RATE - time.perf_counter()))
+                tasks.append(asyncio.create_task(one(queries[index % len(queries)])))
+            await asyncio.gather(*tasks)
 
         async def touch() -> None:
             nonlocal swapped_at
@@ -106,7 +110,7 @@ async def _load(url: str, queries: list[str], supergraph: Path) -> dict[str, Any
             supergraph.write_text(text + f"\n# reload at {time.time()}\n")
             swapped_at = time.perf_counter()
 
-        await asyncio.gather(touch(), *(client(i) for i in range(CLIENTS)))
+        await asyncio.gather(touch(), arrivals())
     assert swapped_at is not None
 
     def quantiles(values: list[float]) -> dict[str, float]:
@@ -125,7 +129,7 @@ async def _load(url: str, queries: list[str], supergraph: Path) -> dict[str, Any
 
 def run() -> dict[str, Any]:
     queries = operations(OPERATIONS)
-    result: dict[str, Any] = {"clients": CLIENTS, "operations": OPERATIONS, "seconds": SECONDS}
+    result: dict[str, Any] = {"rate": RATE, "operations": OPERATIONS, "seconds": SECONDS}
     sg_child, sg_port = start_subgraphs()
     with running([sg_child]):
         for mode, warmup in (("without_warmup", 0), ("with_warmup", OPERATIONS)):
