@@ -10,6 +10,7 @@
 No I/O, and nothing imported beyond the standard library and graphql-core.
 """
 
+from planner.cache import LRUCache, PlanCache
 from planner.errors import (
     OperationValidationError,
     PlannerError,
@@ -17,6 +18,7 @@ from planner.errors import (
     PlanningTimeout,
     SupergraphError,
 )
+from planner.operation import OperationAnalysis, is_included
 from planner.plan import (
     BatchFetch,
     Condition,
@@ -32,7 +34,7 @@ from planner.plan import (
     Sequence,
     ValueSetter,
 )
-from planner.query_planner import PlanCache, PreparedOperation, QueryPlanner
+from planner.query_planner import PreparedOperation, QueryPlanner
 from planner.supergraph import FieldInGraph, KeyInfo, SubgraphInfo, Supergraph, TypeInGraph
 
 __all__ = [
@@ -46,6 +48,8 @@ __all__ = [
     "InlineFragmentSelection",
     "KeyInfo",
     "KeyRenamer",
+    "LRUCache",
+    "OperationAnalysis",
     "OperationValidationError",
     "Parallel",
     "PlanCache",
@@ -62,4 +66,5 @@ __all__ = [
     "SupergraphError",
     "TypeInGraph",
     "ValueSetter",
+    "is_included",
 ]

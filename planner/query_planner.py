@@ -8,24 +8,20 @@ specialised to them; callers that do not (the CLI) get ``Condition`` nodes.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from graphql import (
-    BooleanValueNode,
     DocumentNode,
-    FragmentDefinitionNode,
     GraphQLError,
-    Node,
-    OperationDefinitionNode,
     OperationType,
-    VariableNode,
     parse,
     print_ast,
 )
 
+from planner.cache import LRUCache, PlanCache
 from planner.errors import OperationValidationError, PlanningError
+from planner.operation import OperationAnalysis
 from planner.plan import PlanNode, QueryPlan, Sequence
 from planner.planning.assemble import Assembler
 from planner.planning.conditions import branch
@@ -38,52 +34,18 @@ from planner.validation import validate_operation
 MAX_CONDITION_VARIABLES = 4
 
 
-class PlanCache:
-    """A bounded LRU of plans (or of anything keyed by a hashable key)."""
-
-    def __init__(self, max_size: int = 1024) -> None:
-        self.max_size = max_size
-        self._entries: OrderedDict[Any, Any] = OrderedDict()
-        self.hits = 0
-        self.misses = 0
-
-    def get(self, key: Any) -> Any | None:
-        value = self._entries.get(key)
-        if value is None:
-            self.misses += 1
-            return None
-        self._entries.move_to_end(key)
-        self.hits += 1
-        return value
-
-    def put(self, key: Any, value: Any) -> None:
-        self._entries[key] = value
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_size:
-            self._entries.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def clear(self) -> None:
-        self._entries.clear()
-
-
 class PreparedOperation:
     """A parsed, validated operation with what planning needs from it."""
 
-    __slots__ = ("condition_variables", "document", "fragments", "key", "operation")
+    __slots__ = ("analysis", "condition_variables", "document", "fragments", "key", "operation")
 
-    def __init__(
-        self, key: str, document: DocumentNode, operation: OperationDefinitionNode
-    ) -> None:
+    def __init__(self, key: str, analysis: OperationAnalysis) -> None:
         self.key = key
-        self.document = document
-        self.operation = operation
-        self.fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
-        self.condition_variables = _condition_variables(operation, self.fragments)
+        self.analysis = analysis
+        self.document = analysis.document
+        self.operation = analysis.operation
+        self.fragments = analysis.fragments
+        self.condition_variables = analysis.condition_variables
 
 
 class QueryPlanner:
@@ -102,12 +64,21 @@ class QueryPlanner:
         """Seconds one plan may take (all its ``Condition`` branches together); past it,
         `PlanningTimeout`. None: no limit."""
         self.plan_cache = PlanCache(cache_size)
-        self._prepared = PlanCache(cache_size)
+        self._prepared: LRUCache[str, PreparedOperation] = LRUCache(cache_size)
 
     def prepare(
-        self, document: str | DocumentNode, operation_name: str | None = None
+        self,
+        document: str | DocumentNode | OperationAnalysis,
+        operation_name: str | None = None,
     ) -> PreparedOperation:
-        """Parse (if needed), validate against the API schema, select the operation."""
+        """Parse (if needed), validate against the API schema, select the operation.
+
+        An ``OperationAnalysis`` (the router makes one per document) is used as it is:
+        its operation is already chosen."""
+        analysis: OperationAnalysis | None = None
+        if isinstance(document, OperationAnalysis):
+            analysis = document
+            document, operation_name = analysis.document, analysis.name
         text = document if isinstance(document, str) else _document_key(document)
         key = f"{operation_name or ''}\x00{text}"
         found: PreparedOperation | None = self._prepared.get(key)
@@ -123,14 +94,15 @@ class QueryPlanner:
         )
         if errors:
             raise OperationValidationError(list(errors))
-        operation = _select_operation(document, operation_name)
-        prepared = PreparedOperation(key, document, operation)
+        if analysis is None:
+            analysis = OperationAnalysis.of(document, operation_name)
+        prepared = PreparedOperation(key, analysis)
         self._prepared.put(key, prepared)
         return prepared
 
     def plan(
         self,
-        document: str | DocumentNode,
+        document: str | DocumentNode | OperationAnalysis,
         operation_name: str | None = None,
         variables: Mapping[str, Any] | None = None,
     ) -> QueryPlan:
@@ -144,7 +116,7 @@ class QueryPlanner:
     ) -> QueryPlan:
         names = prepared.condition_variables
         if variables is not None or not names:
-            values = _condition_values(prepared.operation, names, variables or {})
+            values = prepared.analysis.condition_values(variables or {})
             cache_key = (prepared.key, values)
             cached: QueryPlan | None = self.plan_cache.get(cache_key)
             if cached is not None:
@@ -258,56 +230,6 @@ def _mutation_steps(
         yield tuple(run)
 
 
-def _select_operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode:
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if name:
-        for operation in operations:
-            if operation.name and operation.name.value == name:
-                return operation
-        raise OperationValidationError([GraphQLError(f"Unknown operation named '{name}'.")])
-    if len(operations) == 1:
-        return operations[0]
-    if not operations:
-        raise OperationValidationError([GraphQLError("The document contains no operation.")])
-    raise OperationValidationError(
-        [GraphQLError("Must provide operation name if query contains multiple operations.")]
-    )
-
-
-def _condition_variables(
-    operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode]
-) -> tuple[str, ...]:
-    found: dict[str, None] = {}
-
-    def visit(node: Node) -> None:
-        directives = getattr(node, "directives", None) or ()
-        for directive in directives:
-            if directive.name.value in ("skip", "include"):
-                for arg in directive.arguments or ():
-                    if isinstance(arg.value, VariableNode):
-                        found.setdefault(arg.value.name.value, None)
-        selection_set = getattr(node, "selection_set", None)
-        if selection_set is not None:
-            for selection in selection_set.selections:
-                visit(selection)
-
-    visit(operation)
-    for fragment in fragments.values():
-        visit(fragment)
-    return tuple(found)
-
-
-def _condition_values(
-    operation: OperationDefinitionNode, names: tuple[str, ...], variables: Mapping[str, Any]
-) -> tuple[tuple[str, bool], ...]:
-    defaults = {
-        d.variable.name.value: d.default_value.value
-        for d in operation.variable_definitions or ()
-        if isinstance(d.default_value, BooleanValueNode)
-    }
-    return tuple((n, bool(variables.get(n, defaults.get(n, False)))) for n in names)
-
-
 def _variable_definition(definition: Any) -> str:
     text = f"${definition.variable.name.value}:{print_ast(definition.type)}"
     if definition.default_value is not None:
@@ -322,4 +244,4 @@ def _document_key(document: DocumentNode) -> str:
     return print_ast(document)
 
 
-__all__ = ["PlanCache", "PreparedOperation", "QueryPlanner"]
+__all__ = ["PreparedOperation", "QueryPlanner"]

@@ -15,13 +15,13 @@ from typing import Any
 
 from graphql import GraphQLInterfaceType, GraphQLSchema, GraphQLUnionType
 
-from planner import QueryPlanner, Supergraph
+from planner import LRUCache, QueryPlanner, Supergraph
 from router.config.settings import Settings
 from router.errors import RequestError
 from router.execution.executor import Executor
 from router.execution.subgraph_client import SubgraphClient
-from router.operation.lru import LRUCache
-from router.operation.prepare import PreparedOperation, prepare_operation
+from router.operation.authorization import AuthorizationPolicy
+from router.operation.prepare import CompiledOperation, compile_operation
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +42,10 @@ class GatewayState:
     executor: Executor
     settings: Settings
     source: str
+    authorization: AuthorizationPolicy | None = None
+    """``@authenticated`` / ``@requiresScopes`` of the supergraph; None when unused."""
     loaded_at: float = field(default_factory=time.time)
-    operations: LRUCache[tuple[str, str | None], PreparedOperation | Refusal] = field(
+    operations: LRUCache[tuple[str, str | None], CompiledOperation | Refusal] = field(
         default_factory=lambda: LRUCache(1024)
     )
 
@@ -55,13 +57,13 @@ class GatewayState:
     def sdl_hash(self) -> str:
         return str(self.supergraph.sdl_hash)
 
-    def prepare(self, query: str, operation_name: str | None) -> PreparedOperation:
+    def prepare(self, query: str, operation_name: str | None) -> CompiledOperation:
         """Parse, validate and plan (cached); raises ``RequestError`` for bad documents."""
         key = (query, operation_name)
         cached = self.operations.get(key)
         if cached is None:
             try:
-                cached = prepare_operation(self, query, operation_name)
+                cached = compile_operation(self, query, operation_name)
             except RequestError as exc:
                 cached = Refusal(exc.status, exc.errors)
             self.operations.put(key, cached)
@@ -104,6 +106,7 @@ def build_state(sdl: str, source: str, settings: Settings, client: SubgraphClien
         executor=executor,
         settings=settings,
         source=source,
+        authorization=AuthorizationPolicy.from_supergraph(supergraph),
         operations=LRUCache(settings.document_cache_size),
     )
 

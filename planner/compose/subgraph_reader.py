@@ -57,6 +57,7 @@ from .subgraph import (
     Key,
     SubgraphSchema,
     TypeDef,
+    combine_scopes,
 )
 from .typeref import TypeRef
 
@@ -227,6 +228,22 @@ class _Reader:
                     self.fail("INVALID_GRAPHQL", f'@tag on "{coordinate}" needs a name')
                 elif tag not in result.tags:
                     result.tags.append(tag)
+            elif canonical == "authenticated":
+                result.authenticated = True
+            elif canonical == "requiresScopes":
+                scopes = _args(directive).get("scopes")
+                if not isinstance(scopes, list) or not all(
+                    isinstance(group, list) and all(isinstance(s, str) for s in group)
+                    for group in scopes
+                ):
+                    self.fail(
+                        "INVALID_GRAPHQL",
+                        f'@requiresScopes on "{coordinate}" needs scopes: [[String!]!]!',
+                    )
+                else:
+                    result.requires_scopes = combine_scopes(
+                        result.requires_scopes, [tuple(group) for group in scopes]
+                    )
             elif canonical is None and name == "deprecated":
                 result.deprecated = True
                 reason = _args(directive).get("reason")

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 from graphql import (
     ArgumentNode,
-    BooleanValueNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -28,13 +27,13 @@ from graphql import (
     GraphQLUnionType,
     InlineFragmentNode,
     SelectionSetNode,
-    VariableNode,
     get_named_type,
     parse,
     print_ast,
 )
 
 from planner.errors import PlanningError
+from planner.operation import is_included
 from planner.planning.deadline import NO_DEADLINE, Deadline
 
 TYPENAME = "__typename"
@@ -116,26 +115,7 @@ class Normaliser:
         return merge_items(items)
 
     def _included(self, node: FieldNode | FragmentSpreadNode | InlineFragmentNode) -> bool:
-        for directive in node.directives or ():
-            name = directive.name.value
-            if name not in ("skip", "include"):
-                continue
-            value: bool | None = None
-            for arg in directive.arguments or ():
-                if arg.name.value != "if":
-                    continue
-                if isinstance(arg.value, BooleanValueNode):
-                    value = arg.value.value
-                elif isinstance(arg.value, VariableNode):
-                    var = arg.value.name.value
-                    if var not in self.conditions:
-                        raise PlanningError(f"no value for condition variable ${var}")
-                    value = bool(self.conditions[var])
-            if value is None:
-                continue
-            if (name == "skip" and value) or (name == "include" and not value):
-                return False
-        return True
+        return is_included(node, self.conditions)
 
     def _collect(
         self, parent: str, selection_set: SelectionSetNode, out: list[Item], visiting: set[str]

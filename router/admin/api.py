@@ -2,13 +2,16 @@
 
 Handlers only check the token, validate the body and call ``Registry``; every
 refusal is a JSON body ``{"errors": [{"message", "extensions": {"code", ...}}]}``
-with a 4xx status, never a traceback.
+with a 4xx status, never a traceback. The registry says why it refused a change
+(``router.registry.errors``); which HTTP status that is gets decided here
+(``STATUS``).
 """
 
 from __future__ import annotations
 
 import difflib
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,8 +21,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from router.admin.auth import check_admin
+from router.admin.errors import AdminError, bad_request
 from router.admin.explorer import schema_graph
-from router.registry.runtime import NAME_PATTERN, Registry, RegistryError
+from router.registry.errors import (
+    CompositionFailed,
+    InvalidSupergraph,
+    RegistryError,
+    SdlNotFetched,
+    ServiceExists,
+    ServiceNotFound,
+    VersionNotFound,
+)
+from router.registry.presenters import errors_json
+from router.registry.runtime import Registry
 from router.registry.store import version_summary
 
 log = logging.getLogger("router.admin")
@@ -27,27 +41,42 @@ log = logging.getLogger("router.admin")
 PREFIX = "/admin/api"
 MAX_BODY = 64 * 1024
 
+NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,127}")
+
 Handler = Callable[[Request, str], Awaitable[Any]]
+
+STATUS: dict[type[RegistryError], int] = {
+    ServiceNotFound: 404,
+    VersionNotFound: 404,
+    ServiceExists: 409,
+    SdlNotFetched: 422,
+    CompositionFailed: 422,
+    InvalidSupergraph: 422,
+}
+"""The HTTP status of each registry refusal (a subclass takes its nearest base's)."""
+
+
+def http_status(error: RegistryError) -> int:
+    for kind in type(error).__mro__:
+        if kind in STATUS:
+            return STATUS[kind]
+    return 422  # a refusal without its own status is still the client's change refused
 
 
 def _json(status: int, body: Any) -> Response:
     return Response(orjson.dumps(body), status_code=status, media_type="application/json")
 
 
-def _bad(message: str) -> RegistryError:
-    return RegistryError.single(400, "BAD_REQUEST", message)
-
-
 async def _body(request: Request) -> dict[str, Any]:
     raw = await request.body()
     if len(raw) > MAX_BODY:
-        raise RegistryError.single(413, "BAD_REQUEST", "The request body is too large.")
+        raise bad_request("The request body is too large.", status=413)
     try:
         body = orjson.loads(raw or b"{}")
     except orjson.JSONDecodeError as exc:
-        raise _bad(f"The body is not valid JSON: {exc}") from exc
+        raise bad_request(f"The body is not valid JSON: {exc}") from exc
     if not isinstance(body, dict):
-        raise _bad("The body must be a JSON object.")
+        raise bad_request("The body must be a JSON object.")
     return body
 
 
@@ -58,17 +87,17 @@ def service_fields(body: dict[str, Any], creating: bool) -> dict[str, Any]:
     )
     unknown = sorted(set(body) - allowed)
     if unknown:
-        raise _bad(
+        raise bad_request(
             f"Unknown field(s): {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}."
         )
     values: dict[str, Any] = {}
     if creating:
         name = body.get("name")
-        if not isinstance(name, str) or not NAME_PATTERN.match(name):
-            raise _bad("'name' must be a string of letters, digits, '_' or '-' (max 128).")
+        if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+            raise bad_request("'name' must be a string of letters, digits, '_' or '-' (max 128).")
         values["name"] = name
         if "url" not in body:
-            raise _bad("'url' is required.")
+            raise bad_request("'url' is required.")
     if "url" in body:
         url = body["url"]
         if (
@@ -76,19 +105,19 @@ def service_fields(body: dict[str, Any], creating: bool) -> dict[str, Any]:
             or not url.startswith(("http://", "https://"))
             or len(url) > 2048
         ):
-            raise _bad("'url' must be an http:// or https:// URL.")
+            raise bad_request("'url' must be an http:// or https:// URL.")
         values["url"] = url
     for flag in ("enabled", "use_msgpack"):
         if flag in body:
             if not isinstance(body[flag], bool):
-                raise _bad(f"'{flag}' must be true or false.")
+                raise bad_request(f"'{flag}' must be true or false.")
             values[flag] = body[flag]
     if "headers" in body:
         headers = body["headers"]
         if not isinstance(headers, list) or not all(
             isinstance(h, str) and h.strip() for h in headers
         ):
-            raise _bad("'headers' must be a list of header names to forward.")
+            raise bad_request("'headers' must be a list of header names to forward.")
         values["headers"] = sorted({h.strip().lower() for h in headers})
     if "timeout_s" in body:
         timeout = body["timeout_s"]
@@ -97,10 +126,12 @@ def service_fields(body: dict[str, Any], creating: bool) -> dict[str, Any]:
             or not isinstance(timeout, int | float)
             or not 0 < timeout <= 600
         ):
-            raise _bad("'timeout_s' must be a number of seconds in (0, 600].")
+            raise bad_request("'timeout_s' must be a number of seconds in (0, 600].")
         values["timeout_s"] = float(timeout)
     if not creating and not values:
-        raise _bad("Nothing to change: send url, enabled, use_msgpack, headers or timeout_s.")
+        raise bad_request(
+            "Nothing to change: send url, enabled, use_msgpack, headers or timeout_s."
+        )
     return values
 
 
@@ -108,9 +139,7 @@ def _version_id(raw: str) -> int:
     try:
         return int(raw)
     except ValueError as exc:
-        raise RegistryError.single(
-            404, "VERSION_NOT_FOUND", f"No supergraph version {raw!r}."
-        ) from exc
+        raise VersionNotFound(repr(raw)) from exc
 
 
 def mount_admin_api(app: FastAPI, registry: Registry, token: str | None) -> None:
@@ -121,15 +150,18 @@ def mount_admin_api(app: FastAPI, registry: Registry, token: str | None) -> None
             try:
                 actor = check_admin(request, token)
                 return _json(status, await handler(request, actor))
+            except AdminError as exc:
+                error = {"message": exc.message, "extensions": {"code": exc.code}}
+                return _json(exc.status, {"errors": [error]})
             except RegistryError as exc:
-                return _json(exc.status, {"errors": exc.errors})
+                return _json(http_status(exc), {"errors": errors_json(exc)})
             except Exception as exc:  # database down or a bug: report, do not 500 blindly
                 log.exception("admin API %s %s failed", request.method, request.url.path)
-                error: dict[str, Any] = {
+                unavailable = {
                     "message": f"Registry unavailable: {type(exc).__name__}: {exc}",
                     "extensions": {"code": "REGISTRY_UNAVAILABLE"},
                 }
-                return _json(503, {"errors": [error]})
+                return _json(503, {"errors": [unavailable]})
 
         app.router.add_route(PREFIX + path, endpoint, methods=methods, include_in_schema=False)
 
@@ -145,7 +177,7 @@ def mount_admin_api(app: FastAPI, registry: Registry, token: str | None) -> None
         name = request.path_params["name"]
         row = await registry.store.service(name)
         if row is None:
-            raise RegistryError.single(404, "SERVICE_NOT_FOUND", f"No service named {name!r}.")
+            raise ServiceNotFound(name)
         return {"service": registry.service_json(row), "sdl": row.cached_sdl}
 
     async def patch_service(request: Request, actor: str) -> Any:
@@ -170,9 +202,7 @@ def mount_admin_api(app: FastAPI, registry: Registry, token: str | None) -> None
         version_id = _version_id(request.path_params["id"])
         version = await registry.store.version(version_id)
         if version is None:
-            raise RegistryError.single(
-                404, "VERSION_NOT_FOUND", f"No supergraph version {version_id}."
-            )
+            raise VersionNotFound(version_id)
         marker = await registry.store.active_marker()
         return {**version_summary(version, marker[0] if marker else None), "sdl": version.sdl}
 
@@ -180,17 +210,13 @@ def mount_admin_api(app: FastAPI, registry: Registry, token: str | None) -> None
         version_id = _version_id(request.path_params["id"])
         version = await registry.store.version(version_id)
         if version is None:
-            raise RegistryError.single(
-                404, "VERSION_NOT_FOUND", f"No supergraph version {version_id}."
-            )
+            raise VersionNotFound(version_id)
         against_raw = request.query_params.get("against")
         older = None
         if against_raw:
             older = await registry.store.version(_version_id(against_raw))
             if older is None:
-                raise RegistryError.single(
-                    404, "VERSION_NOT_FOUND", f"No supergraph version {against_raw}."
-                )
+                raise VersionNotFound(against_raw)
         else:
             earlier = [v for v in await registry.store.versions(1000) if v.id < version_id]
             older = earlier[0] if earlier else None
@@ -217,7 +243,7 @@ def mount_admin_api(app: FastAPI, registry: Registry, token: str | None) -> None
         return {"entries": await registry.store.audit_log()}
 
     async def not_found(request: Request, _: str) -> Any:
-        raise RegistryError.single(404, "NOT_FOUND", f"No admin API route {request.url.path}.")
+        raise AdminError(404, "NOT_FOUND", f"No admin API route {request.url.path}.")
 
     route("/services", ["GET"], list_services)
     route("/services", ["POST"], add_service, status=201)

@@ -11,13 +11,13 @@ import hmac
 
 from starlette.requests import Request
 
-from router.registry.runtime import RegistryError
+from router.admin.errors import AdminError
 
 
 def check_admin(request: Request, token: str | None) -> str:
-    """Return the actor name for the audit log, or raise ``RegistryError`` (404/401)."""
+    """Return the actor name for the audit log, or raise ``AdminError`` (404/401)."""
     if not token:
-        raise RegistryError.single(
+        raise AdminError(
             404, "ADMIN_API_DISABLED", "The admin API is off: set GATEWAY_ADMIN_TOKEN to enable it."
         )
     header = request.headers.get("authorization", "")
@@ -25,7 +25,7 @@ def check_admin(request: Request, token: str | None) -> str:
     if scheme.lower() != "bearer" or not hmac.compare_digest(
         given.strip().encode("utf-8"), token.encode("utf-8")
     ):
-        raise RegistryError.single(
+        raise AdminError(
             401, "UNAUTHENTICATED", "Send the admin token as 'Authorization: Bearer <token>'."
         )
     actor = request.headers.get("x-admin-actor", "").strip()[:100]

@@ -1,15 +1,11 @@
-"""Parse stage: document text -> checked ``DocumentNode`` and the chosen operation."""
+"""Parse stage: document text -> checked ``OperationAnalysis`` (the parsed document,
+its chosen operation, fragments and condition variables)."""
 
 from __future__ import annotations
 
-from graphql import (
-    DocumentNode,
-    GraphQLError,
-    GraphQLSyntaxError,
-    OperationDefinitionNode,
-    parse,
-)
+from graphql import DocumentNode, GraphQLError, GraphQLSyntaxError, parse
 
+from planner import OperationAnalysis, OperationValidationError
 from router.errors import (
     GRAPHQL_PARSE_FAILED,
     GRAPHQL_VALIDATION_FAILED,
@@ -22,9 +18,14 @@ MAX_TOKENS = 30_000
 
 
 def parse_document(
-    text: str, max_depth: int, max_aliases: int, max_fields: int = 50_000
-) -> DocumentNode:
-    """Parse and apply the document limits; raises ``RequestError`` (400) on failure."""
+    text: str,
+    max_depth: int,
+    max_aliases: int,
+    max_fields: int = 50_000,
+    operation_name: str | None = None,
+) -> OperationAnalysis:
+    """Parse, choose the operation, apply the document limits; raises ``RequestError``
+    (400) on failure. The lexical depth check runs before the parser recurses."""
     check_lexical_depth(text, max_depth)
     try:
         document = parse(text, max_tokens=MAX_TOKENS)
@@ -32,28 +33,18 @@ def parse_document(
         raise RequestError(400, [_error_dict(exc, GRAPHQL_PARSE_FAILED)]) from exc
     except RecursionError as exc:
         raise depth_error(max_depth) from exc
-    check_document(document, max_depth, max_aliases, max_fields)
-    return document
+    analysis = analyse(document, operation_name)
+    check_document(analysis, max_depth, max_aliases, max_fields)
+    return analysis
 
 
-def select_operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode:
-    """The operation to run (GraphQL spec 6.1 GetOperation)."""
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name is None:
-        if len(operations) == 1:
-            return operations[0]
-        message = (
-            "Must provide operation name if query contains multiple operations."
-            if operations
-            else "The document contains no operation."
-        )
-        raise RequestError.single(400, message, GRAPHQL_VALIDATION_FAILED)
-    for operation in operations:
-        if operation.name is not None and operation.name.value == operation_name:
-            return operation
-    raise RequestError.single(
-        400, f"Unknown operation named '{operation_name}'.", GRAPHQL_VALIDATION_FAILED
-    )
+def analyse(document: DocumentNode, operation_name: str | None) -> OperationAnalysis:
+    """The document's chosen operation, fragments and condition variables, once
+    (``planner.OperationAnalysis``); refusals are 400 ``GRAPHQL_VALIDATION_FAILED``."""
+    try:
+        return OperationAnalysis.of(document, operation_name)
+    except OperationValidationError as exc:
+        raise RequestError.single(400, exc.errors[0].message, GRAPHQL_VALIDATION_FAILED) from exc
 
 
 def _error_dict(error: GraphQLError, code: str) -> dict[str, object]:

@@ -8,6 +8,7 @@ introspection-only document and the document for the planner.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from graphql import (
@@ -26,22 +27,21 @@ from graphql import (
 )
 from graphql.language import Visitor
 
+from planner import OperationAnalysis
 from router.errors import GRAPHQL_VALIDATION_FAILED, graphql_error
 from router.response.shaping import INTROSPECTION_FIELDS
 
 
-def has_introspection(
-    operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode]
-) -> bool:
+def has_introspection(analysis: OperationAnalysis) -> bool:
     """Whether the root selection (fragments expanded) asks ``__schema``/``__type``."""
     return any(
         f.name.value in INTROSPECTION_FIELDS
-        for f in _root_fields(operation.selection_set, fragments, set())
+        for f in _root_fields(analysis.operation.selection_set, analysis.fragments, set())
     )
 
 
 def _root_fields(
-    selection_set: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode], seen: set[str]
+    selection_set: SelectionSetNode, fragments: Mapping[str, FragmentDefinitionNode], seen: set[str]
 ) -> list[FieldNode]:
     found: list[FieldNode] = []
     for selection in selection_set.selections:
@@ -57,25 +57,21 @@ def _root_fields(
     return found
 
 
-def split_document(
-    document: DocumentNode, operation: OperationDefinitionNode
-) -> tuple[DocumentNode, DocumentNode | None]:
+def split_document(analysis: OperationAnalysis) -> tuple[DocumentNode, DocumentNode | None]:
     """(introspection-only document, document for the planner or None if nothing left)."""
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
+    operation, fragments = analysis.operation, analysis.fragments
     intro_root = _filter_root(operation.selection_set, fragments, keep_introspection=True)
     rest_root = _filter_root(operation.selection_set, fragments, keep_introspection=False)
-    intro_doc = _document_with(document, operation, intro_root)
+    intro_doc = _document_with(operation, fragments, intro_root)
     needs_plan = any(
         f.name.value != "__typename" for f in _root_fields(rest_root, fragments, set())
     )
-    return intro_doc, _document_with(document, operation, rest_root) if needs_plan else None
+    return intro_doc, _document_with(operation, fragments, rest_root) if needs_plan else None
 
 
 def _filter_root(
     selection_set: SelectionSetNode,
-    fragments: dict[str, FragmentDefinitionNode],
+    fragments: Mapping[str, FragmentDefinitionNode],
     keep_introspection: bool,
 ) -> SelectionSetNode:
     kept: list[SelectionNode] = []
@@ -110,13 +106,12 @@ def _filter_root(
 
 
 def _document_with(
-    document: DocumentNode, operation: OperationDefinitionNode, root: SelectionSetNode
+    operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    root: SelectionSetNode,
 ) -> DocumentNode:
     """The document with only ``operation`` (new root), the fragments it uses, and
     only the variable definitions those still use (unused ones fail validation)."""
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
     used = _used_fragments(root, fragments)
     kept_fragments = [fragments[name] for name in fragments if name in used]
     variables = _variable_names([root, *(f.selection_set for f in kept_fragments)])
@@ -145,7 +140,7 @@ def _variable_names(nodes: list[Any]) -> set[str]:
     return names
 
 
-def _used_fragments(root: Any, fragments: dict[str, FragmentDefinitionNode]) -> set[str]:
+def _used_fragments(root: Any, fragments: Mapping[str, FragmentDefinitionNode]) -> set[str]:
     used: set[str] = set()
     pending = [root]
     while pending:

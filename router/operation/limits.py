@@ -9,9 +9,9 @@ AST with fragments expanded.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from graphql import (
-    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -20,6 +20,7 @@ from graphql import (
     SelectionSetNode,
 )
 
+from planner import OperationAnalysis
 from router.errors import (
     MAX_ALIASES_EXCEEDED,
     MAX_DEPTH_EXCEEDED,
@@ -56,7 +57,7 @@ def depth_error(max_depth: int) -> RequestError:
 
 
 def check_document(
-    document: DocumentNode, max_depth: int, max_aliases: int, max_fields: int = 50_000
+    analysis: OperationAnalysis, max_depth: int, max_aliases: int, max_fields: int = 50_000
 ) -> None:
     """Exact depth and expanded field count (fragments expanded), and alias count.
 
@@ -64,12 +65,10 @@ def check_document(
     previous one twice) whose size doubles per fragment: validation and planning
     of such a document would run for minutes on a few hundred bytes.
     """
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
+    fragments = analysis.fragments
     memo: dict[str, tuple[int, int]] = {}
     aliases = 0
-    for definition in document.definitions:
+    for definition in analysis.document.definitions:
         if isinstance(definition, OperationDefinitionNode):
             depth, size = _measure(definition.selection_set, fragments, memo, set())
             if depth > max_depth:
@@ -92,7 +91,7 @@ def check_document(
 
 def _measure(
     selection_set: SelectionSetNode | None,
-    fragments: dict[str, FragmentDefinitionNode],
+    fragments: Mapping[str, FragmentDefinitionNode],
     memo: dict[str, tuple[int, int]],
     active: set[str],
 ) -> tuple[int, int]:

@@ -4,35 +4,46 @@ Everything here depends only on the schema state, the document and the operation
 name, never on variables or the client, so ``GatewayState.prepare`` caches the result
 (or the refusal) per (document, operation name). The steps, in order:
 
-1. ``document.parse_document``  - lexical depth check, parse, document limits;
-2. ``document.select_operation`` - the operation to run (spec 6.1 GetOperation);
-3. introspection split          - ``__schema``/``__type`` go to graphql-core, the rest
-                                  to the planner;
-4. ``planner``                  - validate against the API schema, plan;
-5. ``shaping``                  - compile the response shaper for the operation.
+1. ``document.parse_document`` - lexical depth check, parse, choose the operation
+                                 (``planner.OperationAnalysis``, built once and used by
+                                 every step below), document limits;
+2. introspection split         - ``__schema``/``__type`` go to graphql-core, the rest
+                                 to the planner;
+3. ``planner``                 - validate against the API schema, plan;
+4. ``shaping``                 - compile the response shaper for the operation.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from graphql import FragmentDefinitionNode, OperationDefinitionNode, OperationType, validate
+from graphql import OperationDefinitionNode, OperationType, validate
 
-from planner import OperationValidationError, PlanningError
+from planner import OperationAnalysis, OperationValidationError, PlanningError
 from planner.plan import QueryPlan
 from router.errors import GRAPHQL_VALIDATION_FAILED, QUERY_PLANNING_FAILED, RequestError
-from router.operation.document import errors_from_graphql, parse_document, select_operation
+from router.operation.authorization import (
+    MAX_VARIANTS,
+    Restriction,
+    denied,
+    refusal_errors,
+    reject,
+    without_fields,
+)
+from router.operation.document import errors_from_graphql, parse_document
 from router.operation.introspection import has_introspection, split_document
 from router.response.shaping import OperationShaper
 
 if TYPE_CHECKING:
+    from router.pipeline.context import ClientIdentity
     from router.state import GatewayState
 
 
 @dataclass(frozen=True, slots=True)
-class PreparedOperation:
+class CompiledOperation:
     """Everything about one (document, operation name) that does not depend on
     variables: computed once, then served from the cache."""
 
@@ -46,47 +57,87 @@ class PreparedOperation:
     shaper: OperationShaper
     introspection: Any | None
     """The introspection-only document, when the operation asks ``__schema``/``__type``."""
+    analysis: OperationAnalysis
+    restrictions: tuple[Restriction, ...] = ()
+    """Field selections that need an authenticated caller or scopes (``@authenticated``,
+    ``@requiresScopes``); empty when the supergraph uses neither."""
+    variants: dict[frozenset[int], tuple[CompiledOperation, list[dict[str, Any]]]] = field(
+        default_factory=dict
+    )
+    """Compiled without the fields a caller may not see, by the set of removed fields."""
 
 
-def prepare_operation(
-    state: GatewayState, query: str, operation_name: str | None
-) -> PreparedOperation:
+def compile_operation(
+    state: GatewayState, query: str, operation_name: str | None, authorize: bool = True
+) -> CompiledOperation:
     """Parse, limit, validate and plan; raises ``RequestError`` for a bad document."""
     settings = state.settings
-    document = parse_document(query, settings.max_depth, settings.max_aliases, settings.max_fields)
-    operation = select_operation(document, operation_name)
-    kind = operation.operation.value
-    if operation.operation == OperationType.SUBSCRIPTION:
+    analysis = parse_document(
+        query, settings.max_depth, settings.max_aliases, settings.max_fields, operation_name
+    )
+    if analysis.operation.operation == OperationType.SUBSCRIPTION:
         raise RequestError.single(
             400, "Subscriptions are not supported by this router.", GRAPHQL_VALIDATION_FAILED
         )
     schema = state.api_schema
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
     introspection = None
-    plan_document: Any = document
-    if has_introspection(operation, fragments):
+    plan_input: Any = analysis
+    if has_introspection(analysis):
         if not settings.introspection:
             raise RequestError.single(400, "Introspection is disabled.", GRAPHQL_VALIDATION_FAILED)
-        errors = validate(schema, document)
+        errors = validate(schema, analysis.document)
         if errors:
             raise RequestError(400, errors_from_graphql(errors, GRAPHQL_VALIDATION_FAILED))
-        introspection, plan_document = split_document(document, operation)
-    plan = _plan(state, plan_document, operation_name) if plan_document is not None else None
+        introspection, plan_input = split_document(analysis)
+    plan = _plan(state, plan_input, operation_name) if plan_input is not None else None
     try:
-        shaper = OperationShaper(schema, document, operation)
+        shaper = OperationShaper(schema, analysis)
     except ValueError as exc:
         raise RequestError.single(400, str(exc), GRAPHQL_VALIDATION_FAILED) from exc
-    return PreparedOperation(
-        name=operation.name.value if operation.name is not None else None,
+    restrictions: tuple[Restriction, ...] = ()
+    if authorize and state.authorization is not None:
+        restrictions = state.authorization.restrictions(analysis, schema)
+    return CompiledOperation(
+        analysis=analysis,
+        restrictions=restrictions,
+        name=analysis.name,
         hash=hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest(),
-        kind=kind,
-        operation=operation,
+        kind=analysis.kind,
+        operation=analysis.operation,
         plan=plan or QueryPlan(None),
         shaper=shaper,
         introspection=introspection,
     )
+
+
+def authorized(
+    state: GatewayState,
+    compiled: CompiledOperation,
+    identity: ClientIdentity | None,
+    reject_unauthorized: bool,
+) -> tuple[CompiledOperation, list[dict[str, Any]]]:
+    """The operation as this caller may run it, and the errors for what was removed.
+
+    Called only for operations with restrictions. The variant keeps the original
+    shaper, so every removed field is answered with null at its place."""
+    refused = denied(compiled.restrictions, identity)
+    if not refused:
+        return compiled, []
+    if reject_unauthorized:
+        raise reject(refused)
+    removed = frozenset(r.node_id for r in refused)
+    cached = compiled.variants.get(removed)
+    if cached is not None:
+        return cached[0], list(cached[1])
+    text = without_fields(compiled.analysis.document, removed)
+    narrowed = compile_operation(state, text, compiled.name, authorize=False)
+    variant = dataclasses.replace(
+        narrowed, shaper=compiled.shaper, hash=compiled.hash, restrictions=()
+    )
+    errors = refusal_errors(refused)
+    if len(compiled.variants) < MAX_VARIANTS:
+        compiled.variants[removed] = (variant, errors)
+    return variant, list(errors)
 
 
 def _plan(state: GatewayState, document: Any, operation_name: str | None) -> QueryPlan:

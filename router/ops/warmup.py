@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from router.config.settings import Settings
 from router.errors import RequestError
-from router.operation.prepare import PreparedOperation
+from router.operation.prepare import CompiledOperation
 from router.state import GatewayState
 
 log = logging.getLogger("router.ops.warmup")
@@ -48,7 +48,7 @@ def recent_operations(state: GatewayState | None, settings: Settings) -> list[Op
     return [
         key
         for key, prepared in state.operations.newest_first()
-        if isinstance(prepared, PreparedOperation)
+        if isinstance(prepared, CompiledOperation)
     ][:limit]
 
 

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from router.execution.subgraph_client import SubgraphResponse
-    from router.operation.prepare import PreparedOperation
+    from router.operation.prepare import CompiledOperation
     from router.pipeline.context import RequestContext
 
 
@@ -87,7 +87,7 @@ class Plugin:
     async def on_request(self, ctx: RequestContext) -> None:
         """The HTTP request is read (``ctx.graphql``)."""
 
-    async def on_operation(self, ctx: RequestContext, operation: PreparedOperation) -> None:
+    async def on_operation(self, ctx: RequestContext, operation: CompiledOperation) -> None:
         """The operation is prepared (parsed, validated, planned)."""
 
     async def on_subgraph_request(self, ctx: RequestContext, request: SubgraphRequest) -> None:

@@ -23,9 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphql import (
-    DocumentNode,
     FieldNode,
-    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLEnumType,
     GraphQLInterfaceType,
@@ -35,11 +33,10 @@ from graphql import (
     GraphQLSchema,
     GraphQLUnionType,
     InlineFragmentNode,
-    OperationDefinitionNode,
     SelectionSetNode,
-    VariableNode,
 )
 
+from planner import OperationAnalysis, is_included
 from router.errors import INVALID_VALUE, NON_NULL_VIOLATION, graphql_error
 
 Path = list[str | int]
@@ -91,22 +88,16 @@ class _FieldPlan:
 class OperationShaper:
     """Shapes responses for one operation of one document against the API schema."""
 
-    def __init__(
-        self,
-        schema: GraphQLSchema,
-        document: DocumentNode,
-        operation: OperationDefinitionNode,
-    ) -> None:
+    def __init__(self, schema: GraphQLSchema, analysis: OperationAnalysis) -> None:
+        operation = analysis.operation
         self.schema = schema
         self.operation = operation
-        self.fragments: dict[str, FragmentDefinitionNode] = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
+        self.fragments = analysis.fragments
         root = schema.get_root_type(operation.operation)
         if root is None:
             raise ValueError(f"schema has no {operation.operation.value} root type")
         self.root_type: GraphQLObjectType = root
-        self.condition_variables = _condition_variables(document)
+        self.condition_variables = analysis.condition_variables
         self._plans: dict[tuple[Any, ...], dict[tuple[Any, ...], list[_FieldPlan]]] = {}
         self.root_selections = (operation.selection_set,)
         self.root_key = (id(operation.selection_set),)
@@ -200,7 +191,7 @@ class OperationShaper:
         visited: set[str],
     ) -> None:
         for selection in selection_set.selections:
-            if not _should_include(selection, variables):
+            if not is_included(selection, variables):
                 continue
             if isinstance(selection, FieldNode):
                 key = selection.alias.value if selection.alias else selection.name.value
@@ -370,46 +361,3 @@ class _ShapeRun:
                 if other[:shorter] == path[:shorter]:
                     return True
         return False
-
-
-def _should_include(selection: Any, variables: Mapping[str, Any]) -> bool:
-    directives = selection.directives
-    if not directives:
-        return True
-    for directive in directives:
-        name = directive.name.value
-        if name not in ("skip", "include"):
-            continue
-        value: Any = None
-        for argument in directive.arguments:
-            if argument.name.value == "if":
-                node = argument.value
-                if isinstance(node, VariableNode):
-                    value = variables.get(node.name.value)
-                else:
-                    value = getattr(node, "value", None)
-        if name == "skip" and value is True:
-            return False
-        if name == "include" and value is not True:
-            return False
-    return True
-
-
-def _condition_variables(document: DocumentNode) -> tuple[str, ...]:
-    """Variables used by @skip/@include anywhere in the document (cache-key inputs)."""
-    from graphql import visit
-    from graphql.language import Visitor
-
-    names: list[str] = []
-
-    class _Finder(Visitor):
-        def enter_directive(self, node: Any, *_: Any) -> None:
-            if node.name.value in ("skip", "include"):
-                for argument in node.arguments:
-                    if isinstance(argument.value, VariableNode):
-                        name = argument.value.name.value
-                        if name not in names:
-                            names.append(name)
-
-    visit(document, _Finder())
-    return tuple(names)

@@ -11,7 +11,7 @@ import pytest
 
 from router.config.settings import PluginSpec
 from router.execution.subgraph_client import SubgraphResponse
-from router.operation.prepare import PreparedOperation
+from router.operation.prepare import CompiledOperation
 from router.pipeline.context import RequestContext
 from router.pipeline.plugin import Plugin, Plugins, ResponseOut, SubgraphRequest
 from tests.e2e.conftest import Gateway
@@ -29,7 +29,7 @@ class Recorder(Plugin):
     async def on_request(self, ctx: RequestContext) -> None:
         self.calls.append(("request", ctx.operation_name))
 
-    async def on_operation(self, ctx: RequestContext, operation: PreparedOperation) -> None:
+    async def on_operation(self, ctx: RequestContext, operation: CompiledOperation) -> None:
         self.calls.append(("operation", (ctx.operation_name, ctx.operation_kind)))
 
     async def on_subgraph_request(self, ctx: RequestContext, request: SubgraphRequest) -> None:
@@ -49,7 +49,7 @@ class Recorder(Plugin):
 class Exploding(Plugin):
     """Fails inside a hook: the client must still get a coded JSON error."""
 
-    async def on_operation(self, ctx: RequestContext, operation: PreparedOperation) -> None:
+    async def on_operation(self, ctx: RequestContext, operation: CompiledOperation) -> None:
         raise RuntimeError("plugin bug")
 
 

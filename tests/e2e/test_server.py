@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.e2e.harness import Subgraphs, point_supergraph
+from tests.e2e.processes import report_by_worker, wait_ready, workers_of
 from tests.e2e.suites import SUITES, audit_supergraph
 from tests.support import free_port, require_shared_data
 
@@ -51,19 +52,6 @@ def _start(args: list[str], env: dict[str, str] | None = None) -> subprocess.Pop
     )
 
 
-def _wait_ready(port: int, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError("router did not become ready")
-
-
 def test_sigterm_lets_a_slow_query_finish_then_stops_plugins(
     slow_supergraph: Path, tmp_path: Path
 ) -> None:
@@ -80,7 +68,7 @@ def test_sigterm_lets_a_slow_query_finish_then_stops_plugins(
     )
     process = _start(["-c", script])
     try:
-        _wait_ready(port, process)
+        wait_ready(port, process)
         with ThreadPoolExecutor(1) as pool:
             slow = pool.submit(
                 httpx.post, f"http://127.0.0.1:{port}/graphql", json=QUERY, timeout=10
@@ -102,23 +90,6 @@ def test_sigterm_lets_a_slow_query_finish_then_stops_plugins(
             process.wait(5)
 
 
-def _workers_of(parent: int) -> set[int]:
-    """Pids of the uvicorn worker processes (multiprocessing spawn children) of ``parent``."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == parent and b"spawn_main" in cmdline:
-            found.add(int(entry.name))
-    return found
-
-
 def test_two_workers_survive_a_killed_worker(slow_supergraph: Path) -> None:
     if not Path("/proc").is_dir():
         pytest.skip("needs /proc to find the worker processes")
@@ -129,9 +100,9 @@ def test_two_workers_survive_a_killed_worker(slow_supergraph: Path) -> None:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(port, process)
-        deadline = time.monotonic() + 30
-        while len(workers := _workers_of(process.pid)) < 2:
+        wait_ready(port, process)
+        deadline = time.monotonic() + 90
+        while len(workers := workers_of(process.pid)) < 2:
             assert time.monotonic() < deadline, "2 workers did not start"
             time.sleep(0.1)
         victim = min(workers)
@@ -143,21 +114,59 @@ def test_two_workers_survive_a_killed_worker(slow_supergraph: Path) -> None:
                 assert response.status_code == 200
                 assert response.json() == ANSWER
         # The supervisor replaces the dead worker.
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while True:
-            workers = _workers_of(process.pid)
+            workers = workers_of(process.pid)
             if len(workers) == 2 and victim not in workers:
                 break
             assert time.monotonic() < deadline, f"worker not restarted: {workers}"
             time.sleep(0.2)
         assert process.poll() is None
         answered_by = set()
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while answered_by != workers and time.monotonic() < deadline:
             with httpx.Client(base_url=url, timeout=10) as client:  # new connection each time
                 response = client.get("/health/detailed")
             answered_by.add(response.json()["pid"])
         assert answered_by == workers  # both serve, the new one included
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(5)
+
+
+def test_hot_reload_reaches_every_worker(slow_supergraph: Path, tmp_path: Path) -> None:
+    if not Path("/proc").is_dir():
+        pytest.skip("needs /proc to find the worker processes")
+    supergraph = tmp_path / "supergraph.graphql"
+    supergraph.write_text(slow_supergraph.read_text())
+    port = free_port()
+    process = _start(
+        ["-m", "router.cli", "serve", "--supergraph", str(supergraph), "--workers", "2"],
+        {"GATEWAY_PORT": str(port), "GATEWAY_RELOAD_POLL_INTERVAL": "0.1"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(port, process)
+        deadline = time.monotonic() + 90
+        while len(workers := workers_of(process.pid)) < 2:
+            assert time.monotonic() < deadline, "2 workers did not start"
+            time.sleep(0.1)
+        before = report_by_worker(url, workers)
+        assert set(before) == workers and len(set(before.values())) == 1
+        supergraph.write_text(
+            supergraph.read_text().replace("  name: String @join__field(graph: PRODUCTS)\n", "")
+        )
+        deadline = time.monotonic() + 20
+        while True:
+            after = report_by_worker(url, workers)
+            if set(after) == workers and not set(after.values()) & set(before.values()):
+                break
+            assert time.monotonic() < deadline, f"not every worker reloaded: {after}"
+            time.sleep(0.2)
+        assert len(set(after.values())) == 1  # both serve the same new schema
         process.send_signal(signal.SIGTERM)
         assert process.wait(30) == 0
     finally:

@@ -43,6 +43,7 @@ def test_missing_or_wrong_token_gets_401(
         ("[1]", "JSON object"),
         ('{"url": "http://x"}', "'name'"),
         ('{"name": "has space", "url": "http://x"}', "'name'"),
+        ('{"name": "products\\n", "url": "http://x"}', "'name'"),
         ('{"name": "a"}', "'url' is required"),
         ('{"name": "a", "url": "ftp://x"}', "http://"),
         ('{"name": "a", "url": "http://x", "enabled": "yes"}', "'enabled'"),

@@ -107,7 +107,7 @@ def test_gateway_serve_refuses_then_db_upgrade_fixes(tmp_path: Path) -> None:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline and process.poll() is None:
             try:
                 httpx.get(f"{base}/health", timeout=1)

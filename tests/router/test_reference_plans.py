@@ -15,10 +15,9 @@ from typing import Any
 import pytest
 from graphql import parse, validate
 
-from planner import Supergraph
+from planner import OperationAnalysis, Supergraph
 from router.execution.executor import Executor
 from router.execution.subgraph_client import SubgraphClient
-from router.operation.document import select_operation
 from router.operation.variables import coerce_variables
 from router.response.shaping import OperationShaper
 from router.state import possible_types
@@ -89,7 +88,8 @@ async def test_reference_plan(running: dict[str, Subgraphs], suite: str, index: 
         assert test["expected"].get("errors") is True
         assert test["expected"].get("data") is None
         return
-    operation = select_operation(document, None)
+    analysis = OperationAnalysis.of(document)
+    operation = analysis.operation
     variables = coerce_variables(schema, operation, test.get("variables"))
     client = SubgraphClient(timeout=5)
     try:
@@ -99,7 +99,7 @@ async def test_reference_plan(running: dict[str, Subgraphs], suite: str, index: 
         )
     finally:
         await client.close()
-    shaper = OperationShaper(schema, document, operation)
+    shaper = OperationShaper(schema, analysis)
     data = shaper.shape(result.data, variables, result.errors)
     got: dict[str, Any] = {"data": data}
     if result.errors:

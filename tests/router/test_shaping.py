@@ -6,7 +6,7 @@ from typing import Any
 
 from graphql import build_schema, parse
 
-from router.operation.document import select_operation
+from planner import OperationAnalysis
 from router.response.shaping import OperationShaper
 
 SCHEMA = build_schema(
@@ -26,9 +26,9 @@ def shape(
     query: str, data: dict[str, Any], variables: dict[str, Any] | None = None
 ) -> tuple[Any, list[dict[str, Any]]]:
     document = parse(query)
-    operation = select_operation(document, None)
+    analysis = OperationAnalysis.of(document)
     errors: list[dict[str, Any]] = []
-    out = OperationShaper(SCHEMA, document, operation).shape(data, variables or {}, errors)
+    out = OperationShaper(SCHEMA, analysis).shape(data, variables or {}, errors)
     return out, errors
 
 
@@ -95,9 +95,9 @@ def test_non_null_root_field_nulls_data() -> None:
 
 def test_existing_subgraph_error_is_not_duplicated() -> None:
     document = parse("{ strict { id } }")
-    operation = select_operation(document, None)
+    analysis = OperationAnalysis.of(document)
     errors = [{"message": "boom", "path": ["strict"]}]
-    OperationShaper(SCHEMA, document, operation).shape({"strict": None}, {}, errors)
+    OperationShaper(SCHEMA, analysis).shape({"strict": None}, {}, errors)
     assert len(errors) == 1
 
 
@@ -126,8 +126,8 @@ def test_same_response_key_merges_sub_selections() -> None:
 
 def test_shaping_cache_respects_variable_values() -> None:
     document = parse("query($i: Boolean!) { me { id name @include(if: $i) } }")
-    operation = select_operation(document, None)
-    shaper = OperationShaper(SCHEMA, document, operation)
+    analysis = OperationAnalysis.of(document)
+    shaper = OperationShaper(SCHEMA, analysis)
     data = {"me": {"id": "u1", "name": "Ann"}}
     assert shaper.shape(data, {"i": True}, []) == {"me": {"id": "u1", "name": "Ann"}}
     assert shaper.shape(data, {"i": False}, []) == {"me": {"id": "u1"}}
