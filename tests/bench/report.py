@@ -304,9 +304,9 @@ def stress_lines(stress: list[dict[str, Any]]) -> list[str]:
     lines = [
         "",
         "Huge operations (tests/bench/stress.py, bench supergraph; plan ms = median of cold "
-        "plans; memory = peak RSS in MiB of a fresh process that loads the supergraph and "
-        "plans the operation once, with the peak of one that only loads it in brackets "
-        "(tests/bench/plan_memory.py), same method for all three):",
+        "plans; memory = extra RSS in MiB at the peak of one plan in a fresh process that "
+        "loaded the supergraph, its RSS after loading in brackets (tests/bench/plan_memory.py, "
+        "same method for all three):",
         "",
         "| operation | chars | ours ms | Apollo ms | Hive ms | ours MiB | Apollo MiB | "
         "Hive MiB | fetches ours / Apollo / Hive |",
@@ -322,8 +322,10 @@ def stress_lines(stress: list[dict[str, Any]]) -> list[str]:
         mib = []
         for p in ("ours", "apollo", "hive"):
             found = memory.get(p) or {}
-            peak, base = found.get("peak_rss_kib"), found.get("baseline_kib")
-            mib.append(f"{peak / 1024:.1f} ({base / 1024:.1f})" if peak and base else "-")
+            peak, loaded = found.get("peak_kib"), found.get("loaded_kib")
+            mib.append(
+                f"{(peak - loaded) / 1024:.1f} ({loaded / 1024:.0f})" if peak and loaded else "-"
+            )
         lines.append(
             f"| {op['name']} | {op['chars']} | {' | '.join(times)} | {' | '.join(mib)} | "
             f"{fetches} |"
