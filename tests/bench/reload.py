@@ -115,7 +115,11 @@ async def _load(url: str, queries: list[str], supergraph: Path) -> dict[str, Any
 
     def quantiles(values: list[float]) -> dict[str, float]:
         values = sorted(values)
-        cut = statistics.quantiles(values, n=100) if len(values) > 1 else values * 99
+        cut = (
+            statistics.quantiles(values, n=100, method="inclusive")
+            if len(values) > 1
+            else values * 99
+        )
         return {"p50_ms": cut[49] * 1000, "p99_ms": cut[98] * 1000, "max_ms": values[-1] * 1000}
 
     after = [s for t, s in samples if swapped_at <= t <= swapped_at + AFTER_SWAP_S]
