@@ -1,6 +1,7 @@
 """``gateway`` command line: ``gateway serve [--config router.yaml] [--supergraph FILE]
 [--host H] [--port P]``, ``gateway config check FILE|schema`` (router/config/commands.py),
-``gateway db upgrade|downgrade|current`` (registry migrations, see router/registry/cli.py).
+``gateway db upgrade|downgrade|current`` (registry migrations, see router/registry/cli.py),
+``gateway keys create|list|revoke`` (API keys, see router/auth/api_keys/cli.py).
 
 Precedence, weakest first: defaults < router.yaml < ``GATEWAY_*`` variables < options
 (see router/config/loader.py).
@@ -43,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
 
     add_config_commands(commands)  # gateway config check|schema
     add_db_commands(commands)  # gateway db upgrade|downgrade|current
+    from router.auth.api_keys.cli import add_keys_commands
+
+    add_keys_commands(commands)  # gateway keys create|list|revoke
     return parser
 
 
@@ -69,6 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from router.config.commands import run_config
 
         return run_config(args)
+    if args.command == "keys":
+        from router.auth.api_keys.cli import run_keys
+
+        return run_keys(args)
     try:
         settings = _base_settings(args.config).with_overrides(
             supergraph=args.supergraph,

@@ -18,7 +18,12 @@ def identity_plugins(settings: AuthSettings) -> list[Plugin]:
             from router.auth.jwt import JwtVerifier
 
             jwt = JwtVerifier(settings.jwt)
-        plugins.append(Auth(settings, api_keys=None, jwt=jwt))
+        api_keys = None
+        if settings.api_keys is not None:
+            from router.auth.api_keys.verifier import ApiKeyVerifier
+
+            api_keys = ApiKeyVerifier.from_settings(settings.api_keys)
+        plugins.append(Auth(settings, api_keys=api_keys, jwt=jwt))
     if settings.forward.enabled:
         plugins.append(ForwardIdentity(settings.forward))
     return plugins

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from router.auth.api_keys.settings import ApiKeySettings
 from router.auth.jwt.settings import JwtSettings
 
 
@@ -32,13 +33,13 @@ class AuthSettings:
     reject_unauthorized: bool = False
     """Refuse the whole operation (403) when it selects a field the caller may not
     see, instead of answering those fields with null and an error."""
-    api_keys: bool = False
+    api_keys: ApiKeySettings | None = None
     """Accept API keys (``x-api-key: KEY`` or ``Authorization: ApiKey KEY``), looked up
-    in the registry database (``DATABASE_URL``)."""
+    in the registry database (``DATABASE_URL``); None = API keys are not accepted."""
     jwt: JwtSettings | None = None
     """JWT providers (``auth.jwt``); None = JWTs are not accepted."""
     forward: IdentityForwarding = IdentityForwarding()
 
     @property
     def enabled(self) -> bool:
-        return self.require or self.api_keys or self.jwt is not None
+        return self.require or self.api_keys is not None or self.jwt is not None

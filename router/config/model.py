@@ -28,6 +28,7 @@ from pydantic import (
     field_validator,
 )
 
+from router.auth.api_keys.settings import ApiKeySettings
 from router.auth.jwt.settings import JwtSettings, JwtSettingsError
 from router.config.auth import AuthSettings, IdentityForwarding
 from router.config.interpolate import EnvText, plain
@@ -45,6 +46,7 @@ _CORS = CorsSettings()
 _REGISTRY = RegistrySettings()
 _RATE = RateLimitSettings()
 _AUTH = AuthSettings()
+_KEYS = ApiKeySettings()
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -436,6 +438,43 @@ class ForwardSection(Section):
     )
 
 
+class ApiKeysSection(Section):
+    """API keys from the registry database (``gateway keys create``, ``/admin/api/keys``)."""
+
+    enabled: Flag = Field(default=False, description="Accept x-api-key / Authorization: ApiKey.")
+    database_url: Text | None = Field(
+        default=_KEYS.database_url, description="Where the keys are; null = DATABASE_URL."
+    )
+    cache_ttl_s: Seconds = Field(
+        default=_KEYS.cache_ttl_s,
+        description="Seconds a looked-up key is trusted (bounds revocation delay; at most 5).",
+    )
+    negative_cache_ttl_s: Seconds = Field(
+        default=_KEYS.negative_cache_ttl_s, description="Seconds an unknown id stays refused."
+    )
+    negative_cache_size: Positive = Field(
+        default=_KEYS.negative_cache_size, description="Most unknown ids remembered."
+    )
+    max_concurrent_lookups: Positive = Field(
+        default=_KEYS.max_concurrent_lookups, description="Database lookups in flight at once."
+    )
+    flush_interval_s: PositiveSeconds = Field(
+        default=_KEYS.flush_interval_s, description="Seconds between batched last_used_at writes."
+    )
+    max_key_length: Positive = Field(
+        default=_KEYS.max_key_length, description="Longer credentials are refused unread."
+    )
+
+    def build(self) -> ApiKeySettings | None:
+        if not self.enabled:
+            return None
+        values = {k: v for k, v in super().settings().items() if k != "enabled"}
+        try:
+            return ApiKeySettings(**values)
+        except ValueError as exc:
+            raise ValueError(str(exc)) from exc
+
+
 class AuthSection(Section):
     """Who may call: API keys, JWTs, and what happens without them."""
 
@@ -450,6 +489,7 @@ class AuthSection(Section):
         default=None,
         description="JWT providers: {providers: [{issuer, audiences, jwks_url | jwks, ...}]}.",
     )
+    api_keys: ApiKeysSection = Field(default_factory=ApiKeysSection)
     forward: ForwardSection = Field(default_factory=ForwardSection)
 
     def settings(self) -> dict[str, Any]:
@@ -461,6 +501,7 @@ class AuthSection(Section):
                 require=self.require,
                 reject_unauthorized=self.reject_unauthorized,
                 jwt=_jwt(self.jwt) if self.jwt is not None else None,
+                api_keys=self.api_keys.build(),
                 forward=forward,
             )
         }

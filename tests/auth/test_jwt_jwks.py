@@ -60,6 +60,7 @@ async def test_keys_come_from_the_url(server: JwksServer) -> None:
         assert (await v.verify(mint(KEY_A))).id == "user-42"
         health = v.health()[ISSUER]
         assert health["keys"] == 1 and health["last_error"] is None
+        assert health["url"] == server.url
     finally:
         await v.stop()
 
@@ -154,13 +155,16 @@ async def test_endpoint_down_at_start_then_recovering(server: JwksServer) -> Non
         await v.stop()
 
 
-async def test_unreachable_endpoint_is_logged_not_raised() -> None:
+async def test_unreachable_endpoint_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
     jwks = await JwksServer([]).start()
-    url = jwks.url
+    url = jwks.url.replace("http://", "http://user:secret@") + "?token=secret"
     await jwks.stop()  # nothing listens there any more
-    v = await started(url)
+    with caplog.at_level(logging.WARNING, logger="router.auth.jwt"):
+        v = await started(url)
     try:
         assert v.health()[ISSUER]["last_error"] == "unreachable (ClientConnectorError)"
+        assert jwks.url in caplog.text and "plain HTTP" in caplog.text
+        assert "secret" not in caplog.text and "secret" not in str(v.health())
         assert await reason(v, mint(KEY_A)) == "unknown_key"
     finally:
         await v.stop()

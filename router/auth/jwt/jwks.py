@@ -23,6 +23,7 @@ import aiohttp
 import orjson
 from joserfc.errors import JoseError
 from joserfc.jwk import Key, import_key
+from yarl import URL
 
 from router.auth.jwt.settings import JwtProviderSettings, JwtSettingsError
 
@@ -31,6 +32,11 @@ log = logging.getLogger("router.auth.jwt")
 MAX_KEYS = 100
 """More keys than this in one JWKS is a misconfiguration; the rest are ignored."""
 _CHUNK = 64 * 1024
+
+
+def _loggable(url: str) -> str:
+    """The URL without user info or query string, which may hold secrets."""
+    return str(URL(url).with_user(None).with_query(None))
 
 
 class JwksError(Exception):
@@ -74,6 +80,7 @@ class JwksCache:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.url = provider.jwks_url
+        self._shown_url = _loggable(self.url) if self.url else None
         self._refresh_s = provider.jwks_refresh_s
         self._refetch_min_s = provider.jwks_refetch_min_s
         self._timeout = aiohttp.ClientTimeout(total=provider.jwks_timeout_s)
@@ -121,6 +128,11 @@ class JwksCache:
         """Fetch once (a failure is logged, not raised), then refresh in the background."""
         if self.url is None:
             return
+        if self.url.startswith("http://"):
+            log.warning(
+                "JWKS %s is fetched over plain HTTP: keys can be swapped in transit",
+                self._shown_url,
+            )
         await self._shared_fetch()
         self._refresher = asyncio.create_task(self._refresh_loop(), name="jwks-refresh")
 
@@ -143,7 +155,7 @@ class JwksCache:
             except asyncio.CancelledError:
                 raise
             except Exception:  # never let the loop die
-                log.exception("JWKS refresh of %s failed", self.url)
+                log.exception("JWKS refresh of %s failed", self._shown_url)
 
     # -- fetching -----------------------------------------------------------
 
@@ -178,7 +190,9 @@ class JwksCache:
             keys = import_jwks(await self._download())
         except JwksError as exc:
             self.last_error = str(exc)
-            log.warning("JWKS %s: %s; keeping %d cached key(s)", self.url, exc, len(self._all))
+            log.warning(
+                "JWKS %s: %s; keeping %d cached key(s)", self._shown_url, exc, len(self._all)
+            )
             return False
         self._install(keys)
         self.last_error = None
@@ -211,7 +225,7 @@ class JwksCache:
 
     def health(self) -> dict[str, Any]:
         return {
-            "url": self.url,
+            "url": self._shown_url,
             "keys": len(self._all),
             "fetches": self.fetches,
             "last_success": self.last_success,
