@@ -4,7 +4,7 @@
 UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PY := $(UV) run --frozen
 
-.PHONY: env test lint typecheck pytest run bench fmt bench-compare bench-planner bench-profile \
+.PHONY: env test lint typecheck pytest run bench fmt bench-compare bench-planner bench-profile bench-reload \
 	bench-smoke bench-ramp bench-mix bench-spike bench-soak
 
 env:
@@ -33,7 +33,7 @@ run: env
 bench: env
 	$(PY) python -m tests.bench
 
-bench-compare bench-planner bench-profile: bench-%: env
+bench-compare bench-planner bench-profile bench-reload: bench-%: env
 	$(PY) python -m tests.bench $*
 
 bench-smoke bench-ramp bench-mix bench-spike bench-soak: bench-%: env

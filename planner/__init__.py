@@ -15,6 +15,7 @@ from planner.errors import (
     OperationValidationError,
     PlannerError,
     PlanningError,
+    PlanningTimeout,
     SupergraphError,
 )
 from planner.operation import OperationAnalysis, is_included
@@ -55,6 +56,7 @@ __all__ = [
     "PlanNode",
     "PlannerError",
     "PlanningError",
+    "PlanningTimeout",
     "PreparedOperation",
     "QueryPlan",
     "QueryPlanner",

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import Any
 
 from graphql import (
     DirectiveDefinitionNode,
@@ -38,15 +39,20 @@ from graphql import (
 
 from planner.errors import SupergraphError
 
-if TYPE_CHECKING:
-    from planner.supergraph import Supergraph
-
 _SPEC_DIRECTIVES_ALWAYS_DROPPED = {"link", "core", "tag", "inaccessible"}
 
 
-def build_api_schema(supergraph: Supergraph) -> GraphQLSchema:
-    """Build the client-facing schema; raise `SupergraphError` if what is left is invalid."""
-    document = _api_document(supergraph)
+def build_api_schema(
+    document: DocumentNode,
+    inaccessible_name: str | None,
+    spec_directive_names: Iterable[str],
+    spec_type_prefixes: tuple[str, ...],
+) -> GraphQLSchema:
+    """Build the client-facing schema from a supergraph's document (the names its
+    ``@link``s give to ``@inaccessible`` and to spec directives and types); raise
+    `SupergraphError` if what is left is invalid. Takes the supergraph's parts rather
+    than the `Supergraph`, so the two modules do not import each other."""
+    document = _api_document(document, inaccessible_name, spec_directive_names, spec_type_prefixes)
     try:
         return build_ast_schema(document)
     except (GraphQLError, TypeError) as exc:
@@ -55,10 +61,13 @@ def build_api_schema(supergraph: Supergraph) -> GraphQLSchema:
         ) from exc
 
 
-def _api_document(supergraph: Supergraph) -> DocumentNode:
-    inaccessible = supergraph.inaccessible_name
-    drop_directives = set(supergraph.spec_directive_names) | _SPEC_DIRECTIVES_ALWAYS_DROPPED
-    prefixes = supergraph.spec_type_prefixes
+def _api_document(
+    supergraph_document: DocumentNode,
+    inaccessible: str | None,
+    spec_directive_names: Iterable[str],
+    prefixes: tuple[str, ...],
+) -> DocumentNode:
+    drop_directives = set(spec_directive_names) | _SPEC_DIRECTIVES_ALWAYS_DROPPED
 
     def is_spec_type(name: str) -> bool:
         return name.startswith(prefixes) if prefixes else False
@@ -78,7 +87,7 @@ def _api_document(supergraph: Supergraph) -> DocumentNode:
 
     removed_types = {
         d.name.value
-        for d in supergraph.document.definitions
+        for d in supergraph_document.definitions
         if isinstance(d, TypeDefinitionNode) and (hidden(d) or is_spec_type(d.name.value))
     }
 
@@ -100,7 +109,7 @@ def _api_document(supergraph: Supergraph) -> DocumentNode:
         return fdef
 
     definitions = []
-    for definition in supergraph.document.definitions:
+    for definition in supergraph_document.definitions:
         if isinstance(definition, DirectiveDefinitionNode):
             name = definition.name.value
             if name in drop_directives or is_spec_type(name):

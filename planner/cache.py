@@ -43,6 +43,10 @@ class LRUCache(Generic[K, V]):
     def clear(self) -> None:
         self._entries.clear()
 
+    def newest_first(self) -> list[tuple[K, V]]:
+        """Every entry, most recently used first (a snapshot: safe to keep)."""
+        return list(reversed(self._entries.items()))
+
 
 class PlanCache(LRUCache[Any, Any]):
     """The planner's plan cache (the name its public API has always used)."""

@@ -32,3 +32,8 @@ class PlanningError(PlannerError):
     """A valid operation that no plan over the subgraphs can resolve."""
 
     code = "QUERY_PLANNING_FAILED"
+
+
+class PlanningTimeout(PlanningError):
+    """Planning took longer than the planner's time budget (still ``QUERY_PLANNING_FAILED``:
+    the operation cannot be served, the planner is fine)."""

@@ -17,18 +17,19 @@ from graphql import (
     OperationType,
     parse,
     print_ast,
-    validate,
 )
 
-from planner.build.assemble import Assembler
-from planner.build.conditions import branch
-from planner.build.items import Collector, Normaliser
-from planner.build.walker import FieldSetCache, Walker
 from planner.cache import LRUCache, PlanCache
 from planner.errors import OperationValidationError, PlanningError
 from planner.operation import OperationAnalysis
 from planner.plan import PlanNode, QueryPlan, Sequence
+from planner.planning.assemble import Assembler
+from planner.planning.conditions import branch
+from planner.planning.deadline import Deadline
+from planner.planning.items import Collector, Normaliser
+from planner.planning.walker import Walker
 from planner.supergraph import Supergraph
+from planner.validation import validate_operation
 
 MAX_CONDITION_VARIABLES = 4
 
@@ -50,11 +51,19 @@ class PreparedOperation:
 class QueryPlanner:
     """Plans operations against one supergraph. Thread-compatible, no I/O."""
 
-    def __init__(self, supergraph: Supergraph, cache_size: int = 1024, batch: bool = True) -> None:
+    def __init__(
+        self,
+        supergraph: Supergraph,
+        cache_size: int = 1024,
+        batch: bool = True,
+        time_budget: float | None = None,
+    ) -> None:
         self.supergraph = supergraph
         self.batch = batch
+        self.time_budget = time_budget
+        """Seconds one plan may take (all its ``Condition`` branches together); past it,
+        `PlanningTimeout`. None: no limit."""
         self.plan_cache = PlanCache(cache_size)
-        self._field_sets = FieldSetCache()
         self._prepared: LRUCache[str, PreparedOperation] = LRUCache(cache_size)
 
     def prepare(
@@ -80,7 +89,9 @@ class QueryPlanner:
                 document = parse(document)
             except GraphQLError as exc:
                 raise OperationValidationError([exc]) from exc
-        errors = validate(self.supergraph.api_schema, document)
+        errors = validate_operation(
+            self.supergraph.api_schema, document, self.supergraph.validation_index
+        )
         if errors:
             raise OperationValidationError(list(errors))
         if analysis is None:
@@ -110,7 +121,8 @@ class QueryPlanner:
             cached: QueryPlan | None = self.plan_cache.get(cache_key)
             if cached is not None:
                 return cached
-            plan = QueryPlan(self._guarded_plan_node(prepared, dict(values)))
+            deadline = Deadline(self.time_budget)
+            plan = QueryPlan(self._guarded_plan_node(prepared, dict(values), deadline))
             self.plan_cache.put(cache_key, plan)
             return plan
         cache_key2 = (prepared.key, None)
@@ -122,44 +134,50 @@ class QueryPlanner:
                 f"the operation branches on {len(names)} @skip/@include variables; "
                 "pass their values to plan it"
             )
-        plan = QueryPlan(self._condition_tree(prepared, list(names), {}))
+        plan = QueryPlan(
+            self._condition_tree(prepared, list(names), {}, Deadline(self.time_budget))
+        )
         self.plan_cache.put(cache_key2, plan)
         return plan
 
     def _condition_tree(
-        self, prepared: PreparedOperation, names: list[str], fixed: dict[str, bool]
+        self,
+        prepared: PreparedOperation,
+        names: list[str],
+        fixed: dict[str, bool],
+        deadline: Deadline,
     ) -> PlanNode | None:
         if not names:
-            return self._guarded_plan_node(prepared, fixed)
+            return self._guarded_plan_node(prepared, fixed, deadline)
         first, rest = names[0], names[1:]
-        when_true = self._condition_tree(prepared, rest, {**fixed, first: True})
-        when_false = self._condition_tree(prepared, rest, {**fixed, first: False})
+        when_true = self._condition_tree(prepared, rest, {**fixed, first: True}, deadline)
+        when_false = self._condition_tree(prepared, rest, {**fixed, first: False}, deadline)
         return branch(first, when_true, when_false)
 
     def _guarded_plan_node(
-        self, prepared: PreparedOperation, conditions: dict[str, bool]
+        self, prepared: PreparedOperation, conditions: dict[str, bool], deadline: Deadline
     ) -> PlanNode | None:
         try:
-            return self._plan_node(prepared, conditions)
+            return self._plan_node(prepared, conditions, deadline)
         except RecursionError as exc:
             # The walk recurses per nesting level; an operation nested deeper than
             # Python's stack allows is refused cleanly rather than crashing the caller.
             raise PlanningError("the operation is nested too deeply to plan") from exc
 
     def _plan_node(
-        self, prepared: PreparedOperation, conditions: dict[str, bool]
+        self, prepared: PreparedOperation, conditions: dict[str, bool], deadline: Deadline
     ) -> PlanNode | None:
-        sg = self.supergraph
+        supergraph = self.supergraph
         operation = prepared.operation
         kind = operation.operation.value
         root = {
-            OperationType.QUERY: sg.schema.query_type,
-            OperationType.MUTATION: sg.schema.mutation_type,
-            OperationType.SUBSCRIPTION: sg.schema.subscription_type,
+            OperationType.QUERY: supergraph.schema.query_type,
+            OperationType.MUTATION: supergraph.schema.mutation_type,
+            OperationType.SUBSCRIPTION: supergraph.schema.subscription_type,
         }[operation.operation]
         if root is None:
             raise PlanningError(f"the schema has no {kind} root type")
-        normaliser = Normaliser(sg.schema, prepared.fragments, conditions)
+        normaliser = Normaliser(supergraph.schema, prepared.fragments, conditions, deadline)
         collector = Collector(normaliser)
         items = normaliser.selection_set(root.name, operation.selection_set)
         variable_definitions = {
@@ -169,13 +187,15 @@ class QueryPlanner:
         name = operation.name.value if operation.name else None
         assembler = Assembler(variable_definitions, name, self.batch)
         if operation.operation != OperationType.MUTATION:
-            walker = Walker(sg, normaliser, collector, kind, field_sets=self._field_sets)
+            walker = Walker(supergraph, normaliser, collector, kind)
             walker.plan_root(root.name, items)
             return assembler.assemble(walker.groups)
         steps: list[PlanNode] = []
         next_id = 0
-        for step_items in _mutation_steps(sg, root.name, collector.collect_for(root.name, items)):
-            walker = Walker(sg, normaliser, collector, kind, next_id, self._field_sets)
+        for step_items in _mutation_steps(
+            supergraph, root.name, collector.collect_for(root.name, items)
+        ):
+            walker = Walker(supergraph, normaliser, collector, kind, next_id)
             walker.plan_root(root.name, step_items)
             next_id += len(walker.groups)
             node = assembler.assemble(walker.groups)
@@ -187,7 +207,7 @@ class QueryPlanner:
 
 
 def _mutation_steps(
-    sg: Supergraph, root: str, fields: tuple[Any, ...]
+    supergraph: Supergraph, root: str, fields: tuple[Any, ...]
 ) -> Iterator[tuple[Any, ...]]:
     """Top-level mutation fields run in order; neighbours for one subgraph share a fetch."""
     run: list[Any] = []
@@ -197,7 +217,7 @@ def _mutation_steps(
             continue
         graphs = [
             e.graph
-            for e in sg.field_graph_entries(root, item.name)
+            for e in supergraph.field_graph_entries(root, item.name)
             if e.graph is not None and e.resolvable
         ]
         graph = run_graph if run_graph in graphs else (graphs[0] if graphs else None)

@@ -42,7 +42,9 @@ from graphql import (
     parse,
 )
 
+from planner.api_schema import build_api_schema
 from planner.errors import SupergraphError
+from planner.validation import SchemaIndex
 
 _JOIN_SPEC = "https://specs.apollo.dev/join/"
 _INACCESSIBLE_SPEC = "https://specs.apollo.dev/inaccessible/"
@@ -79,9 +81,11 @@ class TypeInGraph:
     extension: bool = False
     is_interface_object: bool = False
 
-    @property
-    def resolvable_keys(self) -> tuple[KeyInfo, ...]:
-        return tuple(k for k in self.keys if k.resolvable)
+    resolvable_keys: tuple[KeyInfo, ...] = field(init=False, repr=False, compare=False)
+    """The keys another subgraph may call ``_entities`` with (computed from `keys`)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "resolvable_keys", tuple(k for k in self.keys if k.resolvable))
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,9 +136,23 @@ class Supergraph:
     @cached_property
     def api_schema(self) -> GraphQLSchema:
         """The client-facing schema: no join machinery, no ``@inaccessible`` elements."""
-        from planner.api_schema import build_api_schema
+        return build_api_schema(
+            self.document,
+            self.inaccessible_name,
+            self.spec_directive_names,
+            self.spec_type_prefixes,
+        )
 
-        return build_api_schema(self)
+    @cached_property
+    def derived(self) -> dict[str, Any]:
+        """Room for structures other modules derive from this supergraph once and share
+        (the planner's query graph), so they live exactly as long as it does."""
+        return {}
+
+    @cached_property
+    def validation_index(self) -> SchemaIndex:
+        """The API schema's look-ups for the fast validation path, built once."""
+        return SchemaIndex(self.api_schema)
 
     # --- questions the planner asks -------------------------------------------------
 
@@ -151,12 +169,34 @@ class Supergraph:
         return self.type_graphs.get(type_name, {}).get(graph)
 
     def is_interface_object(self, type_name: str, graph: str) -> bool:
-        info = self.type_in_graph(type_name, graph)
-        return info is not None and info.is_interface_object
+        return (type_name, graph) in self._interface_objects
+
+    @cached_property
+    def _interface_objects(self) -> frozenset[tuple[str, str]]:
+        return frozenset(
+            (name, graph)
+            for name, graphs in self.type_graphs.items()
+            for graph, info in graphs.items()
+            if info.is_interface_object
+        )
 
     def field_in_graph(self, type_name: str, field_name: str, graph: str) -> FieldInGraph | None:
         """The ``@join__field`` of T.f for graph G (a plain entry when implicit), or None
-        when G does not define the field at all."""
+        when G does not define the field at all. Memoised: the planner asks this for
+        every field it places, and the answer depends on the supergraph only."""
+        memo = self._field_memo
+        key = (type_name, field_name, graph)
+        try:
+            return memo[key]
+        except KeyError:
+            found = memo[key] = self._field_in_graph(type_name, field_name, graph)
+            return found
+
+    @cached_property
+    def _field_memo(self) -> dict[tuple[str, str, str], FieldInGraph | None]:
+        return {}
+
+    def _field_in_graph(self, type_name: str, field_name: str, graph: str) -> FieldInGraph | None:
         entries = self.field_graphs.get((type_name, field_name))
         if entries is None:
             if graph not in self.type_graphs.get(type_name, {}):
@@ -195,8 +235,20 @@ class Supergraph:
     def possible_runtime_types(self, type_name: str, graph: str | None = None) -> list[str]:
         """Object types an abstract type can resolve to — in graph G when given.
 
-        Sorted by name so plans are deterministic.
+        Sorted by name so plans are deterministic. Memoised (callers must not mutate).
         """
+        memo = self._runtime_memo
+        key = (type_name, graph)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = self._possible_runtime_types(type_name, graph)
+        return found
+
+    @cached_property
+    def _runtime_memo(self) -> dict[tuple[str, str | None], list[str]]:
+        return {}
+
+    def _possible_runtime_types(self, type_name: str, graph: str | None) -> list[str]:
         named = self.schema.type_map.get(type_name)
         if isinstance(named, GraphQLObjectType):
             return [type_name]
@@ -229,11 +281,26 @@ class Supergraph:
         return []
 
     def is_entity(self, type_name: str) -> bool:
-        return any(info.keys for info in self.type_graphs.get(type_name, {}).values())
+        return type_name in self._entities
 
     def is_abstract(self, type_name: str) -> bool:
-        named = self.schema.type_map.get(type_name)
-        return isinstance(named, GraphQLInterfaceType | GraphQLUnionType)
+        return type_name in self._abstract_types
+
+    @cached_property
+    def _entities(self) -> frozenset[str]:
+        return frozenset(
+            name
+            for name, graphs in self.type_graphs.items()
+            if any(info.keys for info in graphs.values())
+        )
+
+    @cached_property
+    def _abstract_types(self) -> frozenset[str]:
+        return frozenset(
+            name
+            for name, named in self.schema.type_map.items()
+            if isinstance(named, GraphQLInterfaceType | GraphQLUnionType)
+        )
 
 
 # --- reading ---------------------------------------------------------------------------

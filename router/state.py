@@ -89,7 +89,11 @@ def possible_types(*schemas: GraphQLSchema) -> dict[str, frozenset[str]]:
 def build_state(sdl: str, source: str, settings: Settings, client: SubgraphClient) -> GatewayState:
     """Parse a supergraph and derive a new state (raises ``SupergraphError``)."""
     supergraph = Supergraph.parse(sdl)
-    planner = QueryPlanner(supergraph, cache_size=settings.plan_cache_size)
+    planner = QueryPlanner(
+        supergraph,
+        cache_size=settings.plan_cache_size,
+        time_budget=settings.planning_budget_s or None,
+    )
     urls = {name: info.url for name, info in supergraph.subgraphs.items()}
     schemas = [supergraph.api_schema]
     extra = getattr(supergraph, "schema", None)

@@ -19,7 +19,8 @@ from .metadata import SubgraphMetadata
 from .model import CompositionResult, ErrorCollector, Subgraph
 from .printer import print_supergraph
 from .satisfiability import check_satisfiability
-from .subgraph import SubgraphSchema, TypeDef, read_subgraph
+from .subgraph import SubgraphSchema, TypeDef
+from .subgraph_reader import read_subgraph
 from .subgraph_validation import validate_subgraph
 
 _NAME_OK = re.compile(r"^[^\s]+$")

@@ -206,10 +206,34 @@ class LimitsSection(Section):
     plan_cache_size: Positive = Field(
         default=_SETTINGS.plan_cache_size, description="The query planner's plan cache."
     )
+    planning_budget_s: Seconds = Field(
+        default=_SETTINGS.planning_budget_s,
+        description="Seconds planning one operation may take (QUERY_PLANNING_FAILED past it; "
+        "0 = no limit).",
+    )
     max_subgraph_requests: Positive = Field(
         default=_SETTINGS.max_subgraph_requests,
         description="Concurrent subgraph requests across the process.",
     )
+
+
+class PlanWarmupSection(Section):
+    """On a reload, the busiest operations are planned against the new schema first."""
+
+    max_operations: Count = Field(
+        default=_SETTINGS.plan_warmup_max_operations,
+        description="Most recently used operations prepared before the swap (0 = off).",
+    )
+    budget_s: PositiveSeconds = Field(
+        default=_SETTINGS.plan_warmup_budget_s,
+        description="Seconds the warm-up may take; the new schema goes live after it.",
+    )
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "plan_warmup_max_operations": self.max_operations,
+            "plan_warmup_budget_s": self.budget_s,
+        }
 
 
 class SubgraphSection(Section):
@@ -512,6 +536,7 @@ class RouterFile(Section):
     )
     graphiql: Flag = Field(default=_SETTINGS.graphiql, description="Serve GraphiQL to browsers.")
     limits: LimitsSection = Field(default_factory=LimitsSection)
+    plan_warmup: PlanWarmupSection = Field(default_factory=PlanWarmupSection)
     subgraphs: SubgraphsSection = Field(default_factory=SubgraphsSection)
     cors: CorsSection = Field(default_factory=CorsSection)
     csrf: CsrfSection = Field(default_factory=CsrfSection)

@@ -125,6 +125,14 @@ class Settings:
     document_cache_size: int = 1024
     """Parsed documents kept (LRU by document text)."""
     plan_cache_size: int = 1024
+    planning_budget_s: float = 2.0
+    plan_warmup_max_operations: int = 100
+    """On a reload, the old state's most recently used operations prepared against the
+    new supergraph before it goes live (0: no warm-up)."""
+    plan_warmup_budget_s: float = 5.0
+    """Seconds the warm-up may take before the new supergraph goes live anyway."""
+    """Seconds planning one operation may take; past it the request gets
+    ``QUERY_PLANNING_FAILED`` instead of holding the worker (0: no limit)."""
     reload: bool = True
     """Watch the supergraph file and swap the schema when it changes."""
     reload_poll_interval: float = 1.0

@@ -4,8 +4,9 @@ The contract is the module docstring of ``planner/plan.py``. ``Parallel``
 children run with ``asyncio.gather``, ``Sequence`` children in order; entity
 fetches collect the objects at their flatten path, send de-duplicated
 representations, and merge ``_entities`` back into the objects that gave them.
-Subgraph errors are passed on with their paths rewritten to response paths and
-``extensions.serviceName``; a failed subgraph only nulls its own part.
+Subgraph errors are passed on with their paths rewritten to response paths,
+``extensions.serviceName`` and (unless they have one) ``extensions.code``
+``DOWNSTREAM_SERVICE_ERROR``; a failed subgraph only nulls its own part.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from planner.plan import (
     Selection,
     Sequence,
 )
+from router.errors import DOWNSTREAM_SERVICE_ERROR
 from router.execution.merge import (
     PossibleTypes,
     apply_rewrites,
@@ -338,6 +340,9 @@ class _Run:
             extensions = error.get("extensions")
             extensions = dict(extensions) if isinstance(extensions, dict) else {}
             extensions["serviceName"] = service
+            # A subgraph's own error (not a failed request): coded as Apollo's gateway
+            # codes it, unless the subgraph gave a code of its own.
+            extensions.setdefault("code", DOWNSTREAM_SERVICE_ERROR)
             out["extensions"] = extensions
             out.pop("locations", None)
             self.result.errors.append(out)

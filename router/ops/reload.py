@@ -3,7 +3,8 @@
 The file is polled (stat every ``reload_poll_interval`` seconds, then a content
 hash): polling works the same on every filesystem, including bind mounts and
 ConfigMap symlink swaps where inotify events get lost. A changed file is
-parsed into a complete new state first and only then swapped in; an invalid
+parsed into a complete new state first, warmed up with the old state's busiest
+operations (warmup.py), and only then swapped in; an invalid
 file is logged and the current state keeps serving.
 """
 
@@ -18,7 +19,8 @@ from pathlib import Path
 from planner import SupergraphError
 from router.config.settings import Settings
 from router.execution.subgraph_client import SubgraphClient
-from router.state import StateHolder, build_state
+from router.ops.warmup import recent_operations, warm_up
+from router.state import GatewayState, StateHolder, build_state
 
 log = logging.getLogger("router.ops.reload")
 
@@ -42,30 +44,58 @@ def _fingerprint(path: str) -> tuple[int, int] | None:
 
 def try_reload(path: str, settings: Settings, client: SubgraphClient, holder: StateHolder) -> bool:
     """Re-read the file; swap the state when it is valid and different. True if swapped."""
+    state = _changed_state(path, settings, client, holder)
+    if state is None:
+        return False
+    _swap(path, holder, state)
+    return True
+
+
+async def reload_warm(
+    path: str, settings: Settings, client: SubgraphClient, holder: StateHolder
+) -> bool:
+    """`try_reload`, with the old state's busiest operations prepared against the new
+    state (on this loop, one at a time, see warmup.py) before the swap."""
+    warm = recent_operations(holder.current, settings)
+    state = _changed_state(path, settings, client, holder)
+    if state is None:
+        return False
+    if warm:
+        await warm_up(state, warm, settings)
+    _swap(path, holder, state)
+    return True
+
+
+def _changed_state(
+    path: str, settings: Settings, client: SubgraphClient, holder: StateHolder
+) -> GatewayState | None:
+    """The new state for a changed, valid file; None (and the reason recorded) otherwise."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         holder.last_reload_error = f"cannot read {path}: {exc}"
         log.error("supergraph reload skipped: %s", holder.last_reload_error)
-        return False
+        return None
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     current = holder.current
     if current is not None and digest == current.sdl_hash:
-        return False
+        return None
     try:
-        state = build_state(text, path, settings, client)
+        return build_state(text, path, settings, client)
     except SupergraphError as exc:
         holder.last_reload_error = str(exc)
         log.error("supergraph reload rejected, keeping the current schema: %s", exc)
-        return False
+        return None
     except Exception as exc:  # a planner bug must not stop the watcher
         holder.last_reload_error = f"{type(exc).__name__}: {exc}"
         log.exception("supergraph reload failed, keeping the current schema")
-        return False
+        return None
+
+
+def _swap(path: str, holder: StateHolder, state: GatewayState) -> None:
     holder.current = state
     holder.last_reload_error = None
     log.info("supergraph reloaded from %s (%s)", path, state.sdl_hash[:12])
-    return True
 
 
 async def watch(path: str, settings: Settings, client: SubgraphClient, holder: StateHolder) -> None:
@@ -77,4 +107,4 @@ async def watch(path: str, settings: Settings, client: SubgraphClient, holder: S
         if now is None or now == seen:
             continue
         seen = now
-        try_reload(path, settings, client, holder)
+        await reload_warm(path, settings, client, holder)

@@ -23,6 +23,7 @@ from planner import SupergraphError
 from planner.compose import Subgraph, compose
 from router.config.settings import Settings
 from router.execution.subgraph_client import SubgraphClient, SubgraphSettings
+from router.ops.warmup import recent_operations, warm_up
 from router.registry.config import RegistryConfig
 from router.registry.errors import CompositionFailed, InvalidSupergraph, RegistryError
 from router.registry.fetch import FetchResult, SdlFetcher
@@ -143,9 +144,13 @@ class ServedGraph:
         return Composed(result.supergraph_sdl, state)
 
     async def build(self, sdl: str, version_id: int) -> GatewayState:
-        """The router state for a supergraph SDL, off the event loop; ``InvalidSupergraph``."""
+        """The router state for a supergraph SDL, off the event loop; ``InvalidSupergraph``.
+
+        Then warmed up on the loop with the live state's busiest operations (see
+        ops/warmup.py), so it goes live with them planned."""
+        warm = recent_operations(self.holder.current, self.settings)
         try:
-            return await asyncio.to_thread(
+            state = await asyncio.to_thread(
                 build_state,
                 sdl,
                 f"registry:supergraph-version/{version_id}",
@@ -154,6 +159,9 @@ class ServedGraph:
             )
         except SupergraphError as exc:
             raise InvalidSupergraph(str(exc)) from exc
+        if warm:
+            await warm_up(state, warm, self.settings)
+        return state
 
     async def publish(
         self, composed: Composed | None, inputs: dict[str, Input], actor: str, reason: str

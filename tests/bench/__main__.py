@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         nargs="?",
         default="all",
-        choices=["all", "compare", "planner", "report", "install", "scenario", "profile"],
+        choices=["all", "compare", "planner", "report", "install", "scenario", "profile", "reload"],
     )
     parser.add_argument("scenario", nargs="?", choices=SCENARIOS)
     parser.add_argument("--no-docs", action="store_true", help="write JSON only, leave docs/ alone")
@@ -57,6 +57,10 @@ def _run(args: argparse.Namespace) -> int:
         return 0 if result["bad_responses"] == 0 and result["k6_exit"] == 0 else 1
     if args.command in ("all", "planner"):
         planners.save(planners.run(), env.RESULTS / "planner.json")
+    if args.command in ("all", "reload"):
+        from tests.bench import reload
+
+        reload.run()
     if args.command in ("all", "compare"):
         result = compare.run("bench-compare" if args.command == "compare" else "bench")
         out = env.RESULTS / compare.results_name(result["settings"])

@@ -23,17 +23,21 @@ import time
 from pathlib import Path
 from typing import Any
 
-from graphql import parse, validate
+from graphql import parse
 
 from planner import QueryPlanner, Supergraph
-from tests.bench import env
+from planner.validation import validate_operation
+from tests.bench import env, plan_memory
 from tests.bench.processes import BenchError
+from tests.bench.stress import operations
 from tests.support import SHARED_DIR
 
 MIN_REPS = int(os.environ.get("PLAN_MIN_REPS", "5"))
 MAX_REPS = int(os.environ.get("PLAN_MAX_REPS", "50"))
 BUDGET_S = float(os.environ.get("PLAN_BUDGET_MS", "150")) / 1000
 CACHED_CALLS = 2000
+STRESS = "_stress"
+"""The suite of huge operations (tests/bench/stress.py), reported on its own."""
 
 
 def job() -> list[dict[str, Any]]:
@@ -53,6 +57,16 @@ def job() -> list[dict[str, Any]]:
                 suites.append(
                     {"suite": folder.name, "supergraph": sdl.read_text(), "queries": queries}
                 )
+    # Last, so its heavy allocations cannot disturb the other figures of either side.
+    stress = operations()
+    suites.append(
+        {
+            "suite": STRESS,
+            "supergraph": env.BENCH_SUPERGRAPH.read_text(),
+            "queries": list(stress.values()),
+            "names": list(stress),
+        }
+    )
     only = os.environ.get("PLAN_SUITES")
     if only:
         suites = [s for s in suites if s["suite"] in only.split(",")]
@@ -88,13 +102,14 @@ def _ours_one(sg: Supergraph, query: str) -> dict[str, Any]:
 
 
 def _phases(sg: Supergraph, query: str, reps: int = 5) -> tuple[float, float]:
-    """Median parse and validate (against the API schema) times of a query, in ms."""
+    """Median parse and validate (against the API schema, as the planner validates:
+    its fast path, else graphql-core's) times of a query, in ms."""
     parse_times, validate_times = [], []
     for _ in range(reps):
         started = time.perf_counter()
         document = parse(query)
         parsed = time.perf_counter()
-        validate(sg.api_schema, document)
+        validate_operation(sg.api_schema, document, sg.validation_index)
         parse_times.append(parsed - started)
         validate_times.append(time.perf_counter() - parsed)
     return statistics.median(parse_times) * 1000, statistics.median(validate_times) * 1000
@@ -155,11 +170,20 @@ def run() -> dict[str, Any]:
     mine = ours(suites)
     theirs = peers(suites)
     refs = reference_fetches()
+    stress = next((s for s in suites if s["suite"] == STRESS), None)
+    memory = (
+        plan_memory.measure(dict(zip(stress["names"], stress["queries"], strict=True)))
+        if stress
+        else {}
+    )
     rows: list[dict[str, Any]] = []
     for suite in suites:
         name = suite["suite"]
         for index, query in enumerate(suite["queries"]):
             row: dict[str, Any] = {"suite": name, "index": index, "query": query.strip()[:200]}
+            if "names" in suite:
+                row["name"] = suite["names"][index]
+                row["chars"] = len(query)
             for planner, results in (
                 ("ours", mine),
                 ("apollo", theirs["apollo"]),
@@ -176,7 +200,7 @@ def run() -> dict[str, Any]:
                 row[f"ratio_vs_{peer}"] = ours_ms / theirs_ms if ours_ms and theirs_ms else None
             rows.append(row)
     measured_at = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    summary = summarise(rows)
+    summary = summarise(rows, memory)
     return {
         "measured_at": measured_at,
         "rows": rows,
@@ -185,7 +209,12 @@ def run() -> dict[str, Any]:
     }
 
 
-def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def summarise(
+    all_rows: list[dict[str, Any]], memory: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Figures over the bench and audit operations; the stress set is reported apart
+    (it would dominate every mean)."""
+    rows = [r for r in all_rows if r["suite"] != STRESS]
     bench = next(r for r in rows if r["suite"] == "_bench")
     both = [r for r in rows if r["ratio_vs_apollo"] and r["ratio_vs_hive"]]
     summary: dict[str, Any] = {
@@ -245,6 +274,18 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
             ),
             "more": sum(r["ours"]["fetches"] > r[f"{peer}_reference_fetches"] for r in ours_listed),
         }
+    summary["stress"] = [
+        {
+            "name": r.get("name"),
+            "chars": r.get("chars"),
+            **{f"{p}_ms": r[p].get("warm_ms") for p in ("ours", "apollo", "hive")},
+            **{f"{p}_error": r[p].get("error") for p in ("ours", "apollo", "hive")},
+            **{f"{p}_fetches": r[p].get("fetches") for p in ("ours", "apollo", "hive")},
+            "memory": (memory or {}).get(r.get("name") or "", {}),
+        }
+        for r in all_rows
+        if r["suite"] == STRESS
+    ]
     return summary
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.bench import env
-from tests.bench.planners import geomean
+from tests.bench.planners import STRESS, geomean
 from tests.bench.processes import BenchError
 
 PEER_PACKAGES = (
@@ -182,6 +182,16 @@ def peer_checks(compare: dict[str, Any] | None, planner: dict[str, Any] | None) 
                     "bench operation planned faster than Apollo's JS planner",
                     ours_ms < apollo_ms,
                     f"{ours_ms:.2f} vs {apollo_ms:.2f} ms",
+                )
+            )
+        s = planner["summary"]
+        ours_gm, apollo_gm = s["geomean_warm_ms"]["ours"], s["geomean_warm_ms"]["apollo"]
+        if ours_gm and apollo_gm:
+            checks.append(
+                (
+                    "geometric mean of a cold plan below Apollo's JS planner (issue 17)",
+                    ours_gm < apollo_gm,
+                    f"{ours_gm:.3f} vs {apollo_gm:.3f} ms",
                 )
             )
     return checks
@@ -452,7 +462,8 @@ def planner_section(result: dict[str, Any]) -> list[str]:
         lines += [
             "",
             f"Of our plan time (summed over the operations) parsing takes "
-            f"{100 * shares['parse']:.0f}%, graphql-core validation against the API schema "
+            f"{100 * shares['parse']:.0f}%, validation against the API schema (one-pass fast "
+            f"path, graphql-core's validate when it cannot prove a document valid) "
             f"{100 * shares['validate']:.0f}%, planning proper {100 * rest:.0f}%.",
         ]
     fc = s["fetches"]
@@ -471,8 +482,9 @@ def planner_section(result: dict[str, Any]) -> list[str]:
         "fetches ours / Apollo / Hive |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
+    listed = [r for r in result["rows"] if r["suite"] != STRESS]
     by_suite: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in result["rows"]:
+    for row in listed:
         by_suite[row["suite"]].append(row)
     for suite, rows in by_suite.items():
         ms = {
@@ -497,7 +509,7 @@ def planner_section(result: dict[str, Any]) -> list[str]:
         "fetches ours / Apollo / Hive |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
-    for r in result["rows"]:
+    for r in listed:
         fetches = " / ".join(str(r[p].get("fetches", "err")) for p in ("ours", "apollo", "hive"))
         lines.append(
             f"| {r['suite']} | {r['index']} | {_f(r['ours'].get('warm_ms'), 3)} | "
@@ -505,9 +517,10 @@ def planner_section(result: dict[str, Any]) -> list[str]:
             f"{_f(r['ratio_vs_apollo'], 2)} | {_f(r['ratio_vs_hive'], 2)} | {fetches} |"
         )
     lines += ["", "</details>"]
+    lines += stress_lines(s.get("stress") or [])
     errors = [
         f"- {r['suite']} #{r['index']} ({p}): {r[p]['error']}"
-        for r in result["rows"]
+        for r in listed
         for p in ("ours", "apollo", "hive")
         if "error" in r[p]
     ]
@@ -516,9 +529,75 @@ def planner_section(result: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def stress_lines(stress: list[dict[str, Any]]) -> list[str]:
+    """The huge operations of tests/bench/stress.py: time and memory per planner."""
+    if not stress:
+        return []
+    lines = [
+        "",
+        "Huge operations (tests/bench/stress.py, bench supergraph; plan ms = median of cold "
+        "plans; memory = extra RSS in MiB at the peak of one plan in a fresh process that "
+        "loaded the supergraph, its RSS after loading in brackets (tests/bench/plan_memory.py, "
+        "same method for all three):",
+        "",
+        "| operation | chars | ours ms | Apollo ms | Hive ms | ours MiB | Apollo MiB | "
+        "Hive MiB | fetches ours / Apollo / Hive |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for op in stress:
+        times = [
+            _f(op[f"{p}_ms"], 1) if op.get(f"{p}_ms") else f"error: {op.get(f'{p}_error')}"[:60]
+            for p in ("ours", "apollo", "hive")
+        ]
+        fetches = " / ".join(str(op.get(f"{p}_fetches", "-")) for p in ("ours", "apollo", "hive"))
+        memory = op.get("memory") or {}
+        mib = []
+        for p in ("ours", "apollo", "hive"):
+            found = memory.get(p) or {}
+            peak, loaded = found.get("peak_kib"), found.get("loaded_kib")
+            mib.append(
+                f"{(peak - loaded) / 1024:.1f} ({loaded / 1024:.0f})" if peak and loaded else "-"
+            )
+        lines.append(
+            f"| {op['name']} | {op['chars']} | {' | '.join(times)} | {' | '.join(mib)} | "
+            f"{fetches} |"
+        )
+    return lines
+
+
 def _settings(row: dict[str, Any]) -> str:
     chosen = row.get("settings") or {}
     return ", ".join(f"{k}={v}" for k, v in chosen.items()) or "defaults"
+
+
+def reload_section() -> list[str]:
+    """``make bench-reload`` (tests/bench/reload.py): latency across a reload."""
+    result = _load("reload.json")
+    if not result:
+        return []
+    lines = [
+        "## Latency across a supergraph reload (last `make bench-reload`)",
+        "",
+        f"Measured {result.get('measured_at', '')}: {result['rate']:g} requests/s (open "
+        f"loop) cycling through {result['operations']} distinct bench-sized operations for "
+        f"{result['seconds']:g} s; the supergraph file changes halfway. "
+        '"After swap" = requests started in the 3 s after the change.',
+        "",
+        "| mode | requests | bad | p50 ms | p99 ms | max ms | after swap: p50 ms | "
+        "after swap: p99 ms | after swap: max ms |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for mode, label in (("without_warmup", "no warm-up"), ("with_warmup", "warm-up")):
+        run = result.get(mode)
+        if not run:
+            continue
+        whole, after = run["all"], run.get("after_swap") or {}
+        lines.append(
+            f"| {label} | {run['requests']} | {run['bad_responses']} | "
+            f"{_f(whole['p50_ms'])} | {_f(whole['p99_ms'])} | {_f(whole['max_ms'])} | "
+            f"{_f(after.get('p50_ms'))} | {_f(after.get('p99_ms'))} | {_f(after.get('max_ms'))} |"
+        )
+    return [*lines, ""]
 
 
 def scenario_section() -> list[str]:
@@ -695,6 +774,7 @@ def write() -> Path:
     if not baselines:
         lines += carried(previous, "## Against a baseline")
     lines += planner_section(planner) if planner else carried(previous, "## Planners")
+    lines += reload_section() or carried(previous, "## Latency across a supergraph reload")
     lines += scenario_section() or carried(previous, "## Load scenarios")
     lines += profile_section() or carried(previous, "## Where the router spends its time")
     path = env.DOCS / "benchmarks.md"

@@ -152,3 +152,22 @@ def test_mutations_run_in_order(gateways: dict[str, Gateway], gateway_factory: A
     """
     got = gateway.query(query)
     assert got == {"data": {"first": 3, "second": 12, "third": 13, "last": 13}}
+
+
+def test_a_root_field_no_subgraph_can_answer_keeps_the_others_data(
+    gateways: dict[str, Gateway], gateway_factory: Any
+) -> None:
+    """`a` returns Node, which subgraph a has no object type for (only @interfaceObjects
+    implement it elsewhere): its fetch is planned and a's error comes back on `a`, while
+    `b` keeps its data. Alone, `a { field }` is refused (the audit's case 1)."""
+    gateway = _gateway(gateways, gateway_factory, "non-resolvable-interface-object")
+    response = gateway.post({"query": "{ a { field } b { id field } }"})
+    got = response.json()
+    assert response.status_code == 200, got
+    assert got["data"] == {"a": None, "b": {"id": "n1", "field": "foo"}}
+    assert [e.get("path") for e in got["errors"]] == [["a"]], got
+    assert {e["extensions"].get("serviceName") for e in got["errors"]} == {"a"}, got
+    assert {e["extensions"]["code"] for e in got["errors"]} == {"DOWNSTREAM_SERVICE_ERROR"}, got
+    alone = gateway.post({"query": "{ a { field } }"})
+    assert alone.status_code == 400
+    assert alone.json()["errors"][0]["extensions"]["code"] == "QUERY_PLANNING_FAILED"

@@ -175,3 +175,15 @@ def test_metrics_count_requests_and_subgraph_calls(gw: Gateway) -> None:
     assert 'gateway_http_requests_total{status="400"}' in text
     assert "gateway_subgraph_requests_total{" in text and 'outcome="ok"' in text
     assert "gateway_plan_cache_entries" in text
+
+
+def test_planning_past_the_budget_is_query_planning_failed(
+    gateway_factory: Callable[..., Gateway],
+) -> None:
+    """``planning_budget_s`` bounds planning; here it is so small any plan exceeds it."""
+    gateway = gateway_factory("simple-requires-provides", planning_budget_s=1e-9)
+    response = gateway.post({"query": "{ products { upc } }"})
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "QUERY_PLANNING_FAILED"
+    assert "budget" in error["message"]

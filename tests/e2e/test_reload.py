@@ -60,3 +60,35 @@ def test_request_in_flight_finishes_on_its_schema(gateway_factory: Callable[...,
         got = in_flight.result(10)
     assert got == {"data": {"products": [{"name": "p-name-1"}, {"name": "p-name-2"}]}}
     assert gw.post({"query": "{ products { name } }"}).status_code == 400
+
+
+def _swap_schema(gw: Gateway) -> None:
+    first = gw.router.holder.current.sdl_hash
+    original = gw.supergraph.read_text()
+    gw.supergraph.write_text(original + "\n# a comment changes the hash, not the schema\n")
+    assert _wait(lambda: gw.router.holder.current.sdl_hash != first)
+
+
+def test_reload_goes_live_with_the_busiest_operations_planned(
+    gateway_factory: Callable[..., Gateway],
+) -> None:
+    gw = gateway_factory(
+        "simple-requires-provides", reload_poll_interval=0.05, plan_warmup_max_operations=2
+    )
+    queries = ["{ products { upc } }", "{ products { name } }", "{ products { upc name } }"]
+    for query in queries:
+        assert "errors" not in gw.query(query)
+    gw.query(queries[0])  # now the most recently used, then queries[2]
+    _swap_schema(gw)
+    warmed = gw.router.holder.current.operations
+    assert [key for key, _ in warmed.newest_first()] == [(queries[2], None), (queries[0], None)]
+    assert gw.query(queries[0]) == {"data": {"products": [{"upc": "p1"}, {"upc": "p2"}]}}
+
+
+def test_reload_without_warm_up_starts_cold(gateway_factory: Callable[..., Gateway]) -> None:
+    gw = gateway_factory(
+        "simple-requires-provides", reload_poll_interval=0.05, plan_warmup_max_operations=0
+    )
+    assert "errors" not in gw.query("{ products { upc } }")
+    _swap_schema(gw)
+    assert len(gw.router.holder.current.operations) == 0

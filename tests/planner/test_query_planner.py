@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -17,6 +18,8 @@ from planner import (
     OperationValidationError,
     PlanCache,
     PlannerError,
+    PlanningError,
+    PlanningTimeout,
     QueryPlanner,
     Supergraph,
     ValueSetter,
@@ -244,3 +247,26 @@ def test_entities_known_through_an_interface_get_the_interface_as_typename() -> 
     assert by_condition[("b", "NodeWithName")] == expected
     assert by_condition[("a", "NodeWithName")] == expected
     assert all(rewrites == () for (_, cond), rewrites in by_condition.items() if cond == "User")
+
+
+def _exponential_fragments(levels: int) -> str:
+    """A valid operation whose fragments expand to 2**levels selections."""
+    fragments = " ".join(
+        f"fragment F{i} on Query {{ __typename ...F{i + 1} ...F{i + 1} }}" for i in range(levels)
+    )
+    return "{ ...F0 } " + fragments + f" fragment F{levels} on Query {{ __typename }}"
+
+
+def test_planning_stops_at_the_time_budget() -> None:
+    require_shared_data()
+    supergraph = Supergraph.parse((BENCH_DIR / "supergraph.graphql").read_text())
+    planner = QueryPlanner(supergraph, time_budget=0.05)
+    prepared = planner.prepare(_exponential_fragments(24))
+    started = time.perf_counter()
+    with pytest.raises(PlanningTimeout) as raised:
+        planner.plan_prepared(prepared, {})
+    assert time.perf_counter() - started < 1.0
+    assert raised.value.code == "QUERY_PLANNING_FAILED"
+    assert isinstance(raised.value, PlanningError)
+    # The budget is per plan: small operations still plan within it.
+    assert planner.plan("{ me { id } }").fetch_count == 1

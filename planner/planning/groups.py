@@ -8,8 +8,8 @@ data they read (the entity itself, its keys, its required fields).
 
 from __future__ import annotations
 
-from planner.build.selection import SubSelection
 from planner.plan import KeyRenamer
+from planner.planning.selection import SubSelection
 
 
 class Representation:

@@ -34,6 +34,7 @@ from graphql import (
 
 from planner.errors import PlanningError
 from planner.operation import is_included
+from planner.planning.deadline import NO_DEADLINE, Deadline
 
 TYPENAME = "__typename"
 
@@ -85,8 +86,10 @@ class Normaliser:
         schema: GraphQLSchema,
         fragments: Mapping[str, FragmentDefinitionNode] | None = None,
         conditions: Mapping[str, bool] | None = None,
+        deadline: Deadline = NO_DEADLINE,
     ) -> None:
         self.schema = schema
+        self.deadline = deadline
         self.fragments = fragments or {}
         self.conditions = conditions or {}
         self._possible: dict[str, frozenset[str]] = {}
@@ -117,6 +120,7 @@ class Normaliser:
     def _collect(
         self, parent: str, selection_set: SelectionSetNode, out: list[Item], visiting: set[str]
     ) -> None:
+        self.deadline.check()  # fragments may expand exponentially
         parent_type = self.schema.type_map.get(parent)
         for selection in selection_set.selections:
             if not self._included(selection):  # type: ignore[arg-type]

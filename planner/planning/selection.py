@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from graphql import ArgumentNode, VariableNode
-from graphql.language import Node
+from graphql import ArgumentNode, ListValueNode, ObjectValueNode, ValueNode, VariableNode
 
-from planner.build.items import FieldItem
+from planner.planning.items import FieldItem
 
 
 class SubField:
@@ -129,15 +128,13 @@ class SubSelection:
             yield from fragment.variables()
 
 
-def _variables_in(node: Node) -> Iterator[str]:
+def _variables_in(node: ValueNode) -> Iterator[str]:
+    """Variables in an argument value (values nest through lists and input objects)."""
     if isinstance(node, VariableNode):
         yield node.name.value
-        return
-    for key in node.keys:
-        value = getattr(node, key, None)
-        if isinstance(value, Node):
-            yield from _variables_in(value)
-        elif isinstance(value, tuple | list):
-            for child in value:
-                if isinstance(child, Node):
-                    yield from _variables_in(child)
+    elif isinstance(node, ListValueNode):
+        for item in node.values:
+            yield from _variables_in(item)
+    elif isinstance(node, ObjectValueNode):
+        for field in node.fields:
+            yield from _variables_in(field.value)

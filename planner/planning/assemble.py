@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal, cast
 
-from planner.build.groups import FetchGroup, RepresentationFields
 from planner.plan import (
     BatchFetch,
     EntityBatch,
@@ -26,6 +25,7 @@ from planner.plan import (
     Sequence,
     ValueSetter,
 )
+from planner.planning.groups import FetchGroup, RepresentationFields
 
 OperationKind = Literal["query", "mutation", "subscription"]
 
@@ -70,20 +70,20 @@ class Assembler:
 
     def _stage(self, groups: list[FetchGroup]) -> list[PlanNode]:
         merged: list[FetchGroup] = []
+        alike: dict[tuple[str, tuple[str, ...], str | None], list[FetchGroup]] = {}
         for group in groups:
+            same_place = alike.setdefault((group.graph, group.path, group.root_kind), [])
             target = next(
                 (
                     m
-                    for m in merged
-                    if m.graph == group.graph
-                    and m.path == group.path
-                    and m.root_kind == group.root_kind
-                    and not m.representation.conflicts_with(group.representation)
+                    for m in same_place
+                    if not m.representation.conflicts_with(group.representation)
                 ),
                 None,
             )
             if target is None:
                 merged.append(group)
+                same_place.append(group)
             else:
                 target.selection.merge(group.selection)
                 target.output_rewrites.extend(group.output_rewrites)
