@@ -27,6 +27,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 from fastapi import FastAPI
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
@@ -115,7 +116,7 @@ class GraphQLEndpoint:
         if state is None:
             raise RequestError.single(503, "No supergraph is loaded.", SCHEMA_NOT_LOADED)
         started = time.perf_counter()
-        prepared = state.prepare(graphql.query, graphql.operation_name)
+        prepared = await state.prepare_async(graphql.query, graphql.operation_name)
         ctx.operation_name, ctx.operation_hash = prepared.name, prepared.hash
         ctx.operation_kind = prepared.kind
         if request.method == "GET" and prepared.kind != "query":
@@ -135,7 +136,11 @@ class GraphQLEndpoint:
             prepared.plan, variables, prepared.kind, request.headers, ctx, plugins
         )
         errors = result.errors
-        if prepared.introspection is not None:
+        if prepared.introspection_answer is not None:
+            data, intro_errors = orjson.loads(prepared.introspection_answer)
+            result.data.update(data)
+            errors.extend(intro_errors)
+        elif prepared.introspection is not None:
             data, intro_errors = run_introspection(
                 state.api_schema, prepared.introspection, graphql.variables
             )
