@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -187,6 +188,7 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
         settings.max_subgraph_requests,
         default=default,
         subgraphs=by_subgraph,
+        keepalive_s=settings.subgraph_keepalive_s,
     )
     plugins = Plugins()
 
@@ -225,7 +227,7 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
     endpoint = GraphQLEndpoint(settings, holder, plugins)
     app.router.add_route("/graphql", endpoint.handle, methods=_METHODS, include_in_schema=False)
     app.router.add_route("/", endpoint.handle, methods=_METHODS, include_in_schema=False)
-    _add_health_routes(app, holder, client, plugins)
+    _add_health_routes(app, holder, client, plugins, settings)
     if assets_available():
         app.mount(ASSETS_URL, StaticFiles(directory=ASSETS_DIR), name="graphiql-assets")
     install_cors(app, settings.cors)
@@ -233,8 +235,10 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
 
 
 def _add_health_routes(
-    app: FastAPI, holder: StateHolder, client: SubgraphClient, plugins: Plugins
+    app: FastAPI, holder: StateHolder, client: SubgraphClient, plugins: Plugins, settings: Settings
 ) -> None:
+    admin_token = os.environ.get("GATEWAY_ADMIN_TOKEN") or None
+
     async def live(_: Request) -> Response:
         return _json(200, {"status": "live"})
 
@@ -242,9 +246,11 @@ def _add_health_routes(
         status, body = health.basic(holder)
         return _json(status, body)
 
-    async def detailed(_: Request) -> Response:
+    async def detailed(request: Request) -> Response:
         status, body = await health.detailed(holder, client)
         plugins.health(body)
+        if not health.may_see_details(settings.health_details, admin_token, request.headers):
+            body = health.redact(body)
         return _json(status, body)
 
     for path, handler in (
