@@ -4,7 +4,7 @@
 UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PY := $(UV) run --frozen
 
-.PHONY: env test lint typecheck pytest run bench fmt bench-compare bench-planner bench-profile \
+.PHONY: env test lint typecheck pytest run bench fmt fuzz bench-compare bench-planner bench-profile \
 	bench-smoke bench-ramp bench-mix bench-spike bench-soak
 
 env:
@@ -22,6 +22,11 @@ pytest: env
 	$(PY) pytest
 
 test: lint typecheck pytest
+
+# The HTTP fuzzer of tests/hostile with many more examples than `make test` runs.
+FUZZ_EXAMPLES ?= 3000
+fuzz: env
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) pytest -q -p no:cacheprovider tests/hostile/test_fuzz_http.py
 
 fmt: env
 	$(PY) ruff format .
