@@ -5,7 +5,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PY := $(UV) run --frozen
 
 .PHONY: env test lint typecheck pytest run bench fmt fuzz bench-compare bench-planner bench-profile \
-	bench-smoke bench-ramp bench-mix bench-spike bench-soak
+	bench-smoke bench-ramp bench-mix bench-spike bench-soak bench-hostile
 
 env:
 	@command -v uv >/dev/null 2>&1 || test -x "$(HOME)/.local/bin/uv" || python3 -m pip install --user --quiet uv
@@ -38,7 +38,7 @@ run: env
 bench: env
 	$(PY) python -m tests.bench
 
-bench-compare bench-planner bench-profile: bench-%: env
+bench-compare bench-planner bench-profile bench-hostile: bench-%: env
 	$(PY) python -m tests.bench $*
 
 bench-smoke bench-ramp bench-mix bench-spike bench-soak: bench-%: env
