@@ -50,7 +50,7 @@ from router.http.graphiql import ASSETS_DIR, ASSETS_URL, assets_available, brows
 from router.http.request import read_graphql_request, response_media_type, wants_html
 from router.operation.introspection import run_introspection
 from router.operation.variables import coerce_variables
-from router.ops import health, reload
+from router.ops import gil, health, reload
 from router.pipeline.context import RequestContext
 from router.pipeline.plugin import Plugin, Plugins, ResponseOut, load_plugin
 from router.plugins.metrics import Metrics
@@ -198,6 +198,7 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
         path = settings.supergraph
         if path and holder.current is None:
             reload.load_initial(path, settings, client, holder)
+        gil.tune_for_responsiveness()
         if path and settings.reload:
             watcher = asyncio.create_task(reload.watch(path, settings, client, holder))
         try:

@@ -32,6 +32,7 @@ from router.errors import QUERY_PLANNING_TIMEOUT, RequestError
 from router.execution.executor import Executor
 from router.execution.subgraph_client import SubgraphClient
 from router.operation.prepare import CompiledOperation, compile_operation, operation_key
+from router.ops.gil import paused_collection
 
 BYTES_PER_DOCUMENT_CHAR = 160
 """Measured: a compiled operation (AST, plan, shaper) holds ~150 bytes per character
@@ -111,7 +112,7 @@ class GatewayState:
         self, key: str, query: str, operation_name: str | None
     ) -> asyncio.Future[CompiledOperation | Refusal]:
         future = asyncio.get_running_loop().run_in_executor(
-            _COMPILER, self._compile, query, operation_name
+            _COMPILER, self._compile_in_thread, query, operation_name
         )
         self.compiling[key] = future
 
@@ -122,6 +123,12 @@ class GatewayState:
 
         future.add_done_callback(finished)
         return future
+
+    def _compile_in_thread(
+        self, query: str, operation_name: str | None
+    ) -> CompiledOperation | Refusal:
+        with paused_collection():
+            return self._compile(query, operation_name)
 
     def _compile(self, query: str, operation_name: str | None) -> CompiledOperation | Refusal:
         try:
