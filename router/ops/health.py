@@ -1,7 +1,7 @@
 """Health endpoints' bodies: liveness, readiness and a detailed report.
 
 The detailed report is public, but what would help an attacker map the deployment
-(subgraph URLs and connection errors, the supergraph file path, the pid, reload
+(subgraph URLs, the supergraph file path, the text of connection and reload
 errors) is only shown with ``health_details`` on, or to a request bearing the admin
 token (``Authorization: Bearer <GATEWAY_ADMIN_TOKEN>``)."""
 
@@ -60,8 +60,12 @@ async def detailed(holder: StateHolder, client: SubgraphClient) -> tuple[int, di
     return 200, body
 
 
-SENSITIVE_KEYS = frozenset({"url", "error", "supergraphFile", "pid", "lastReloadError"})
+SENSITIVE_KEYS = frozenset({"url", "supergraphFile"})
 """Keys removed from ``/health/detailed`` (at any level) for anonymous callers."""
+MASKED_KEYS = frozenset({"error", "lastReloadError"})
+"""Keys whose text (which can name hosts, ports and paths) anonymous callers see
+replaced by ``MASK`` when set: that there is an error stays visible."""
+MASK = "hidden: send the admin token for details"
 
 
 def may_see_details(public: bool, admin_token: str | None, headers: Mapping[str, str]) -> bool:
@@ -83,6 +87,8 @@ def redact(body: dict[str, Any]) -> dict[str, Any]:
     for key, value in body.items():
         if key in SENSITIVE_KEYS:
             continue
+        if key in MASKED_KEYS and value is not None:
+            value = MASK
         if isinstance(value, dict):
             value = redact(value)
         elif isinstance(value, list):

@@ -139,8 +139,9 @@ def test_health_details_need_the_admin_token(
     public = httpx.get(router.url + "/health/detailed").json()
     text = str(public)
     assert "127.0.0.1" not in text and "supergraph.graphql" not in text
-    assert "pid" not in public and "supergraphFile" not in public
+    assert "supergraphFile" not in public
     assert public["subgraphs"]["accounts"]["reachable"] is False
+    assert public["subgraphs"]["accounts"]["error"] == "hidden: send the admin token for details"
     monkeypatch.setenv("GATEWAY_ADMIN_TOKEN", "s3cret")
     second = ServedRouter(unreachable_supergraph(tmp_path))
     try:
@@ -155,6 +156,7 @@ def test_health_details_need_the_admin_token(
         ).json()
         assert admin["subgraphs"]["accounts"]["url"].startswith("http://127.0.0.1:")
         assert admin["supergraphFile"].endswith("supergraph.graphql")
+        assert "127.0.0.1" in admin["subgraphs"]["accounts"]["error"]
     finally:
         second.stop()
 
