@@ -47,6 +47,8 @@ from planner.errors import SupergraphError
 _JOIN_SPEC = "https://specs.apollo.dev/join/"
 _INACCESSIBLE_SPEC = "https://specs.apollo.dev/inaccessible/"
 _TAG_SPEC = "https://specs.apollo.dev/tag/"
+_AUTHENTICATED_SPEC = "https://specs.apollo.dev/authenticated/"
+_REQUIRES_SCOPES_SPEC = "https://specs.apollo.dev/requiresScopes/"
 _LINK_SPEC = "https://specs.apollo.dev/link/"
 _CORE_SPEC = "https://specs.apollo.dev/core/"
 
@@ -399,6 +401,8 @@ def _spec_names(document: DocumentNode) -> dict[str, str]:
                 ("join", _JOIN_SPEC),
                 ("inaccessible", _INACCESSIBLE_SPEC),
                 ("tag", _TAG_SPEC),
+                ("authenticated", _AUTHENTICATED_SPEC),
+                ("requiresScopes", _REQUIRES_SCOPES_SPEC),
                 ("link", _LINK_SPEC),
                 ("core", _CORE_SPEC),
             ):

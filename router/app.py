@@ -34,6 +34,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 
+from router.auth.setup import identity_plugins
 from router.config.settings import Settings
 from router.errors import (
     BAD_REQUEST,
@@ -49,11 +50,13 @@ from router.http.csrf import check_csrf
 from router.http.graphiql import ASSETS_DIR, ASSETS_URL, assets_available, browser_page
 from router.http.request import read_graphql_request, response_media_type, wants_html
 from router.operation.introspection import run_introspection
+from router.operation.prepare import authorized
 from router.operation.variables import coerce_variables
 from router.ops import gil, health, reload
 from router.pipeline.context import RequestContext
 from router.pipeline.plugin import Plugin, Plugins, ResponseOut, load_plugin
 from router.plugins.metrics import Metrics
+from router.plugins.rate_limit import RateLimit
 from router.response.encoding import encode
 from router.state import StateHolder
 
@@ -129,7 +132,12 @@ class GraphQLEndpoint:
             )
         variables = coerce_variables(state.api_schema, prepared.operation, graphql.variables)
         for on_operation in plugins.on_operation:
-            await on_operation(ctx, prepared)
+            await on_operation(ctx, prepared)  # auth plugins have set ctx.client by now
+        refused: list[dict[str, Any]] = []
+        if prepared.restrictions:  # @authenticated / @requiresScopes fields selected
+            prepared, refused = await state.in_compiler(
+                authorized, state, prepared, ctx.client, settings.auth.reject_unauthorized
+            )
         executed = time.perf_counter()
         ctx.timings["operation"] = executed - started
         # 3. execution
@@ -137,6 +145,8 @@ class GraphQLEndpoint:
             prepared.plan, variables, prepared.kind, request.headers, ctx, plugins
         )
         errors = result.errors
+        if refused:
+            errors[:0] = refused
         if prepared.introspection_answer is not None:
             data, intro_errors = orjson.loads(prepared.introspection_answer)
             result.data.update(data)
@@ -220,6 +230,10 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
     app.state.settings = settings
     app.state.plugins = plugins
     add_plugin(app, Metrics(holder))
+    for plugin in identity_plugins(settings.auth):
+        add_plugin(app, plugin)
+    if settings.rate_limit.enabled:
+        add_plugin(app, RateLimit(settings.rate_limit, os.environ.get("REDIS_URL") or None))
     for spec in settings.plugins:
         add_plugin(app, load_plugin(spec))
 

@@ -1,7 +1,10 @@
-"""``gateway`` command line: ``gateway serve [--supergraph FILE] [--host H] [--port P]``,
-``gateway db upgrade|downgrade|current`` (registry migrations, see router/registry/cli.py).
+"""``gateway`` command line: ``gateway serve [--config router.yaml] [--supergraph FILE]
+[--host H] [--port P]``, ``gateway config check FILE|schema`` (router/config/commands.py),
+``gateway db upgrade|downgrade|current`` (registry migrations, see router/registry/cli.py),
+``gateway keys create|list|revoke`` (API keys, see router/auth/api_keys/cli.py).
 
-Options override the ``GATEWAY_*`` environment variables (see router/config/settings.py).
+Precedence, weakest first: defaults < router.yaml < ``GATEWAY_*`` variables < options
+(see router/config/loader.py).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from router.config.errors import ConfigError
 from router.config.settings import Settings, SettingsError
 from router.ops.server import configure_logging, run, run_workers
 
@@ -19,6 +23,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gateway", description="Federation v2 GraphQL router")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the GraphQL endpoint over a supergraph")
+    serve.add_argument(
+        "--config", help="router.yaml to read (GATEWAY_* variables and options win over it)"
+    )
     serve.add_argument("--supergraph", help="supergraph SDL file (env GATEWAY_SUPERGRAPH)")
     serve.add_argument(
         "--host", help="listen address (env GATEWAY_HOST, default 127.0.0.1; 0.0.0.0 in containers)"
@@ -32,9 +39,14 @@ def _parser() -> argparse.ArgumentParser:
         help="server processes sharing the port: a number or 'auto' (one per core); default 1",
     )
     serve.add_argument("--log-level", help="uvicorn/router log level (default info)")
+    from router.config.commands import add_config_commands
     from router.registry.cli import add_db_commands
 
+    add_config_commands(commands)  # gateway config check|schema
     add_db_commands(commands)  # gateway db upgrade|downgrade|current
+    from router.auth.api_keys.cli import add_keys_commands
+
+    add_keys_commands(commands)  # gateway keys create|list|revoke
     return parser
 
 
@@ -57,8 +69,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         from router.registry.cli import run_db
 
         return run_db(args)
+    if args.command == "config":
+        from router.config.commands import run_config
+
+        return run_config(args)
+    if args.command == "keys":
+        from router.auth.api_keys.cli import run_keys
+
+        return run_keys(args)
     try:
-        settings = Settings.from_env().with_overrides(
+        settings = _base_settings(args.config).with_overrides(
             supergraph=args.supergraph,
             host=args.host,
             port=args.port,
@@ -68,6 +88,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             workers=args.workers,
         )
         settings.subgraph_settings()  # report a malformed value now, not at start-up
+    except ConfigError as exc:
+        print(f"gateway: invalid configuration in {exc.source}:", file=sys.stderr)
+        for issue in exc.issues:
+            print(f"  {issue}", file=sys.stderr)
+        return 2
     except SettingsError as exc:
         print(f"gateway: {exc}", file=sys.stderr)
         return 2
@@ -76,6 +101,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return serve_registry(settings)
     return serve(settings)
+
+
+def _base_settings(config_path: str | None) -> Settings:
+    """Defaults < router.yaml < variables; pydantic is only imported for a file."""
+    if config_path is None:
+        return Settings.from_env()
+    from router.config.loader import load_settings
+
+    return load_settings(config_path)
 
 
 def serve(settings: Settings) -> int:

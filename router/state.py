@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import GraphQLInterfaceType, GraphQLSchema, GraphQLUnionType
 
@@ -31,6 +32,7 @@ from router.config.settings import Settings
 from router.errors import QUERY_PLANNING_TIMEOUT, RequestError
 from router.execution.executor import Executor
 from router.execution.subgraph_client import SubgraphClient
+from router.operation.authorization import AuthorizationPolicy
 from router.operation.prepare import CompiledOperation, compile_operation, operation_key
 from router.ops.gil import paused_collection
 
@@ -38,6 +40,8 @@ BYTES_PER_DOCUMENT_CHAR = 160
 """Measured: a compiled operation (AST, plan, shaper) holds ~150 bytes per character
 of its document."""
 ENTRY_OVERHEAD_BYTES = 16 * 1024
+
+T = TypeVar("T")
 
 _COMPILER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compile")
 """Where uncached documents are parsed, validated and planned (see the module doc)."""
@@ -61,6 +65,8 @@ class GatewayState:
     executor: Executor
     settings: Settings
     source: str
+    authorization: AuthorizationPolicy | None = None
+    """``@authenticated`` / ``@requiresScopes`` of the supergraph; None when unused."""
     loaded_at: float = field(default_factory=time.time)
     operations: LRUCache[str, CompiledOperation | Refusal] = field(
         default_factory=lambda: operation_cache(1024, 256 * 1024 * 1024)
@@ -107,6 +113,11 @@ class GatewayState:
                 QUERY_PLANNING_TIMEOUT,
             ) from None
         return _served(done)
+
+    async def in_compiler(self, function: Callable[..., T], *args: Any) -> T:
+        """Run ``function`` on the compile thread: whatever uses the planner runs
+        there, since the planner is not thread-safe (e.g. authorization variants)."""
+        return await asyncio.get_running_loop().run_in_executor(_COMPILER, function, *args)
 
     def _start_compile(
         self, key: str, query: str, operation_name: str | None
@@ -186,6 +197,7 @@ def build_state(sdl: str, source: str, settings: Settings, client: SubgraphClien
         executor=executor,
         settings=settings,
         source=source,
+        authorization=AuthorizationPolicy.from_supergraph(supergraph),
         operations=operation_cache(settings.document_cache_size, settings.document_cache_bytes),
     )
 

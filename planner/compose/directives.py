@@ -15,7 +15,7 @@ from graphql import print_ast
 
 from .merged import MergedApplied
 from .model import ErrorCollector
-from .subgraph import Applied
+from .subgraph import Applied, combine_scopes
 
 
 def merge_description(
@@ -55,6 +55,8 @@ def merge_applied(applied: Sequence[Applied | None], composed: set[str]) -> Merg
             result.deprecated = True
             result.deprecation_reason = item.deprecation_reason
         result.specified_by = result.specified_by or item.specified_by
+        result.authenticated |= item.authenticated
+        result.requires_scopes = combine_scopes(result.requires_scopes, item.requires_scopes)
         for directive in item.composed:
             if directive.name.value not in composed:
                 continue

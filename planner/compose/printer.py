@@ -31,6 +31,13 @@ JOIN_DIRECTIVES = [
     "OBJECT | INTERFACE | UNION | ENUM | INPUT_OBJECT | SCALAR",
     "directive @join__unionMember(graph: join__Graph!, member: String!) repeatable on UNION",
 ]
+AUTHENTICATED_DIRECTIVE = (
+    "directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM"
+)
+REQUIRES_SCOPES_DIRECTIVE = (
+    "directive @requiresScopes(scopes: [[requiresScopes__Scope!]!]!) on FIELD_DEFINITION | "
+    "OBJECT | INTERFACE | SCALAR | ENUM"
+)
 INACCESSIBLE_DIRECTIVE = (
     "directive @inaccessible on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | "
     "ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION"
@@ -84,6 +91,12 @@ def print_supergraph(schema: MergedSchema) -> str:
         links.append('@link(url: "https://specs.apollo.dev/inaccessible/v0.2", for: SECURITY)')
     if uses_tag:
         links.append('@link(url: "https://specs.apollo.dev/tag/v0.3")')
+    uses_authenticated = any(a.authenticated for a in applied)
+    uses_scopes = any(a.requires_scopes for a in applied)
+    if uses_authenticated:
+        links.append('@link(url: "https://specs.apollo.dev/authenticated/v0.1", for: SECURITY)')
+    if uses_scopes:
+        links.append('@link(url: "https://specs.apollo.dev/requiresScopes/v0.1", for: SECURITY)')
     links += [f"@link({args})" for args in schema.composed_links]
     parts: list[str] = []
     header = "schema\n" + "".join(f"  {link}\n" for link in links) + "{\n"
@@ -98,6 +111,10 @@ def print_supergraph(schema: MergedSchema) -> str:
     directives.append(LINK_DIRECTIVE)
     if uses_tag:
         directives.append(TAG_DIRECTIVE)
+    if uses_authenticated:
+        directives.append(AUTHENTICATED_DIRECTIVE)
+    if uses_scopes:
+        directives.append(REQUIRES_SCOPES_DIRECTIVE)
     parts += sorted(directives, key=lambda d: d.split("(")[0].split(" ")[1].lower())
     blocks: dict[str, str] = {name: _print_type(t) for name, t in schema.types.items()}
     blocks["join__FieldSet"] = "scalar join__FieldSet"
@@ -109,6 +126,8 @@ def print_supergraph(schema: MergedSchema) -> str:
         )
         + "}"
     )
+    if uses_scopes:
+        blocks["requiresScopes__Scope"] = "scalar requiresScopes__Scope"
     blocks["link__Import"] = "scalar link__Import"
     blocks["link__Purpose"] = LINK_PURPOSE
     parts += [blocks[name] for name in sorted(blocks, key=lambda n: (n.lower(), n))]
@@ -139,6 +158,14 @@ def _applied(applied: MergedApplied) -> list[str]:
     if applied.inaccessible:
         result.append("@inaccessible")
     result += [f"@tag(name: {print_string(tag)})" for tag in applied.tags]
+    if applied.authenticated:
+        result.append("@authenticated")
+    if applied.requires_scopes:
+        groups = ", ".join(
+            "[" + ", ".join(print_string(scope) for scope in group) + "]"
+            for group in applied.requires_scopes
+        )
+        result.append(f"@requiresScopes(scopes: [{groups}])")
     result += [print_ast(d) for d in applied.composed]
     return result
 

@@ -120,6 +120,27 @@ class Applied:
     deprecation_reason: str | None = None
     specified_by: str | None = None
     composed: list[DirectiveNode] = field(default_factory=list)
+    authenticated: bool = False
+    """``@authenticated`` (Federation 2.5): only authenticated callers see the element."""
+    requires_scopes: list[tuple[str, ...]] = field(default_factory=list)
+    """``@requiresScopes(scopes:)``: alternatives, each a set of scopes held together."""
+
+
+def combine_scopes(
+    first: list[tuple[str, ...]], second: list[tuple[str, ...]]
+) -> list[tuple[str, ...]]:
+    """Both requirements at once: every alternative of one joined with every
+    alternative of the other (the more restrictive merge, so composition never
+    loosens what a subgraph asked for)."""
+    if not first:
+        return list(second)
+    if not second:
+        return list(first)
+    merged: dict[tuple[str, ...], None] = {}
+    for a in first:
+        for b in second:
+            merged.setdefault(tuple(sorted(set(a) | set(b))), None)
+    return list(merged)
 
 
 @dataclass
@@ -332,6 +353,22 @@ class _Reader:
                     self.fail("INVALID_GRAPHQL", f'@tag on "{coordinate}" needs a name')
                 elif tag not in result.tags:
                     result.tags.append(tag)
+            elif canonical == "authenticated":
+                result.authenticated = True
+            elif canonical == "requiresScopes":
+                scopes = _args(directive).get("scopes")
+                if not isinstance(scopes, list) or not all(
+                    isinstance(group, list) and all(isinstance(s, str) for s in group)
+                    for group in scopes
+                ):
+                    self.fail(
+                        "INVALID_GRAPHQL",
+                        f'@requiresScopes on "{coordinate}" needs scopes: [[String!]!]!',
+                    )
+                else:
+                    result.requires_scopes = combine_scopes(
+                        result.requires_scopes, [tuple(group) for group in scopes]
+                    )
             elif canonical is None and name == "deprecated":
                 result.deprecated = True
                 reason = _args(directive).get("reason")

@@ -23,6 +23,9 @@ from starlette.responses import Response
 from router.admin.auth import check_admin
 from router.admin.errors import AdminError, bad_request
 from router.admin.explorer import schema_graph
+from router.auth.api_keys.errors import ApiKeyNotFound, InvalidApiKeyField
+from router.auth.api_keys.fields import new_key_fields
+from router.auth.api_keys.store import ApiKeyStore
 from router.registry.errors import (
     CompositionFailed,
     InvalidSupergraph,
@@ -52,6 +55,8 @@ STATUS: dict[type[RegistryError], int] = {
     SdlNotFetched: 422,
     CompositionFailed: 422,
     InvalidSupergraph: 422,
+    ApiKeyNotFound: 404,
+    InvalidApiKeyField: 400,
 }
 """The HTTP status of each registry refusal (a subclass takes its nearest base's)."""
 
@@ -63,8 +68,10 @@ def http_status(error: RegistryError) -> int:
     return 422  # a refusal without its own status is still the client's change refused
 
 
-def _json(status: int, body: Any) -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
+    )
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -145,11 +152,17 @@ def _version_id(raw: str) -> int:
 def mount_admin_api(app: FastAPI, registry: Registry, token: str | None) -> None:
     """Add the ``/admin/api`` routes to the app."""
 
-    def route(path: str, methods: list[str], handler: Handler, status: int = 200) -> None:
+    def route(
+        path: str,
+        methods: list[str],
+        handler: Handler,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         async def endpoint(request: Request) -> Response:
             try:
                 actor = check_admin(request, token)
-                return _json(status, await handler(request, actor))
+                return _json(status, await handler(request, actor), headers)
             except AdminError as exc:
                 error = {"message": exc.message, "extensions": {"code": exc.code}}
                 return _json(exc.status, {"errors": [error]})
@@ -242,6 +255,19 @@ def mount_admin_api(app: FastAPI, registry: Registry, token: str | None) -> None
     async def audit(_: Request, __: str) -> Any:
         return {"entries": await registry.store.audit_log()}
 
+    keys = ApiKeyStore(registry.store.engine)  # same database and pool as the registry
+
+    async def list_keys(_: Request, __: str) -> Any:
+        return {"keys": [key.public_json() for key in await keys.list()]}
+
+    async def create_key(request: Request, actor: str) -> Any:
+        record, key = await keys.create(new_key_fields(await _body(request)), actor)
+        return {"key": key, "api_key": record.public_json()}
+
+    async def revoke_key(request: Request, actor: str) -> Any:
+        record = await keys.revoke(request.path_params["id"], actor)
+        return {"api_key": record.public_json()}
+
     async def not_found(request: Request, _: str) -> Any:
         raise AdminError(404, "NOT_FOUND", f"No admin API route {request.url.path}.")
 
@@ -257,4 +283,8 @@ def mount_admin_api(app: FastAPI, registry: Registry, token: str | None) -> None
     route("/supergraphs/{id}/activate", ["POST"], activate)
     route("/schema", ["GET"], schema)
     route("/audit", ["GET"], audit)
+    route("/keys", ["GET"], list_keys)
+    # The response carries the only copy of the secret: no cache may keep it.
+    route("/keys", ["POST"], create_key, status=201, headers={"Cache-Control": "no-store"})
+    route("/keys/{id}", ["DELETE"], revoke_key)
     route("/{rest:path}", ["GET", "POST", "PATCH", "PUT", "DELETE"], not_found)

@@ -1,8 +1,9 @@
-"""Router settings: one immutable dataclass read from environment variables.
+"""Router settings: one immutable dataclass, from router.yaml and environment variables.
 
 Every knob has a safe default so ``gateway serve --supergraph FILE`` needs nothing
-else; the CLI overrides the values it was given. Variable names are listed in
-docs/router.md.
+else. Layers, weakest first: these defaults, ``router.yaml`` (``router.config.loader``),
+``GATEWAY_*`` variables (``Settings.from_env``), command-line options
+(``Settings.with_overrides``). Keys and variables are listed in docs/router.md.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
+
+from router.config.auth import AuthSettings
+from router.config.traffic import RateLimitSettings
 
 ENV_PREFIX = "GATEWAY_"
 
@@ -33,6 +37,32 @@ class SubgraphSettings:
     timeout_s: float | None = None
     forward_headers: tuple[str, ...] = ()
     use_msgpack: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SubgraphOverrides:
+    """One entry of ``subgraphs:`` in router.yaml, before the ``GATEWAY_SUBGRAPH_*``
+    variables are merged in (``Settings.subgraph_settings``). ``use_msgpack`` None
+    means "as for every subgraph"."""
+
+    timeout_s: float | None = None
+    forward_headers: tuple[str, ...] = ()
+    use_msgpack: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrySettings:
+    """``registry:`` from router.yaml (registry mode). The registry's own variables
+    (``DATABASE_URL``, ``GATEWAY_ADMIN_TOKEN``, ...) win over these:
+    ``router.config.registry.registry_config`` resolves the two into a
+    ``RegistryConfig``. Defaults are ``RegistryConfig``'s."""
+
+    database_url: str = "sqlite+aiosqlite:///gateway.sqlite3"
+    admin_token: str | None = None
+    poll_interval_s: float = 30.0
+    fallback: str = "cached"
+    sync_interval_s: float = 2.0
+    fetch_timeout_s: float = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,10 +164,20 @@ class Settings:
     cors: CorsSettings = field(default_factory=CorsSettings)
     plugins: tuple[PluginSpec, ...] = ()
     """Extra plugins, loaded in order after the built-in ones."""
+    rate_limit: RateLimitSettings = field(default_factory=RateLimitSettings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    subgraphs: tuple[tuple[str, SubgraphOverrides], ...] = ()
+    """``subgraphs:`` from router.yaml by name (``*`` = every subgraph); the
+    ``GATEWAY_SUBGRAPH_*`` variables are merged over them by ``subgraph_settings``."""
+    registry: RegistrySettings = field(default_factory=RegistrySettings)
+    """``registry:`` from router.yaml (registry mode only)."""
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Read ``GATEWAY_<FIELD>`` variables; unknown or empty ones are ignored."""
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, base: Settings | None = None
+    ) -> Settings:
+        """Read ``GATEWAY_<FIELD>`` variables over ``base`` (router.yaml's settings, or
+        the defaults); unknown or empty ones are ignored."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for f in fields(cls):
@@ -147,7 +187,7 @@ class Settings:
             if raw is None or raw == "":
                 continue
             values[f.name] = _convert(f.name, str(f.type), raw)
-        return cls(**values)
+        return cls(**values) if base is None else replace(base, **values)
 
     def timeouts_by_subgraph(self) -> dict[str, float]:
         """``subgraph_timeouts`` parsed; raises ``SettingsError`` on a malformed entry."""
@@ -186,19 +226,29 @@ class Settings:
         return frozenset(n.strip() for n in self.subgraph_msgpack.split(",") if n.strip())
 
     def subgraph_settings(self) -> tuple[SubgraphSettings, dict[str, SubgraphSettings]]:
-        """(settings for any subgraph, settings by subgraph name) from the three
-        ``GATEWAY_SUBGRAPH_*`` variables; a named subgraph's headers add to ``*``'s."""
+        """(settings for any subgraph, settings by subgraph name) from router.yaml's
+        ``subgraphs:`` and the three ``GATEWAY_SUBGRAPH_*`` variables.
+
+        A variable's entry for a name replaces the file's value for that name (timeout,
+        headers); a subgraph named in ``GATEWAY_SUBGRAPH_MSGPACK`` gets MessagePack
+        whatever the file says (a variable can turn it on, not off). A named subgraph's
+        headers add to ``*``'s; its ``use_msgpack`` (when given) replaces ``*``'s."""
         timeouts = self.timeouts_by_subgraph()
         headers = self.headers_by_subgraph()
         msgpack = self.msgpack_subgraphs()
-        every_header = headers.pop("*", ())
-        default = SubgraphSettings(None, every_header, "*" in msgpack)
+        from_file = dict(self.subgraphs)
+        every = from_file.pop("*", SubgraphOverrides())
+        every_header = headers.pop("*", every.forward_headers)
+        every_msgpack = "*" in msgpack or bool(every.use_msgpack)
+        default = SubgraphSettings(None, every_header, every_msgpack)
         named: dict[str, SubgraphSettings] = {}
-        for name in sorted((set(timeouts) | set(headers) | msgpack) - {"*"}):
+        for name in sorted((set(timeouts) | set(headers) | msgpack | set(from_file)) - {"*"}):
+            own = from_file.get(name, SubgraphOverrides())
+            use_msgpack = every_msgpack if own.use_msgpack is None else own.use_msgpack
             named[name] = SubgraphSettings(
-                timeouts.get(name),
-                tuple(dict.fromkeys(every_header + headers.get(name, ()))),
-                default.use_msgpack or name in msgpack,
+                timeouts.get(name, own.timeout_s),
+                tuple(dict.fromkeys(every_header + headers.get(name, own.forward_headers))),
+                "*" in msgpack or name in msgpack or use_msgpack,
             )
         return default, named
 

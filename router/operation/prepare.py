@@ -18,20 +18,29 @@ computed here, once, and kept (as JSON bytes) with the compiled operation.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from graphql import DocumentNode, OperationDefinitionNode, OperationType, validate
 
-from planner import OperationValidationError, PlanningError
+from planner import OperationAnalysis, OperationValidationError, PlanningError
 from planner.plan import QueryPlan
 from router.errors import (
     GRAPHQL_VALIDATION_FAILED,
     MAX_INTROSPECTION_FIELDS_EXCEEDED,
     QUERY_PLANNING_FAILED,
     RequestError,
+)
+from router.operation.authorization import (
+    MAX_VARIANTS,
+    Restriction,
+    denied,
+    refusal_errors,
+    reject,
+    without_fields,
 )
 from router.operation.document import errors_from_graphql, parse_document
 from router.operation.introspection import (
@@ -42,6 +51,7 @@ from router.operation.introspection import (
 from router.response.shaping import OperationShaper
 
 if TYPE_CHECKING:
+    from router.pipeline.context import ClientIdentity
     from router.state import GatewayState
 
 
@@ -60,6 +70,14 @@ class CompiledOperation:
     shaper: OperationShaper
     introspection: Any | None
     """The introspection-only document, when the operation asks ``__schema``/``__type``."""
+    analysis: OperationAnalysis
+    restrictions: tuple[Restriction, ...] = ()
+    """Field selections that need an authenticated caller or scopes (``@authenticated``,
+    ``@requiresScopes``); empty when the supergraph uses neither."""
+    variants: dict[frozenset[int], tuple[CompiledOperation, list[dict[str, Any]]]] = field(
+        default_factory=dict
+    )
+    """Compiled without the fields a caller may not see, by the set of removed fields."""
     introspection_answer: bytes | None = None
     """``[data, errors]`` of ``introspection`` as JSON, when it uses no variables
     (the same for every client, so computed once)."""
@@ -74,7 +92,7 @@ def operation_key(query: str, operation_name: str | None) -> str:
 
 
 def compile_operation(
-    state: GatewayState, query: str, operation_name: str | None
+    state: GatewayState, query: str, operation_name: str | None, authorize: bool = True
 ) -> CompiledOperation:
     """Parse, limit, validate and plan; raises ``RequestError`` for a bad document."""
     settings = state.settings
@@ -111,7 +129,12 @@ def compile_operation(
         shaper = OperationShaper(schema, analysis)
     except ValueError as exc:
         raise RequestError.single(400, str(exc), GRAPHQL_VALIDATION_FAILED) from exc
+    restrictions: tuple[Restriction, ...] = ()
+    if authorize and state.authorization is not None:
+        restrictions = state.authorization.restrictions(analysis, schema)
     return CompiledOperation(
+        analysis=analysis,
+        restrictions=restrictions,
         name=analysis.name,
         hash=hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest(),
         kind=analysis.kind,
@@ -131,6 +154,36 @@ def _static_introspection_answer(state: GatewayState, document: DocumentNode) ->
         return None
     data, errors = run_introspection(state.api_schema, document, None)
     return orjson.dumps([data, errors])
+
+
+def authorized(
+    state: GatewayState,
+    compiled: CompiledOperation,
+    identity: ClientIdentity | None,
+    reject_unauthorized: bool,
+) -> tuple[CompiledOperation, list[dict[str, Any]]]:
+    """The operation as this caller may run it, and the errors for what was removed.
+
+    Called only for operations with restrictions. The variant keeps the original
+    shaper, so every removed field is answered with null at its place."""
+    refused = denied(compiled.restrictions, identity)
+    if not refused:
+        return compiled, []
+    if reject_unauthorized:
+        raise reject(refused)
+    removed = frozenset(r.node_id for r in refused)
+    cached = compiled.variants.get(removed)
+    if cached is not None:
+        return cached[0], list(cached[1])
+    text = without_fields(compiled.analysis.document, removed)
+    narrowed = compile_operation(state, text, compiled.name, authorize=False)
+    variant = dataclasses.replace(
+        narrowed, shaper=compiled.shaper, hash=compiled.hash, restrictions=()
+    )
+    errors = refusal_errors(refused)
+    if len(compiled.variants) < MAX_VARIANTS:
+        compiled.variants[removed] = (variant, errors)
+    return variant, list(errors)
 
 
 def _plan(state: GatewayState, document: Any, operation_name: str | None) -> QueryPlan:

@@ -53,12 +53,12 @@ async def _check(url: str) -> None:
 def serve_registry(settings: Settings) -> int:
     """``gateway serve`` without a supergraph file: compose from the registry."""
     from router.app import create_app
-    from router.registry.config import RegistryConfig
+    from router.config.registry import registry_config
     from router.registry.database import NotMigratedError
     from router.registry.mount import mount_registry
 
     try:
-        config = RegistryConfig.from_env()
+        config = registry_config(settings)  # router.yaml's registry: under its variables
     except SettingsError as exc:
         print(f"gateway: {exc}", file=sys.stderr)
         return 2

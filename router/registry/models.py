@@ -7,6 +7,8 @@
   the latest ``activated_at`` (one timestamp write activates, so several routers can
   race without two rows ever being "active").
 - ``registry_audit``: who changed what, when.
+- ``api_keys``: client API keys (router/auth/api_keys): the sha256 of each secret,
+  never the secret itself.
 """
 
 from __future__ import annotations
@@ -87,3 +89,22 @@ class RegistryAudit(Base):
     action: Mapped[str] = mapped_column(String(64), nullable=False)
     target: Mapped[str | None] = mapped_column(String(256), nullable=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(8), primary_key=True)
+    """The 8-character id inside the key (``gk_<id>_<secret>``): what a lookup uses."""
+    name: Mapped[str] = mapped_column(String(128), nullable=False)
+    prefix: Mapped[str] = mapped_column(String(16), nullable=False)
+    """``gk_<id>``: the visible part an operator can match against a leaked key."""
+    secret_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    """sha256 of the secret part, hex."""
+    scopes: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    rate_limit: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """A per-key override such as ``100/minute``; None = the router's default."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

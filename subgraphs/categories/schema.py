@@ -10,11 +10,36 @@ from strawberry.types import Info
 
 from subgraphs.categories.models import CategoryRow
 from subgraphs.categories.service import CategoryService, parse_id
+from subgraphs.categories.stats import CategoryDayStatsRow, category_stats
 from subgraphs.graphql_errors import SubgraphSchema, UserInputError
 
 
 def _service(info: Info) -> CategoryService:
     return info.context["categories"]  # type: ignore[no-any-return]
+
+
+@strawberry.type(description="Record changes filed under a category on one UTC day.")
+class CategoryDayStats:
+    category_id: strawberry.ID
+    day: dt.date
+    created: int
+    updated: int
+    deleted: int
+
+    @classmethod
+    def from_row(cls, row: CategoryDayStatsRow) -> CategoryDayStats:
+        return cls(
+            category_id=strawberry.ID(row.category_id),
+            day=dt.date.fromisoformat(row.day),
+            created=row.created,
+            updated=row.updated,
+            deleted=row.deleted,
+        )
+
+
+async def _stats(info: Info, category_id: str, days: int) -> list[CategoryDayStats]:
+    rows = await category_stats(_service(info).sessions, category_id, days)
+    return [CategoryDayStats.from_row(r) for r in rows]
 
 
 @strawberry.federation.type(keys=["id"])
@@ -65,6 +90,13 @@ class Category:
             return []
         return [Category.from_row(r) for r in await _service(info).ancestors(row)]
 
+    @strawberry.field(
+        description="Days with record changes in this category among the last `days` "
+        "(kept by the analytics event processor)."
+    )
+    async def stats(self, info: Info, days: int = 30) -> list[CategoryDayStats]:
+        return await _stats(info, str(self.id), days)
+
     @strawberry.field(description="Slugs from the root to this category, joined by '/'.")
     async def path(self, info: Info) -> str:
         return "/".join([*(a.slug for a in await self.ancestors(info)), self.slug])
@@ -97,6 +129,15 @@ class Query:
     async def category_by_slug(self, info: Info, slug: str) -> Category | None:
         row = await _service(info).by_slug(slug)
         return None if row is None else Category.from_row(row)
+
+    @strawberry.field(
+        description="Per-day created/updated/deleted record counts of a category over the "
+        "last `days` days (only days with changes), from the analytics event processor."
+    )
+    async def category_stats(
+        self, info: Info, category_id: strawberry.ID, days: int = 30
+    ) -> list[CategoryDayStats]:
+        return await _stats(info, str(parse_id(str(category_id), "categoryId")), days)
 
     @strawberry.field(description="All categories, or the children of `parentId`, or only roots.")
     async def categories(

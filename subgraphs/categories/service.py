@@ -1,7 +1,9 @@
 """Category use cases over SQL: validate, then write inside one transaction.
 
 Why transactions here and not in records: SQL has them everywhere, so each mutation is
-`session.begin()` — a failed check or constraint rolls everything back.
+`session.begin()` — a failed check or constraint rolls everything back, domain events
+included: with events on, each change adds its events to the `event_outbox` table in
+the same transaction (outbox.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from subgraphs.categories.models import CategoryRow, utcnow
+from subgraphs.categories.outbox import add_event
 from subgraphs.graphql_errors import UserInputError
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -45,8 +48,19 @@ def _text(value: str, field: str, max_length: int, required: bool) -> str:
 
 
 class CategoryService:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        events: bool = False,
+        notify: Any = None,
+    ) -> None:
         self.sessions = sessionmaker
+        self.events = events
+        self.notify = notify or (lambda: None)
+
+    def _event(self, session: AsyncSession, event_type: str, row: CategoryRow, **data: Any) -> None:
+        if self.events:
+            add_event(session, event_type, row, **data)
 
     async def get(self, category_id: int) -> CategoryRow | None:
         async with self.sessions() as session:
@@ -113,6 +127,8 @@ class CategoryService:
                 raise UserInputError(
                     f"a category with slug {slug!r} already exists", "slug"
                 ) from exc
+            self._event(session, "CategoryCreated", row)
+        self.notify()
         return row
 
     async def update(self, category: str, data: dict[str, Any]) -> CategoryRow:
@@ -138,6 +154,7 @@ class CategoryService:
                 changes["parent_id"] = await self._new_parent(
                     session, category_id, data["parent_id"]
                 )
+            old_parent = row.parent_id
             for name, value in changes.items():
                 setattr(row, name, value)
             row.updated_at = utcnow()
@@ -145,6 +162,18 @@ class CategoryService:
                 await session.flush()
             except IntegrityError as exc:  # lost a race for the slug
                 raise UserInputError("a category with that slug already exists", "slug") from exc
+            changed = sorted(n for n in changes if n != "parent_id")
+            if changed:
+                self._event(session, "CategoryUpdated", row, changed=changed)
+            if "parent_id" in changes and changes["parent_id"] != old_parent:
+                self._event(
+                    session,
+                    "CategoryMoved",
+                    row,
+                    fromParentId=None if old_parent is None else str(old_parent),
+                    toParentId=None if row.parent_id is None else str(row.parent_id),
+                )
+        self.notify()
         return row
 
     async def _new_parent(
@@ -180,5 +209,7 @@ class CategoryService:
                     f"category {category!r} has {children} sub-categories; move or delete them first",
                     "id",
                 )
+            self._event(session, "CategoryDeleted", row)
             await session.delete(row)
+        self.notify()
         return category

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from subgraphs.events.settings import EventSettings
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/categories.sqlite3"
 
 
@@ -31,6 +33,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8081
     database_schema: str | None = None
+    # NATS_URL set: changes write the outbox table and a relay publishes domain events.
+    events: EventSettings | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -44,4 +48,5 @@ class Settings:
             host=env.get("HOST", "127.0.0.1"),
             port=port,
             database_schema=env.get("DATABASE_SCHEMA") or None,
+            events=EventSettings.from_env(env),
         )

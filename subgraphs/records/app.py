@@ -12,12 +12,16 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from pymongo.errors import PyMongoError
 
+from subgraphs.events.broker import Broker
+from subgraphs.events.health import events_health
+from subgraphs.events.relay import Relay
 from subgraphs.graphql_errors import CodedGraphQLRouter
 from subgraphs.migrator import Migrator, discover
 from subgraphs.records.category_check import CategoryChecker
 from subgraphs.records.database import Database, open_database
 from subgraphs.records.loaders import Loaders
 from subgraphs.records.migrations import PACKAGE
+from subgraphs.records.outbox import RecordOutbox
 from subgraphs.records.repository import RecordRepository
 from subgraphs.records.schema import schema
 from subgraphs.records.service import RecordService
@@ -47,14 +51,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         database = await open_database(settings)
         state["database"] = database
+        outbox: RecordOutbox | None = None
+        relay: Relay | None = None
+        if settings.events is not None:
+            outbox = RecordOutbox(database.db)
+            relay = Relay(outbox, Broker(settings.events, "records-outbox-relay"))
+            outbox.notify = relay.notify
+            relay.start()
+        state["relay"] = relay
+        repository = RecordRepository(database.db, search_index=settings.search == "index")
         state["records"] = RecordService(
-            RecordRepository(database.db), CategoryChecker(settings.categories_url)
+            repository, CategoryChecker(settings.categories_url), outbox
         )
         check = asyncio.create_task(warn_about_pending_migrations(database.db))
         try:
             yield
         finally:
             check.cancel()
+            if relay is not None:
+                await relay.stop()
             await database.close()
 
     async def context() -> dict[str, Any]:
@@ -75,5 +90,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 status_code=503,
             )
         return JSONResponse({"status": "ok", "database": "ok"})
+
+    @app.get("/health/detailed")
+    async def health_detailed() -> JSONResponse:
+        """Database, broker and outbox lag; 503 only when the database is down (the
+        outbox keeps every event while the broker is away)."""
+        database: Database = state["database"]
+        body: dict[str, Any] = {"status": "ok", "database": {"status": "ok"}}
+        try:
+            await database.ping()
+        except PyMongoError as exc:
+            body["status"] = "unavailable"
+            body["database"] = {"status": "unreachable", "error": type(exc).__name__}
+        body.update(await events_health(state["relay"]))
+        if body["status"] == "ok" and body["broker"].get("status") == "unreachable":
+            body["status"] = "degraded"
+        return JSONResponse(body, status_code=503 if body["status"] == "unavailable" else 200)
 
     return app

@@ -17,6 +17,8 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from subgraphs.graphql_errors import UserInputError
+from subgraphs.records import search_index
+from subgraphs.records.outbox import event_ids_push
 
 COLLECTION = "records"
 Doc = dict[str, Any]
@@ -33,8 +35,10 @@ def duplicate_sku(sku: str) -> UserInputError:
 
 
 class RecordRepository:
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Any, search_index: bool = False) -> None:
+        self.db = db
         self.collection = db[COLLECTION]
+        self.search_index = search_index
         self._text_index: bool | None = None
 
     async def get(self, record_id: ObjectId) -> Doc | None:
@@ -73,7 +77,10 @@ class RecordRepository:
         if price:
             query["price.amount"] = price
         if search is not None and search.strip():
-            if await self._has_text_index():
+            if self.search_index:
+                ids = await search_index.matching_ids(self.db, search)
+                query["$and"] = [{"_id": {"$in": ids}}]
+            elif await self._has_text_index():
                 query["$text"] = {"$search": search}
             else:
                 query["name"] = {"$regex": re.escape(search.strip()), "$options": "i"}
@@ -94,11 +101,18 @@ class RecordRepository:
         cursor = self.collection.find({"category_ids": {"$in": category_ids}}).sort("_id", 1)
         return await cursor.to_list(None)  # type: ignore[no-any-return]
 
-    async def create(self, fields: Doc) -> Doc:
+    async def create(
+        self, fields: Doc, record_id: ObjectId | None = None, event_id: ObjectId | None = None
+    ) -> Doc:
+        """Insert a record; `event_id` (the outbox intent) is stored on it in the same write."""
         if await self.by_sku(fields["sku"]) is not None:
             raise duplicate_sku(fields["sku"])
         now = _now()
         doc = {**fields, "created_at": now, "updated_at": now, "version": 1}
+        if record_id is not None:
+            doc["_id"] = record_id
+        if event_id is not None:
+            doc["event_ids"] = [event_id]
         try:
             result = await self.collection.insert_one(doc)
         except DuplicateKeyError as exc:  # lost a race with another create
@@ -106,7 +120,9 @@ class RecordRepository:
         doc["_id"] = result.inserted_id
         return doc
 
-    async def update(self, record_id: ObjectId, changes: Doc) -> Doc | None:
+    async def update(
+        self, record_id: ObjectId, changes: Doc, event_id: ObjectId | None = None
+    ) -> Doc | None:
         if "sku" in changes:
             other = await self.by_sku(changes["sku"])
             if other is not None and other["_id"] != record_id:
@@ -114,23 +130,37 @@ class RecordRepository:
         try:
             return await self.collection.find_one_and_update(  # type: ignore[no-any-return]
                 {"_id": record_id},
-                {"$set": {**changes, "updated_at": _now()}, "$inc": {"version": 1}},
+                {
+                    "$set": {**changes, "updated_at": _now()},
+                    "$inc": {"version": 1},
+                    **event_ids_push(event_id),
+                },
                 return_document=ReturnDocument.AFTER,
             )
         except DuplicateKeyError as exc:
             raise duplicate_sku(changes["sku"]) from exc
 
-    async def delete(self, record_id: ObjectId) -> bool:
-        result = await self.collection.delete_one({"_id": record_id})
+    async def delete(self, record_id: ObjectId, version: Any = None) -> bool:
+        """Delete the record; with `version`, only if it is still at that version."""
+        query: Doc = {"_id": record_id}
+        if version is not None:
+            query["version"] = version
+        result = await self.collection.delete_one(query)
         return bool(result.deleted_count)
 
-    async def replace_media(self, doc: Doc, media: list[Doc]) -> Doc | None:
+    async def replace_media(
+        self, doc: Doc, media: list[Doc], event_id: ObjectId | None = None
+    ) -> Doc | None:
         """Store a new media list if the record is still at the version we read."""
         for position, item in enumerate(media):
             item["position"] = position
         version = doc.get("version", {"$exists": False})
         return await self.collection.find_one_and_update(  # type: ignore[no-any-return]
             {"_id": doc["_id"], "version": version},
-            {"$set": {"media": media, "updated_at": _now()}, "$inc": {"version": 1}},
+            {
+                "$set": {"media": media, "updated_at": _now()},
+                "$inc": {"version": 1},
+                **event_ids_push(event_id),
+            },
             return_document=ReturnDocument.AFTER,
         )

@@ -11,6 +11,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from subgraphs.events.settings import EventSettings
+
+SEARCH_MODES = ("auto", "index")
+
 
 def _int(env: dict[str, str], name: str, default: int) -> int:
     try:
@@ -28,6 +32,10 @@ class Settings:
     port: int = 8080
     categories_url: str | None = None
     mongodb_timeout_ms: int = 5000
+    # NATS_URL set: mutations write the outbox and a relay publishes domain events.
+    events: EventSettings | None = None
+    # RECORDS_SEARCH=index: `search` reads the search-index processor's collection.
+    search: str = "auto"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -41,4 +49,13 @@ class Settings:
             port=port,
             categories_url=env.get("CATEGORIES_URL") or None,
             mongodb_timeout_ms=_int(env, "MONGODB_TIMEOUT_MS", 5000),
+            events=EventSettings.from_env(env),
+            search=_choice(env, "RECORDS_SEARCH", SEARCH_MODES),
         )
+
+
+def _choice(env: dict[str, str], name: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name) or choices[0]
+    if value not in choices:
+        raise SystemExit(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value

@@ -7,7 +7,7 @@ from the saved JSON), ``install`` (npm install of the peers), ``scenario NAME``
 latency under hostile documents, RSS bounds: tests/bench/hostile.py), ``profile`` (py-spy
 samples of the router under the comparison load). Settings: see compare.py,
 planners.py and scenarios.py (BENCH_VUS, BENCH_DURATION, BENCH_WARMUP,
-BENCH_GATEWAYS, PLAN_SUITES, DURATION, RAMP_MAX_VU, ...).
+BENCH_GATEWAYS, BENCH_BASELINE, BENCH_REPEAT, PLAN_SUITES, DURATION, RAMP_MAX_VU, ...).
 """
 
 from __future__ import annotations
@@ -73,8 +73,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.command in ("all", "planner"):
         planners.save(planners.run(), env.RESULTS / "planner.json")
     if args.command in ("all", "compare"):
-        result = compare.run()
-        (env.RESULTS / "compare.json").write_text(json.dumps(result, indent=1))
+        result = compare.run("bench-compare" if args.command == "compare" else "bench")
+        out = env.RESULTS / compare.results_name(result["settings"])
+        out.write_text(json.dumps(result, indent=1))
+        print(f"bench: wrote {out}", flush=True)
     if args.command in ("all", "profile"):
         from tests.bench import profile
 

@@ -1,17 +1,27 @@
 """The gateways under comparison: how to start each over a supergraph file, and its URL.
 
-Each runs as one process (one worker) so that, pinned to one core, they compete on
-equal terms: our router (uvicorn, one worker), Apollo Gateway and Hive Gateway (Node).
+The single-process gateways are pinned to one core so that they compete on equal
+terms: our router (uvicorn, one worker), Apollo Gateway and Hive Gateway (Node).
+``router-2w`` is our router with ``--workers 2``, allowed both cores (the load
+generator and the subgraphs still run on the second one). A baseline revision of our
+router (``BENCH_BASELINE``, see baseline.py) is served the same way as ``router``,
+from its own checkout and virtualenv.
 """
 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.bench import env
-from tests.bench.processes import GATEWAY_CPUS, Child
+from tests.bench.processes import GATEWAY_CPUS, LOAD_CPUS, Child
+
+
+def both_cores() -> str:
+    """The gateway core and the load core, for a gateway allowed the whole machine."""
+    cpus = [c for c in f"{GATEWAY_CPUS},{LOAD_CPUS}".split(",") if c]
+    return ",".join(dict.fromkeys(cpus))
 
 
 @dataclass(frozen=True)
@@ -19,11 +29,27 @@ class Gateway:
     name: str
     label: str
     path: str
+    router: bool = False
+    """Our router (``python -m router.cli serve``) rather than a Node peer."""
+    workers: int = 1
+    cpus: str = GATEWAY_CPUS
+    checkout: Path | None = None
+    """Where the router's code is (a baseline worktree); None: this checkout."""
+    python: str = field(default=sys.executable)
+    config: Path | None = None
+    """A router.yaml for the router (``router-guarded``)."""
+    api_key: str | None = None
+    """Sent as ``x-api-key`` by the first request and by k6 (``API_KEY``)."""
+
+    @property
+    def short(self) -> str:
+        """A label short enough for a plot's axis."""
+        return self.label.split(" (")[0] if not self.router else self.label
 
     def command(self, supergraph: Path, port: int) -> list[str]:
-        if self.name == "router":
-            return [
-                sys.executable,
+        if self.router:
+            command = [
+                self.python,
                 "-m",
                 "router.cli",
                 "serve",
@@ -35,16 +61,20 @@ class Gateway:
                 "--log-level",
                 "warning",
             ]
+            if self.config is not None:
+                command += ["--config", str(self.config)]
+            return command + (["--workers", str(self.workers)] if self.workers > 1 else [])
         return [env.node(), str(env.PEERS / f"{self.name}.mjs"), str(supergraph), str(port)]
 
-    def start(self, supergraph: Path, port: int, cpus: str | None = GATEWAY_CPUS) -> Child:
-        extra = {"NODE_ENV": "production"} if self.name != "router" else {}
+    def start(self, supergraph: Path, port: int, cpus: str | None = None) -> Child:
+        extra = {} if self.router else {"NODE_ENV": "production"}
         child = Child(
             self.name,
             self.command(supergraph, port),
             env.RESULTS / f"{self.name}.log",
-            cpus=cpus,
+            cpus=cpus or self.cpus,
             env=extra,
+            cwd=self.checkout,
         )
         child.wait_port(port)
         return child
@@ -56,7 +86,11 @@ class Gateway:
 GATEWAYS = {
     g.name: g
     for g in (
-        Gateway("router", "graphql-gateway (this router)", "/graphql"),
+        Gateway("router", "ours (1 worker)", "/graphql", router=True),
+        Gateway(
+            "router-2w", "ours (2 workers)", "/graphql", router=True, workers=2, cpus=both_cores()
+        ),
+        Gateway("router-guarded", "ours (API key + rate limit)", "/graphql", router=True),
         Gateway("apollo-gateway", "Apollo Gateway", "/"),
         Gateway("hive-gateway", "Hive Gateway", "/graphql"),
     )

@@ -6,12 +6,14 @@ import datetime as dt
 import json
 import math
 import platform
+import subprocess
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 from tests.bench import env
 from tests.bench.planners import geomean
+from tests.bench.processes import BenchError
 
 PEER_PACKAGES = (
     "@apollo/gateway",
@@ -36,9 +38,23 @@ per user) serving `shared/bench/supergraph.graphql`, and the heavy operation
 `shared/bench/query.graphql`. Our subgraphs (`tests/bench/subgraphs.py`, one aiohttp
 process) cache each distinct response so they are never the bottleneck (their CPU is in
 the table). Each gateway runs as one process pinned to CPU 0 (`taskset -c 0`); k6 and
-the subgraphs share CPU 1. Same constant-VU k6 run for each, after a warm-up; every
-response is checked (HTTP 200, no `errors`, byte-identical to the first response, else
-the same `data`), and the first response of every gateway is compared with the others'.
+the subgraphs share CPU 1. *ours (2 workers)* is the same router started with
+`gateway serve --workers 2` (uvicorn's supervisor and two worker processes sharing the
+port), allowed both cores (`taskset -c 0,1`). Same constant-VU k6 run for each, after a
+warm-up, then a 1-VU run; every response is checked (HTTP 200, no `errors`,
+byte-identical to the first response, else the same `data`), and the first response of
+every gateway is compared with the others' (same `data`; same bytes). *CPU ms /
+request*: utime + stime from `/proc/<pid>/stat`, summed over the gateway's process and
+all its descendants (the workers of a multi-worker gateway), read before and after the
+measured window and divided by the requests served in it. `BENCH_BASELINE=<git rev>`
+adds *ours @rev*: that revision of the router, checked out as a temporary git worktree
+outside the repository with its own virtualenv (`uv sync --frozen`), served like ours.
+`BENCH_REPEAT=N` runs N rounds over the gateways, every other round in reverse order, so
+that the noise of the shared machine falls on every variant alike; tables then show the
+median of the rounds (counts are summed). A baseline run is saved apart from the peer
+comparison (`compare-baseline.json`, or `compare-baseline-<VUS>vu.json` for another
+`BENCH_VUS`); `BENCH_BASELINE=<rev> PROFILE_GATEWAYS=router,baseline make bench-profile`
+profiles both revisions.
 
 **Planners.** Our planner against `@apollo/query-planner` (JS) and
 `@graphql-hive/router-query-planner` (Rust via napi) on the bench operation and every
@@ -75,6 +91,14 @@ def _versions() -> str:
     return ", ".join(found)
 
 
+def _node_version() -> str:
+    try:
+        done = subprocess.run([env.node(), "--version"], capture_output=True, text=True)
+    except (OSError, BenchError):
+        return "?"
+    return done.stdout.strip() or "?"
+
+
 def _cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -85,9 +109,52 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
-def targets_section(compare: dict[str, Any] | None, planner: dict[str, Any] | None) -> list[str]:
-    """The issue's targets, each marked met or not from this run's figures."""
-    checks: list[tuple[str, bool | None, str]] = []
+Check = tuple[str, bool | None, str]
+"""(target, met: yes / NO / None = the run's noise cannot tell, measured)."""
+MAX_LOSS_VS_BASELINE = 0.05  # issue 10: at most 5% of the 1-VU RPS lost to the pipeline
+CARRIED = "*Not re-measured in the last run: carried over from the previous report.*"
+PREVIOUS = " (previous report)"
+
+
+def _ratio(result: dict[str, Any] | None, of: str, to: str) -> dict[str, Any] | None:
+    if not result:
+        return None
+    return next((r for r in result.get("ratios", []) if r["of"] == of and r["to"] == to), None)
+
+
+def _per_round(values: list[float], digits: int = 3) -> str:
+    return ", ".join(f"{v:.{digits}f}" for v in values)
+
+
+def baseline_checks(result: dict[str, Any]) -> list[Check]:
+    """Issue 10: the pipeline loses at most 5% of the 1-VU RPS against the baseline."""
+    ratio = _ratio(result, "router", "baseline")
+    if not ratio:
+        return []
+    s = result["settings"]
+    # a run at 1 VU measures 1 VU twice: the long measured run is the one to judge by
+    key = "rps" if s["vus"] == 1 else "solo_rps"
+    duration = s["duration"] if s["vus"] == 1 else s.get("solo_duration", "?")
+    if ratio[key] is None:
+        return []
+    label = next(r["label"] for r in result["rows"] if r["gateway"] == "baseline")
+    floor = 1 - MAX_LOSS_VS_BASELINE
+    rounds = ratio[f"{key}_per_round"]
+    # rounds on both sides of the floor: the machine's noise is larger than the margin
+    met = None if min(rounds) < floor <= max(rounds) else ratio[key] >= floor
+    return [
+        (
+            f"1-VU RPS at most {100 * MAX_LOSS_VS_BASELINE:.0f}% below {label} (issue 10; "
+            f"{s.get('repeat', 1)} rounds of {duration} at 1 VU)",
+            met,
+            f"{ratio[key]:.3f}x (ratio of the medians; per round {_per_round(rounds)})",
+        )
+    ]
+
+
+def peer_checks(compare: dict[str, Any] | None, planner: dict[str, Any] | None) -> list[Check]:
+    """Issue 7's targets against the peers and for the planner."""
+    checks: list[Check] = []
     if compare:
         rows = {r["gateway"]: r for r in compare["rows"]}
         ours = rows.get("router")
@@ -117,11 +184,43 @@ def targets_section(compare: dict[str, Any] | None, planner: dict[str, Any] | No
                     f"{ours_ms:.2f} vs {apollo_ms:.2f} ms",
                 )
             )
-    if not checks:
+    return checks
+
+
+def _previous_targets(previous: dict[str, list[str]]) -> dict[str, str]:
+    """The previous report's target rows by target name (to carry over unmeasured ones)."""
+    rows = {}
+    for heading, lines in previous.items():
+        if heading.startswith("## Targets"):
+            for line in lines:
+                cells = [c.strip() for c in line.strip().strip("|").split("|")]
+                if len(cells) == 3 and cells[0] not in ("target", "---"):
+                    rows[cells[0]] = line
+    return rows
+
+
+def targets_section(
+    compare: dict[str, Any] | None,
+    planner: dict[str, Any] | None,
+    baselines: list[dict[str, Any]],
+    previous: dict[str, list[str]],
+) -> list[str]:
+    """The issues' targets, each marked met or not from the figures at hand; a target
+    this run did not measure keeps its row from the previous report, marked so."""
+    checks = peer_checks(compare, planner)
+    for baseline in baselines:
+        checks += baseline_checks(baseline)
+    measured = {name.split(" (")[0] for name, _, _ in checks}
+    verdict = {True: "yes", False: "NO", None: "not resolved: per-round ratios on both sides"}
+    lines = [f"| {name} | {verdict[ok]} | {value} |" for name, ok, value in checks]
+    for name, line in _previous_targets(previous).items():
+        if name.split(" (")[0] not in measured:
+            kept = line.rstrip().removesuffix("|").rstrip().removesuffix(PREVIOUS)
+            lines.append(f"{kept}{PREVIOUS} |")
+    if not lines:
         return []
-    lines = ["## Targets (issue 7)", "", "| target | met | measured |", "| --- | --- | --- |"]
-    lines += [f"| {name} | {'yes' if ok else 'NO'} | {value} |" for name, ok, value in checks]
-    return [*lines, ""]
+    header = ["## Targets (issues 7 and 10)", "", "| target | met | measured |"]
+    return [*header, "| --- | --- | --- |", *lines, ""]
 
 
 def gateway_section(result: dict[str, Any]) -> list[str]:
@@ -167,8 +266,141 @@ def gateway_section(result: dict[str, Any]) -> list[str]:
             f"{_f(r['solo_p99_ms'], 2)} | {r['solo_bad_responses']} | "
             f"{_f(r['solo_cpu_ms_per_request'], 2)} | {_f(r['gateway_cpu_ms_per_request'], 2)} |"
         )
-    lines += ["", "![RPS and latency per gateway](benchmarks.png)", ""]
+    lines += ["", *workers_lines(result), "![RPS and latency per gateway](benchmarks.png)", ""]
     return lines
+
+
+def _rounds_note(result: dict[str, Any]) -> str:
+    rounds = result["settings"].get("repeat", 1)
+    return f" (median of {rounds} rounds)" if rounds > 1 else ""
+
+
+WORKERS_NOTE = (
+    "This machine has 2 cores and k6 (the load generator) and the subgraphs run on the "
+    "second one, which the second worker shares with them: 2 workers cannot reach 2x the "
+    "RPS of one here, and what they gain is bounded by what k6 leaves free. CPU ms per "
+    "request (the gateway's whole process tree, supervisor and workers) is the figure that "
+    "shows the per-request cost, independent of how many cores were free."
+)
+
+
+def workers_lines(result: dict[str, Any]) -> list[str]:
+    """1 worker against 2 workers, when both ran: RPS, CPU ms per request, their ratio."""
+    rows = {r["gateway"]: r for r in result["rows"]}
+    one, two = rows.get("router"), rows.get("router-2w")
+    if not one or not two:
+        return []
+    vus = result["settings"]["vus"]
+    lines = [
+        f"**1 vs 2 workers**{_rounds_note(result)}. {WORKERS_NOTE}",
+        "",
+        f"| | {one['label']} | {two['label']} | 2 workers / 1 worker |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for key, name, digits in (
+        ("rps", f"RPS at {vus} VUs", 1),
+        ("solo_rps", "RPS at 1 VU", 1),
+        ("gateway_cpu_ms_per_request", f"CPU ms / request at {vus} VUs", 2),
+        ("solo_cpu_ms_per_request", "CPU ms / request at 1 VU", 2),
+        ("gateway_cpu_pct", f"gateway CPU % at {vus} VUs (100 = one core)", 0),
+    ):
+        ratio = two[key] / one[key] if one[key] else None
+        lines.append(
+            f"| {name} | {_f(one[key], digits)} | {_f(two[key], digits)} | {_f(ratio, 2)} |"
+        )
+    return [*lines, ""]
+
+
+def baseline_section(result: dict[str, Any]) -> list[str]:
+    """Our router against a baseline revision of itself (BENCH_BASELINE), interleaved."""
+    s = result["settings"]
+    rows = {r["gateway"]: r for r in result["rows"]}
+    base = rows.get("baseline")
+    if not base:
+        return []
+    vus, rounds = s["vus"], s.get("repeat", 1)
+    # the measured run and the 1-VU run after it (both at 1 VU when BENCH_VUS=1)
+    at = f"{s['duration']} at {vus} VU{'s' if vus != 1 else ''}"
+    solo_at = f"{s.get('solo_duration', '?')} at 1 VU"
+    lines = [
+        f"## Against a baseline revision: {base['label']}, "
+        + ("1 VU" if vus == 1 else f"{vus} VUs and 1 VU"),
+        "",
+        f"Measured {result.get('measured_at', '')} with `{result.get('command', '')}`: "
+        f"{rounds} round(s), each gateway in turn per round (every other round in reverse "
+        f"order), {s['duration']} at {vus} VUs after {s['warmup']} warm-up, then "
+        f"{s.get('solo_duration', '?')} at 1 VU. The machine is shared with other work, so "
+        "absolute figures are noisy; the variants are measured interleaved in the same run "
+        "and the ratios (per round and of the medians) are what counts. Every response was "
+        "checked against the gateway's first one, and the first responses against each "
+        "other (same bytes).",
+        "",
+        "Medians over the rounds:",
+        "",
+        f"| Gateway | RPS, {at} | RPS, {solo_at} | p99 ms, {at} | p50 ms, {solo_at} | "
+        f"CPU ms / request, {at} | CPU ms / request, {solo_at} | gateway CPU %, {at} | "
+        "bad responses | same bytes as first |",
+        "| --- " + "| ---: " * 8 + "| --- |",
+    ]
+    for r in result["rows"]:
+        bad = r["bad_responses"] + r.get("solo_bad_responses", 0)
+        total = r["requests"] + r.get("solo_requests", 0)
+        lines.append(
+            f"| {r['label']} | {_f(r['rps'])} | {_f(r['solo_rps'])} | {_f(r['p99_ms'])} | "
+            f"{_f(r['solo_p50_ms'], 2)} | {_f(r['gateway_cpu_ms_per_request'], 2)} | "
+            f"{_f(r['solo_cpu_ms_per_request'], 2)} | {_f(r['gateway_cpu_pct'])} | "
+            f"{bad} of {total} | "
+            f"{'yes' if r.get('same_bytes_as_first_gateway') else 'NO'} |"
+        )
+    for r in result.get("failed", []):
+        lines.append(f"| {r['label']} | failed: {r['error'][:200]} |")
+    labels = {r["gateway"]: r["label"] for r in result["rows"]}
+    lines += [
+        "",
+        "Ratios: of the medians, and per round in brackets (both measured in the same round):",
+        "",
+        f"| ratio | RPS, {at} | RPS, {solo_at} | CPU ms / request, {at} | "
+        f"CPU ms / request, {solo_at} |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for ratio in result.get("ratios", []):
+        cells = [
+            f"{_f(ratio[key], 3)} [{_per_round(ratio[f'{key}_per_round'])}]"
+            for key in (
+                "rps",
+                "solo_rps",
+                "gateway_cpu_ms_per_request",
+                "solo_cpu_ms_per_request",
+            )
+        ]
+        lines.append(f"| {labels[ratio['of']]} / {labels[ratio['to']]} | {' | '.join(cells)} |")
+    lines += [
+        "",
+        "Per round (in the order run):",
+        "",
+        f"| round | Gateway | RPS, {at} | RPS, {solo_at} | CPU ms / request, {at} | "
+        f"CPU ms / request, {solo_at} |",
+        "| ---: | --- | ---: | ---: | ---: | ---: |",
+    ]
+    order = s["gateways"]  # as listed in odd rounds, reversed in even ones (compare.py)
+    by_round = sorted(
+        (
+            run["round"],
+            order.index(r["gateway"]) * (1 if run["round"] % 2 else -1),
+            r["label"],
+            run,
+        )
+        for r in result["rows"]
+        for run in r.get("rounds", [])
+    )
+    for number, _, label, run in by_round:
+        lines.append(
+            f"| {number} | {label} | {_f(run['rps'])} | {_f(run['solo_rps'])} | "
+            f"{_f(run['gateway_cpu_ms_per_request'], 2)} | "
+            f"{_f(run['solo_cpu_ms_per_request'], 2)} |"
+        )
+    workers = workers_lines(result)
+    return [*lines, "", *workers]
 
 
 def _reference_line(fc: dict[str, Any]) -> list[str]:
@@ -343,7 +575,31 @@ def profile_section() -> list[str]:
             *(f"| {pct:.1f} | `{frame}` |" for frame, pct in own),
             "",
         ]
+        lines += baseline_profile_lines(collapsed, vus)
     return lines
+
+
+def baseline_profile_lines(collapsed: Path, vus: str) -> list[str]:
+    """Against the baseline revision's profile at the same load, when there is one."""
+    from tests.bench.profile import differences
+
+    theirs = collapsed.with_name(f"baseline-profile-{vus}vu.txt")
+    if not theirs.exists():
+        return []
+    lines = [
+        f"Against the baseline revision at {vus} VU{'s' if vus != '1' else ''} (`BENCH_BASELINE"
+        "=<rev> PROFILE_GATEWAYS=router,baseline make bench-profile`; same load, one after "
+        "the other; functions by name and file, their directories dropped, since modules "
+        "moved; functions only one revision has are left out): the functions whose share "
+        "of the samples (own time) differs most, in %. Shares, not times: a share can grow because "
+        "another shrank.",
+        "",
+        "| function | own: ours | own: baseline | inclusive: ours | inclusive: baseline |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name, own_a, own_b, inc_a, inc_b in differences(collapsed, theirs):
+        lines.append(f"| `{name}` | {own_a:.1f} | {own_b:.1f} | {inc_a:.1f} | {inc_b:.1f} |")
+    return [*lines, ""]
 
 
 def plot(result: dict[str, Any], path: Path) -> None:
@@ -353,11 +609,12 @@ def plot(result: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     rows = result["rows"]
-    names = [r["label"].split(" (")[0] for r in rows]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
-    bars = left.bar(
-        names, [r["rps"] for r in rows], color=["#2b7bb9", "#888888", "#d08c2b"][: len(rows)]
-    )
+    names = [r.get("short") or r["label"] for r in rows]
+    palette = ["#2b7bb9", "#6fa8dc", "#888888", "#d08c2b", "#4a9a5b", "#a05a9c"]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.6))
+    bars = left.bar(names, [r["rps"] for r in rows], color=palette[: len(rows)])
+    left.tick_params(axis="x", labelsize=8)
+    right.tick_params(axis="x", labelsize=8)
     left.bar_label(bars, fmt="%.0f")
     left.set_title("Throughput (requests/s, higher is better)")
     width = 0.25
@@ -368,33 +625,78 @@ def plot(result: dict[str, Any], path: Path) -> None:
     right.set_title("Latency (ms, lower is better)")
     right.legend()
     s = result["settings"]
-    fig.suptitle(f"Heavy operation, {s['vus']} VUs, {s['duration']}, gateway on one core")
+    fig.suptitle(
+        f"Heavy operation, {s['vus']} VUs, {s['duration']}; one core per gateway "
+        "(2 workers: both cores, shared with k6)"
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
+def previous_sections() -> dict[str, list[str]]:
+    """The current docs/benchmarks.md split at its ``## `` headings."""
+    path = env.DOCS / "benchmarks.md"
+    sections: dict[str, list[str]] = {}
+    if not path.exists():
+        return sections
+    current = None
+    for line in path.read_text().splitlines():
+        if line.startswith("## "):
+            current = line
+            sections[current] = [line]
+        elif current:
+            sections[current].append(line)
+    return sections
+
+
+def carried(previous: dict[str, list[str]], prefix: str) -> list[str]:
+    """A section this run has no results for, as the previous report had it."""
+    for heading, lines in previous.items():
+        if heading.startswith(prefix):
+            body = [line for line in lines[1:] if line != CARRIED]
+            while body and not body[0].strip():
+                body.pop(0)
+            while body and not body[-1].strip():
+                body.pop()
+            return [heading, "", CARRIED, "", *body, ""]
+    return []
+
+
 def write() -> Path:
     compare, planner = _load("compare.json"), _load("planner.json")
+    # baseline runs: the default one (compare-baseline.json) first, then other VU levels
+    baselines = [
+        json.loads(path.read_text())
+        for path in sorted(env.RESULTS.glob("compare-baseline*.json"), key=lambda p: len(p.name))
+    ]
+    previous = previous_sections()
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Benchmarks",
         "",
-        "Generated by `make bench` (tests/bench/report.py); do not edit by hand.",
+        "Generated by `make bench` (tests/bench/report.py); do not edit by hand. A section "
+        "whose results are not in `tests/bench/results/` is carried over from the previous "
+        "report and says so.",
         "",
         HOW_TO,
         f"Report written {now}, {_cpu_model()}, Python {platform.python_version()}, "
-        f"Node {planner.get('node') if planner else '?'}; {_versions()}.",
+        f"Node {planner.get('node') if planner else _node_version()}; {_versions()}.",
         "",
     ]
-    lines += targets_section(compare, planner)
+    lines += targets_section(compare, planner, baselines, previous)
     if compare:
         lines += gateway_section(compare)
         plot(compare, env.DOCS / "benchmarks.png")
-    if planner:
-        lines += planner_section(planner)
-    lines += scenario_section()
-    lines += profile_section()
+    else:
+        lines += carried(previous, "## Gateways")
+    for baseline in baselines:
+        lines += baseline_section(baseline)
+    if not baselines:
+        lines += carried(previous, "## Against a baseline")
+    lines += planner_section(planner) if planner else carried(previous, "## Planners")
+    lines += scenario_section() or carried(previous, "## Load scenarios")
+    lines += profile_section() or carried(previous, "## Where the router spends its time")
     path = env.DOCS / "benchmarks.md"
     path.write_text("\n".join(lines).rstrip() + "\n")
     return path

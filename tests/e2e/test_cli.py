@@ -27,7 +27,7 @@ def test_gateway_serve_subprocess(tmp_path: Path) -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         status = None
         while time.monotonic() < deadline and process.poll() is None:
             try:

@@ -16,6 +16,7 @@ import httpx
 import uvicorn
 
 from router.config.settings import Settings
+from router.pipeline.plugin import Plugin
 from router.registry import migrations
 from router.registry.config import RegistryConfig
 from tests.e2e.harness import LoopThread, Subgraphs
@@ -108,8 +109,8 @@ def postgres_database() -> Iterator[str]:
 class RegistryRouter:
     """The real router app in registry mode under uvicorn, in a thread."""
 
-    def __init__(self, database_url: str, **config: Any) -> None:
-        from router.app import create_app
+    def __init__(self, database_url: str, plugins: tuple[Plugin, ...] = (), **config: Any) -> None:
+        from router.app import add_plugin, create_app
         from router.registry.mount import mount_registry
 
         self.port = free_port()
@@ -123,6 +124,8 @@ class RegistryRouter:
         }
         options.update(config)
         self.registry = mount_registry(self.app, RegistryConfig(database_url, **options))
+        for plugin in plugins:  # after the registry, as router.yaml plugins would be
+            add_plugin(self.app, plugin)
         server_config = uvicorn.Config(
             self.app,
             host="127.0.0.1",
@@ -148,7 +151,8 @@ class RegistryRouter:
         self.http = httpx.Client(base_url=self.url, timeout=20)
 
     def admin(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return self.http.request(method, "/admin/api" + path, headers=AUTH, **kwargs)
+        headers = {**AUTH, **kwargs.pop("headers", {})}
+        return self.http.request(method, "/admin/api" + path, headers=headers, **kwargs)
 
     def query(self, query: str) -> dict[str, Any]:
         response = self.http.post("/graphql", json={"query": query})

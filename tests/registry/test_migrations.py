@@ -18,10 +18,12 @@ from router.config.settings import SettingsError
 from router.registry import migrations
 from router.registry.config import RegistryConfig
 from router.registry.database import NotMigratedError, check_migrated, make_engine
+from router.registry.models import ApiKey
 from tests.registry.harness import postgres_database, sqlite_url
 from tests.support import free_port
 
-TABLES = {"services", "schema_versions", "supergraph_versions", "registry_audit"}
+REGISTRY_TABLES = {"services", "schema_versions", "supergraph_versions", "registry_audit"}
+TABLES = REGISTRY_TABLES | {"api_keys"}
 
 
 def _tables(url: str) -> set[str]:
@@ -58,11 +60,32 @@ def _round_trip(url: str) -> None:
     assert _tables(url) == TABLES
     assert _migrated(url)
     assert "(head)" in migrations.current(url)
+    migrations.downgrade(url, "0001_registry")  # one step: only the API keys go
+    assert _tables(url) == REGISTRY_TABLES
+    assert not _migrated(url)
+    migrations.upgrade(url, "head")
+    assert _tables(url) == TABLES
+    _api_keys_columns_match_the_model(url)
     migrations.downgrade(url, "base")
     assert _tables(url) == set()
     assert not _migrated(url)
     migrations.upgrade(url, "head")  # and back up again: downgrade left nothing behind
     assert _tables(url) == TABLES
+
+
+def _api_keys_columns_match_the_model(url: str) -> None:
+    """The migration creates what ``ApiKey`` maps (no column missing or extra)."""
+
+    async def read() -> set[str]:
+        engine = make_engine(url)
+        try:
+            async with engine.connect() as connection:
+                columns = await connection.run_sync(lambda c: inspect(c).get_columns("api_keys"))
+        finally:
+            await engine.dispose()
+        return {column["name"] for column in columns}
+
+    assert asyncio.run(read()) == set(ApiKey.__table__.columns.keys())
 
 
 def test_round_trip_sqlite(tmp_path: Path) -> None:
@@ -92,7 +115,7 @@ def test_gateway_serve_refuses_then_db_upgrade_fixes(tmp_path: Path) -> None:
     assert "run `gateway db upgrade`" in refused.stderr
     upgraded = _gateway(["db", "upgrade"], tmp_path, **env)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert "0001_registry (head)" in upgraded.stdout
+    assert "0002_api_keys (head)" in upgraded.stdout
     assert _migrated(env["DATABASE_URL"])
 
     port = free_port()
@@ -107,7 +130,7 @@ def test_gateway_serve_refuses_then_db_upgrade_fixes(tmp_path: Path) -> None:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline and process.poll() is None:
             try:
                 httpx.get(f"{base}/health", timeout=1)

@@ -286,4 +286,7 @@ def test_discovery_of_the_records_package() -> None:
         "20260101000000_initial_indexes",
         "20260201000000_price_amount_currency",
     }
-    assert all(m.collections == ("records",) and len(m.checksum) == 64 for m in found)
+    assert all(len(m.checksum) == 64 for m in found)
+    collections = {m.id: m.collections for m in found}
+    assert collections["20260101000000_initial_indexes"] == ("records",)
+    assert collections["20261201000000_outbox_and_search_index"] == ("outbox", "search_index")

@@ -27,7 +27,7 @@ async def migrate(db: Any, *argv: str) -> tuple[int, list[str]]:
 async def test_records_migrations_round_trip(mongo_db: Any, tmp_path: Path) -> None:
     await mongo_db["records"].insert_many([dict(d) for d in OLD_SHAPE])
     code, lines = await migrate(mongo_db, "plan")
-    assert code == 0 and len(lines) == 2 and all(line.startswith("would run: up") for line in lines)
+    assert code == 0 and len(lines) == 3 and all(line.startswith("would run: up") for line in lines)
 
     code, lines = await migrate(mongo_db, "up", "--backup", str(tmp_path / "bk"))
     assert code == 0, lines
@@ -44,9 +44,11 @@ async def test_records_migrations_round_trip(mongo_db: Any, tmp_path: Path) -> N
     assert "name_text" in indexes or "name" in indexes
 
     code, lines = await migrate(mongo_db, "status")
-    assert code == 0 and [line.split()[0] for line in lines] == ["applied", "applied"]
+    assert code == 0 and [line.split()[0] for line in lines] == ["applied"] * 3
+    outbox = {ix["name"] for ix in await (await mongo_db["outbox"].list_indexes()).to_list(None)}
+    assert {"state_id", "sent_at_ttl"} <= outbox
 
-    code, lines = await migrate(mongo_db, "down", "--steps", "2")
+    code, lines = await migrate(mongo_db, "down", "--steps", "3")
     assert code == 0, lines
     docs = await mongo_db["records"].find({}, {"_id": 0}).sort("sku", 1).to_list(None)
     assert docs == [
@@ -76,7 +78,7 @@ def test_console_script(mongo_uri: str) -> None:
         text=True,
         timeout=60,
     )
-    assert result.returncode == 0 and result.stdout.count("would run: up") == 2
+    assert result.returncode == 0 and result.stdout.count("would run: up") == 3
     bad = subprocess.run(
         [str(script), "migrate", "sideways"], env=env, capture_output=True, text=True, timeout=60
     )

@@ -58,7 +58,7 @@ def start(data_dir: Path, ports: dict[str, int]) -> tuple[subprocess.Popen[str],
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"MONGODB_URI", "MONGODB_DB", "DATABASE_URL"}
+        if k not in {"MONGODB_URI", "MONGODB_DB", "DATABASE_URL", "NATS_URL", "EVENTS_NAMESPACE"}
     }
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
@@ -90,16 +90,64 @@ def port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+STATS = """query($c: ID!, $s: String!) {
+  categoryStats(categoryId: $c) { created updated deleted }
+  records(filter: {search: $s}) { nodes { sku } }
+}"""
+
+
+def eventually(probe: Any, ok: Any, timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    result = probe()
+    while not ok(result) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        result = probe()
+    return result
+
+
+def events_through_the_router(ports: dict[str, int]) -> None:
+    """The seed's mutations became events: the processors' read models show them
+    through the router, and both services report the broker and an empty outbox."""
+    router = f"http://127.0.0.1:{ports['router']}/graphql"
+    shoes = httpx.post(
+        router, json={"query": '{ categoryBySlug(slug: "shoes") { id } }'}, timeout=30
+    ).json()["data"]["categoryBySlug"]["id"]
+
+    def stats() -> dict[str, Any]:
+        body = httpx.post(
+            router, json={"query": STATS, "variables": {"c": shoes, "s": "trail"}}, timeout=30
+        ).json()
+        assert "errors" not in body, body
+        return body["data"]  # type: ignore[no-any-return]
+
+    data = eventually(stats, lambda d: d["categoryStats"] and d["records"]["nodes"])
+    assert data["categoryStats"] == [{"created": 2, "updated": 0, "deleted": 0}]
+    assert data["records"]["nodes"] == [{"sku": "SHOE-RUN-001"}]
+    for service in ("records", "categories"):
+        url = f"http://127.0.0.1:{ports[service]}/health/detailed"
+        health = eventually(
+            lambda url=url: httpx.get(url, timeout=10).json(),
+            lambda h: h["outbox"].get("pending") == 0,
+        )
+        assert health["status"] == "ok", health
+        assert health["broker"]["connected"] is True and health["broker"]["url"].startswith(
+            "nats://"
+        )
+        assert health["outbox"]["pending"] == 0 and health["outbox"]["published"] >= 0
+
+
 def test_categories_with_records_with_media_through_the_router(tmp_path: Path) -> None:
     ports = {"records": free_port(), "categories": free_port(), "router": free_port()}
     process, lines = start(tmp_path / "data", ports)
     try:
-        assert any("2 migrations applied" in line for line in lines), lines
+        assert any("3 migrations applied" in line for line in lines), lines
+        assert any(line.startswith("nats ") and "embedded" in line for line in lines), lines
         assert any("seeded 5 categories and 4 records" in line for line in lines), lines
         response = httpx.post(
             f"http://127.0.0.1:{ports['router']}/graphql", json={"query": QUERY}, timeout=30
         )
         body: dict[str, Any] = response.json()
+        events_through_the_router(ports)
     finally:
         stop(process, lines)
     assert "errors" not in body, body
@@ -113,6 +161,7 @@ def test_categories_with_records_with_media_through_the_router(tmp_path: Path) -
     assert children[1]["records"][0]["price"] == {"amount": 24.0, "currency": "EUR"}
     assert not any(port_open(p) for p in ports.values()), "a service still listens after Ctrl-C"
     assert not (tmp_path / "data" / "mongo.uri").exists()
+    assert not (tmp_path / "data" / "nats.url").exists()
 
     # a second start reuses the data: nothing to migrate, nothing seeded
     process, lines = start(tmp_path / "data", ports)

@@ -88,7 +88,7 @@ async function connect() {
     status.className = "";
     // Keep status, latency and the served version current (the router polls its services).
     if (!state.timer) state.timer = setInterval(() => { loadServices().catch(() => {}); loadVersions().catch(() => {}); }, 5000);
-    await Promise.all([loadVersions(), loadGraph(), loadAudit()]);
+    await Promise.all([loadVersions(), loadGraph(), loadAudit(), loadKeys()]);
   } catch (error) {
     status.textContent = error.status === 401 ? "Wrong or missing token." : error.message;
     status.className = "muted";
@@ -109,6 +109,7 @@ for (const button of document.querySelectorAll("#tabs button")) {
     if (button.dataset.tab === "explorer") loadGraph().then(() => fitView(view.layout || [])).catch(() => {});
     if (button.dataset.tab === "history") loadVersions().catch(() => {});
     if (button.dataset.tab === "audit") loadAudit().catch(() => {});
+    if (button.dataset.tab === "keys") loadKeys().catch(() => {});
   });
 }
 
@@ -267,6 +268,74 @@ async function loadAudit() {
       el("td", {}, entry.target || ""), el("td", { class: "url" }, JSON.stringify(entry.detail))));
   }
 }
+
+// --- API keys ----------------------------------------------------------------------------
+// The full key exists only in the create response: it is shown in #key-once until the
+// operator presses Done, and is never stored in the page's state or storage.
+
+async function loadKeys() {
+  const data = await api("GET", "/keys");
+  const body = $("#keys tbody");
+  body.replaceChildren();
+  for (const key of data.keys) {
+    const revoke = el("button", { class: "danger", "data-revoke": key.id }, "Revoke");
+    revoke.disabled = key.status === "revoked";
+    revoke.addEventListener("click", async () => {
+      if (!confirm(`Revoke ${key.prefix} (${key.name})? Clients using it are refused within seconds.`)) return;
+      try {
+        await api("DELETE", `/keys/${encodeURIComponent(key.id)}`);
+        showErrors($("#keys-errors"), []);
+      } catch (error) {
+        showErrors($("#keys-errors"), error.errors);
+      }
+      await Promise.all([loadKeys(), loadAudit()]).catch(() => {});
+    });
+    body.append(el("tr", { "data-key": key.id },
+      el("td", {}, el("code", {}, `${key.prefix}_…`)),
+      el("td", {}, key.name),
+      el("td", {}, el("span", { class: `badge key-${key.status}` }, key.status)),
+      el("td", {}, key.scopes.join(", ") || "—"),
+      el("td", {}, key.rate_limit || "default"),
+      el("td", {}, when(key.created_at)),
+      el("td", {}, when(key.expires_at)),
+      el("td", {}, when(key.last_used_at)),
+      el("td", {}, revoke)));
+  }
+  $("#keys-empty").hidden = data.keys.length > 0;
+}
+
+$("#key-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const body = { name: $("#key-name").value.trim() };
+  const scopes = $("#key-scopes").value.split(",").map((s) => s.trim()).filter(Boolean);
+  if (scopes.length) body.scopes = scopes;
+  const expires = $("#key-expires").value;
+  if (expires) body.expires_at = new Date(expires).toISOString();
+  const rate = $("#key-rate").value.trim();
+  if (rate) body.rate_limit = rate;
+  const submit = $("#key-submit");
+  submit.disabled = true;
+  try {
+    const result = await api("POST", "/keys", body);
+    showErrors($("#key-errors"), []);
+    $("#key-once-value").textContent = result.key;
+    $("#key-once").hidden = false;
+    $("#key-form").reset();
+  } catch (error) {
+    showErrors($("#key-errors"), error.errors);
+  }
+  submit.disabled = false;
+  await Promise.all([loadKeys(), loadAudit()]).catch(() => {});
+});
+
+$("#key-once-copy").addEventListener("click", () => {
+  navigator.clipboard.writeText($("#key-once-value").textContent).catch(() => {});
+});
+
+$("#key-once-done").addEventListener("click", () => {
+  $("#key-once-value").textContent = "";
+  $("#key-once").hidden = true;
+});
 
 // --- schema explorer -------------------------------------------------------------------
 

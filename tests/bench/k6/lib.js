@@ -8,7 +8,11 @@ import { Counter } from "k6/metrics";
 export const URL = __ENV.URL || "http://127.0.0.1:4000/graphql";
 export const QUERY = open(__ENV.QUERY_FILE || "../../../../shared/bench/query.graphql");
 export const badResponses = new Counter("bad_responses");
-const PARAMS = { headers: { "content-type": "application/json" } };
+// API_KEY (the seed's "Set API_KEY if required for authorization") is sent as x-api-key.
+export const HEADERS = __ENV.API_KEY
+  ? { "content-type": "application/json", "x-api-key": __ENV.API_KEY }
+  : { "content-type": "application/json" };
+const PARAMS = { headers: HEADERS };
 const BODY = JSON.stringify({ query: QUERY });
 
 export function post(body) {

@@ -8,7 +8,10 @@ import { Counter } from "k6/metrics";
 
 const URL = __ENV.URL || "http://127.0.0.1:4000/graphql";
 const WRITE_RATIO = Number(__ENV.WRITE_RATIO || 0.2);
-const PARAMS = { headers: { "content-type": "application/json" }, tags: {} };
+const HEADERS = __ENV.API_KEY
+  ? { "content-type": "application/json", "x-api-key": __ENV.API_KEY }
+  : { "content-type": "application/json" };
+const PARAMS = { headers: HEADERS, tags: {} };
 const badResponses = new Counter("bad_responses");
 
 export const options = {

@@ -1,0 +1,534 @@
+"""The shape of router.yaml: one pydantic model per section, mapped onto ``Settings``.
+
+Every model forbids unknown keys and checks types strictly (``"10"`` is not a
+number; an ``${env.NAME}`` substitution is converted like a ``GATEWAY_*`` variable,
+see ``router.config.interpolate``). Defaults are read from ``Settings()`` so the file,
+the variables and the code cannot disagree.
+
+Adding a section (``auth:``, ``rate_limit:``, ...) is one ``Section`` subclass whose
+``settings()`` returns the ``Settings`` fields it sets, plus one field on
+``RouterFile``; the loader, the error messages, ``gateway config schema`` and the
+docs test pick it up from the model.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
+
+from router.auth.api_keys.settings import ApiKeySettings
+from router.auth.jwt.settings import JwtSettings, JwtSettingsError
+from router.config.auth import AuthSettings, IdentityForwarding
+from router.config.interpolate import EnvText, plain
+from router.config.settings import (
+    CorsSettings,
+    PluginSpec,
+    RegistrySettings,
+    Settings,
+    SubgraphOverrides,
+)
+from router.config.traffic import RATE_LIMIT_KEYS, RateLimitSettings
+
+_SETTINGS = Settings()
+_CORS = CorsSettings()
+_REGISTRY = RegistrySettings()
+_RATE = RateLimitSettings()
+_AUTH = AuthSettings()
+_KEYS = ApiKeySettings()
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _number_from_env(kind: type[int] | type[float]) -> BeforeValidator:
+    """Text from ``${env...}`` becomes a number when it reads as one; text written
+    in the file stays text (and fails the strict type check)."""
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, EnvText):
+            try:
+                return kind(value.strip())
+            except ValueError:
+                return str(value)
+        return value
+
+    return BeforeValidator(convert)
+
+
+def _bool_from_env(value: Any) -> Any:
+    if isinstance(value, EnvText):
+        lowered = value.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        return str(value)
+    return value
+
+
+def _workers(value: Any) -> Any:
+    if isinstance(value, str) and value.strip() == "auto":
+        return os.cpu_count() or 1
+    if isinstance(value, EnvText):
+        try:
+            return int(value.strip())
+        except ValueError:
+            pass
+    if isinstance(value, str):
+        raise ValueError(f'expected an integer or "auto", got "{value}"')
+    return value
+
+
+def _header_name(value: str) -> str:
+    if not value or any(c in _NOT_IN_TOKEN or not 32 < ord(c) < 127 for c in value):
+        raise ValueError(f'"{value}" is not an HTTP header name')
+    return value.lower()
+
+
+_NOT_IN_TOKEN = frozenset('"(),/:;<=>?@[\\]{}')
+
+
+def _method(value: str) -> str:
+    if not value.isascii() or not value.isalpha():
+        raise ValueError(f'"{value}" is not an HTTP method')
+    return value.upper()
+
+
+def _origin(value: str) -> str:
+    if value == "*":
+        return value
+    parts = urlsplit(value)
+    if (
+        parts.scheme not in {"http", "https"}
+        or not parts.netloc
+        or parts.path
+        or parts.query
+        or parts.fragment
+    ):
+        raise ValueError(f'expected an origin like "https://app.example.com" or "*", got "{value}"')
+    return value
+
+
+def _factory(value: str) -> str:
+    module, sep, attribute = value.partition(":")
+    parts = [*module.split("."), *attribute.split(".")]
+    if not sep or not all(part.isidentifier() for part in parts):
+        raise ValueError(f'expected "package.module:Factory", got "{value}"')
+    return value
+
+
+Flag = Annotated[bool, BeforeValidator(_bool_from_env)]
+Count = Annotated[int, Field(ge=0), _number_from_env(int)]
+Positive = Annotated[int, Field(ge=1), _number_from_env(int)]
+Port = Annotated[int, Field(ge=0, le=65535), _number_from_env(int)]
+Seconds = Annotated[float, Field(ge=0), _number_from_env(float)]
+PositiveSeconds = Annotated[float, Field(gt=0), _number_from_env(float)]
+Text = Annotated[str, Field(min_length=1)]
+HeaderName = Annotated[str, AfterValidator(_header_name)]
+Method = Annotated[str, AfterValidator(_method)]
+Origin = Annotated[str, AfterValidator(_origin)]
+Workers = Annotated[
+    int,
+    Field(ge=1),
+    BeforeValidator(_workers),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1}, {"const": "auto"}]}),
+]
+LogLevel = Literal["critical", "error", "warning", "info", "debug", "trace"]
+
+
+class Section(BaseModel):
+    """A mapping in router.yaml: unknown keys and loose types are errors."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    def settings(self) -> dict[str, Any]:
+        """The ``Settings`` fields this section sets; by default its own fields."""
+        return {name: getattr(self, name) for name in type(self).model_fields}
+
+
+class SupergraphSection(Section):
+    """Where the schema comes from. No ``path``: the service registry (``registry:``)."""
+
+    path: Text | None = Field(
+        default=_SETTINGS.supergraph,
+        description="Supergraph SDL file, relative to this file's directory.",
+    )
+    reload: Flag = Field(
+        default=_SETTINGS.reload, description="Watch the file; swap the schema when it changes."
+    )
+    reload_poll_interval_s: PositiveSeconds = Field(
+        default=_SETTINGS.reload_poll_interval, description="Seconds between checks of the file."
+    )
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "supergraph": self.path,
+            "reload": self.reload,
+            "reload_poll_interval": self.reload_poll_interval_s,
+        }
+
+
+class ListenSection(Section):
+    """The address the router binds."""
+
+    host: Text = Field(default=_SETTINGS.host, description="0.0.0.0 inside containers.")
+    port: Port = _SETTINGS.port
+
+
+class LimitsSection(Section):
+    """What one request may cost, checked before any subgraph is called."""
+
+    max_body_bytes: Positive = Field(
+        default=_SETTINGS.max_body_bytes, description="Larger bodies get 413."
+    )
+    max_depth: Positive = Field(
+        default=_SETTINGS.max_depth, description="Deepest selection nesting (fragments expanded)."
+    )
+    max_aliases: Count = Field(default=_SETTINGS.max_aliases, description="Aliases per document.")
+    max_fields: Positive = Field(
+        default=_SETTINGS.max_fields, description="Field selections once fragments are expanded."
+    )
+    document_cache_size: Positive = Field(
+        default=_SETTINGS.document_cache_size, description="Prepared operations kept (LRU)."
+    )
+    plan_cache_size: Positive = Field(
+        default=_SETTINGS.plan_cache_size, description="The query planner's plan cache."
+    )
+    max_subgraph_requests: Positive = Field(
+        default=_SETTINGS.max_subgraph_requests,
+        description="Concurrent subgraph requests across the process.",
+    )
+
+
+class SubgraphSection(Section):
+    """Request settings for one named subgraph; unset keys follow ``all``."""
+
+    timeout_s: PositiveSeconds | None = Field(
+        default=None, description="Total seconds for one request (default: all.timeout_s)."
+    )
+    headers: list[HeaderName] = Field(
+        default=[], description="Client request headers forwarded (added to all.headers)."
+    )
+    use_msgpack: Flag | None = Field(
+        default=None, description="Ask for MessagePack answers (default: all.use_msgpack)."
+    )
+
+
+class AllSubgraphsSection(Section):
+    """Request settings for every subgraph."""
+
+    timeout_s: PositiveSeconds = Field(
+        default=_SETTINGS.subgraph_timeout, description="Total seconds for one request."
+    )
+    headers: list[HeaderName] = Field(
+        default=[], description="Client request headers forwarded to every subgraph."
+    )
+    use_msgpack: Flag = Field(default=False, description="Ask every subgraph for MessagePack.")
+
+
+class SubgraphsSection(Section):
+    """``all`` plus one entry per subgraph name (names as in the supergraph)."""
+
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+    __pydantic_extra__: dict[str, SubgraphSection] = Field(init=False)
+
+    all: AllSubgraphsSection = Field(default_factory=AllSubgraphsSection)
+
+    def named(self) -> dict[str, SubgraphSection]:
+        return dict(self.__pydantic_extra__ or {})
+
+    def settings(self) -> dict[str, Any]:
+        every = self.all
+        entries: list[tuple[str, SubgraphOverrides]] = []
+        if every.headers or every.use_msgpack:
+            entries.append(("*", SubgraphOverrides(None, tuple(every.headers), every.use_msgpack)))
+        for name, own in self.named().items():
+            entries.append(
+                (name, SubgraphOverrides(own.timeout_s, tuple(own.headers), own.use_msgpack))
+            )
+        return {"subgraph_timeout": every.timeout_s, "subgraphs": tuple(entries)}
+
+
+class CorsSection(Section):
+    """Cross-origin access for browsers; nothing is sent unless origins are listed."""
+
+    allow_origins: list[Origin] = Field(
+        default=list(_CORS.allow_origins), description='Exact origins; "*" = any origin.'
+    )
+    allow_credentials: Flag = _CORS.allow_credentials
+    allow_headers: list[HeaderName] = list(_CORS.allow_headers)
+    allow_methods: list[Method] = list(_CORS.allow_methods)
+    expose_headers: list[HeaderName] = list(_CORS.expose_headers)
+    max_age_s: Count = Field(
+        default=_CORS.max_age_s, description="How long a browser may cache a preflight answer."
+    )
+
+    @field_validator("allow_credentials")
+    @classmethod
+    def _credentials_need_exact_origins(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and "*" in info.data.get("allow_origins", ()):
+            raise ValueError('cannot be true when allow_origins contains "*" (list the origins)')
+        return value
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "cors": CorsSettings(
+                allow_origins=tuple(self.allow_origins),
+                allow_credentials=self.allow_credentials,
+                allow_headers=tuple(self.allow_headers),
+                allow_methods=tuple(self.allow_methods),
+                expose_headers=tuple(self.expose_headers),
+                max_age_s=self.max_age_s,
+            )
+        }
+
+
+class CsrfSection(Section):
+    """Refuse requests a browser could send cross-site without a CORS preflight."""
+
+    enabled: Flag = _SETTINGS.csrf
+    required_headers: list[HeaderName] = Field(
+        default=list(_SETTINGS.csrf_required_headers),
+        description="Any one of these makes a non-preflighted request acceptable.",
+    )
+
+    def settings(self) -> dict[str, Any]:
+        return {"csrf": self.enabled, "csrf_required_headers": tuple(self.required_headers)}
+
+
+class PluginSection(Section):
+    """One extra plugin: ``package.module:Factory`` called with ``options``."""
+
+    factory: Annotated[str, AfterValidator(_factory)]
+    options: Annotated[dict[str, Any], AfterValidator(plain)] = {}
+
+    def spec(self) -> PluginSpec:
+        return PluginSpec(self.factory, tuple(self.options.items()))
+
+
+class RegistrySection(Section):
+    """The service registry (used when no supergraph path is given). The variables
+    (``DATABASE_URL``, ``GATEWAY_ADMIN_TOKEN``, ...) win over these keys."""
+
+    database_url: Text = Field(
+        default=str(_REGISTRY.database_url),
+        description="SQLAlchemy URL; postgresql://user@host/db in production.",
+    )
+    admin_token: str | None = Field(
+        default=_REGISTRY.admin_token, description="Bearer token for /admin/api; null = off."
+    )
+    poll_interval_s: Seconds = Field(
+        default=_REGISTRY.poll_interval_s, description="Seconds between SDL re-fetches; 0 = never."
+    )
+    fallback: Literal["cached", "drop", "degrade"] = Field(
+        default="cached", description="What to do with a subgraph whose SDL fetch fails."
+    )
+    sync_interval_s: Seconds = Field(
+        default=_REGISTRY.sync_interval_s,
+        description="Seconds between checks of the active supergraph in the database.",
+    )
+    fetch_timeout_s: PositiveSeconds = Field(
+        default=_REGISTRY.fetch_timeout_s, description="Most seconds one SDL fetch may take."
+    )
+
+    def settings(self) -> dict[str, Any]:
+        return {"registry": RegistrySettings(**super().settings())}
+
+
+def _rate(value: str) -> str:
+    from limits import parse
+
+    try:
+        parse(value)
+    except ValueError as exc:
+        raise ValueError(f"expected a rate like '100/minute', got {value!r}") from exc
+    return value
+
+
+def _rate_key(value: str) -> str:
+    if value in RATE_LIMIT_KEYS or (value.startswith("header:") and _header_name(value[7:])):
+        return value.lower() if value.startswith("header:") else value
+    raise ValueError(f"expected api_key, subject, ip or header:NAME, got {value!r}")
+
+
+Rate = Annotated[str, AfterValidator(_rate)]
+
+
+class RateLimitSection(Section):
+    """Requests allowed per client, counted in Redis (shared) or in memory."""
+
+    enabled: Flag = Field(default=_RATE.enabled, description="Turn rate limiting on.")
+    by: Annotated[str, AfterValidator(_rate_key)] = Field(
+        default=_RATE.by, description="api_key, subject, ip or header:NAME."
+    )
+    limit: Rate = Field(default=_RATE.limit, description="The default limit, e.g. 100/minute.")
+    burst: Positive | None = Field(
+        default=_RATE.burst, description="At most this many requests in any one second."
+    )
+    strategy: Literal["moving-window", "fixed-window", "sliding-window-counter"] = "moving-window"
+    redis_url: Text | None = Field(
+        default=_RATE.redis_url, description="Shared counters; REDIS_URL when null; else memory."
+    )
+    on_backend_error: Literal["allow", "deny"] = Field(
+        default="allow", description="While Redis is unreachable."
+    )
+    overrides: dict[str, Rate] = Field(
+        default={}, description="Limits for given client ids (an API key's own limit wins)."
+    )
+    count_usage: Flag = Field(
+        default=_RATE.count_usage, description="Count requests per API key per minute."
+    )
+
+    def settings(self) -> dict[str, Any]:
+        values = super().settings()
+        values["overrides"] = tuple(self.overrides.items())
+        return {"rate_limit": RateLimitSettings(**values)}
+
+
+def _jwt(value: dict[str, Any]) -> JwtSettings:
+    try:
+        return JwtSettings.from_mapping(value)
+    except (JwtSettingsError, TypeError) as exc:
+        raise ValueError(str(exc)) from exc
+
+
+class ForwardSection(Section):
+    """Headers that carry the caller's identity to every subgraph; unset = not sent."""
+
+    client_id: HeaderName | None = Field(default=None, description="e.g. x-client-id")
+    scopes: HeaderName | None = Field(default=None, description="e.g. x-client-scopes")
+    claims: HeaderName | None = Field(
+        default=None, description="e.g. x-client-claims: the JWT claims as JSON"
+    )
+
+
+class ApiKeysSection(Section):
+    """API keys from the registry database (``gateway keys create``, ``/admin/api/keys``)."""
+
+    enabled: Flag = Field(default=False, description="Accept x-api-key / Authorization: ApiKey.")
+    database_url: Text | None = Field(
+        default=_KEYS.database_url, description="Where the keys are; null = DATABASE_URL."
+    )
+    cache_ttl_s: Seconds = Field(
+        default=_KEYS.cache_ttl_s,
+        description="Seconds a looked-up key is trusted (bounds revocation delay; at most 5).",
+    )
+    negative_cache_ttl_s: Seconds = Field(
+        default=_KEYS.negative_cache_ttl_s, description="Seconds an unknown id stays refused."
+    )
+    negative_cache_size: Positive = Field(
+        default=_KEYS.negative_cache_size, description="Most unknown ids remembered."
+    )
+    max_concurrent_lookups: Positive = Field(
+        default=_KEYS.max_concurrent_lookups, description="Database lookups in flight at once."
+    )
+    flush_interval_s: PositiveSeconds = Field(
+        default=_KEYS.flush_interval_s, description="Seconds between batched last_used_at writes."
+    )
+    max_key_length: Positive = Field(
+        default=_KEYS.max_key_length, description="Longer credentials are refused unread."
+    )
+
+    def build(self) -> ApiKeySettings | None:
+        if not self.enabled:
+            return None
+        values = {k: v for k, v in super().settings().items() if k != "enabled"}
+        try:
+            return ApiKeySettings(**values)
+        except ValueError as exc:
+            raise ValueError(str(exc)) from exc
+
+
+class AuthSection(Section):
+    """Who may call: API keys, JWTs, and what happens without them."""
+
+    require: Flag = Field(
+        default=_AUTH.require, description="401 UNAUTHENTICATED without a valid key or token."
+    )
+    reject_unauthorized: Flag = Field(
+        default=_AUTH.reject_unauthorized,
+        description="403 for an operation selecting fields the caller may not see.",
+    )
+    jwt: Annotated[dict[str, Any], AfterValidator(plain)] | None = Field(
+        default=None,
+        description="JWT providers: {providers: [{issuer, audiences, jwks_url | jwks, ...}]}.",
+    )
+    api_keys: ApiKeysSection = Field(default_factory=ApiKeysSection)
+    forward: ForwardSection = Field(default_factory=ForwardSection)
+
+    def settings(self) -> dict[str, Any]:
+        forward = IdentityForwarding(
+            self.forward.client_id, self.forward.scopes, self.forward.claims
+        )
+        return {
+            "auth": AuthSettings(
+                require=self.require,
+                reject_unauthorized=self.reject_unauthorized,
+                jwt=_jwt(self.jwt) if self.jwt is not None else None,
+                api_keys=self.api_keys.build(),
+                forward=forward,
+            )
+        }
+
+    @field_validator("jwt")
+    @classmethod
+    def _check_jwt(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None:
+            _jwt(value)
+        return value
+
+
+class RouterFile(Section):
+    """router.yaml. Every key is optional; an empty file means the defaults."""
+
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, title="router.yaml (graphql-gateway)"
+    )
+
+    supergraph: SupergraphSection = Field(default_factory=SupergraphSection)
+    listen: ListenSection = Field(default_factory=ListenSection)
+    workers: Workers = Field(
+        default=_SETTINGS.workers, description='Server processes; "auto" = one per CPU core.'
+    )
+    shutdown_grace_s: Seconds = Field(
+        default=_SETTINGS.shutdown_grace_s,
+        description="Seconds in-flight requests get to finish after SIGTERM.",
+    )
+    log_level: LogLevel = "info"
+    introspection: Flag = Field(
+        default=_SETTINGS.introspection, description="Answer __schema and __type."
+    )
+    graphiql: Flag = Field(default=_SETTINGS.graphiql, description="Serve GraphiQL to browsers.")
+    limits: LimitsSection = Field(default_factory=LimitsSection)
+    subgraphs: SubgraphsSection = Field(default_factory=SubgraphsSection)
+    cors: CorsSection = Field(default_factory=CorsSection)
+    csrf: CsrfSection = Field(default_factory=CsrfSection)
+    plugins: list[PluginSection] = Field(
+        default=[], description="Extra plugins, loaded in order after the built-in ones."
+    )
+    registry: RegistrySection = Field(default_factory=RegistrySection)
+    rate_limit: RateLimitSection = Field(default_factory=RateLimitSection)
+    auth: AuthSection = Field(default_factory=AuthSection)
+
+    def settings(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, Section):
+                values.update(value.settings())
+            else:
+                values[name] = value
+        values["plugins"] = tuple(plugin.spec() for plugin in self.plugins)
+        return values
