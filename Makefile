@@ -4,8 +4,8 @@
 UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PY := $(UV) run --frozen
 
-.PHONY: env test lint typecheck pytest run bench fmt bench-compare bench-planner bench-profile bench-reload \
-	bench-smoke bench-ramp bench-mix bench-spike bench-soak
+.PHONY: env test lint typecheck pytest run bench fmt fuzz bench-compare bench-planner bench-profile \
+	bench-reload bench-hostile bench-smoke bench-ramp bench-mix bench-spike bench-soak
 
 env:
 	@command -v uv >/dev/null 2>&1 || test -x "$(HOME)/.local/bin/uv" || python3 -m pip install --user --quiet uv
@@ -23,6 +23,11 @@ pytest: env
 
 test: lint typecheck pytest
 
+# The HTTP fuzzer of tests/hostile with many more examples than `make test` runs.
+FUZZ_EXAMPLES ?= 3000
+fuzz: env
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) pytest -q -p no:cacheprovider tests/hostile/test_fuzz_http.py
+
 fmt: env
 	$(PY) ruff format .
 	$(PY) ruff check --fix .
@@ -33,7 +38,7 @@ run: env
 bench: env
 	$(PY) python -m tests.bench
 
-bench-compare bench-planner bench-profile bench-reload: bench-%: env
+bench-compare bench-planner bench-profile bench-reload bench-hostile: bench-%: env
 	$(PY) python -m tests.bench $*
 
 bench-smoke bench-ramp bench-mix bench-spike bench-soak: bench-%: env

@@ -237,6 +237,24 @@ def _variable_definition(definition: Any) -> str:
     return text
 
 
+def bound_cache_bytes(planner: QueryPlanner, max_bytes: int, bytes_per_char: int) -> None:
+    """Bound a planner's caches by an estimate of their bytes as well as by count.
+
+    Their keys hold the whole document text, and their values its AST: a thousand
+    cached 2 MB documents would otherwise hold gigabytes. The estimate is
+    ``bytes_per_char`` per character of the document text in the key."""
+
+    def weigh_prepared(key: str, _: Any) -> int:
+        return len(key) * bytes_per_char
+
+    def weigh_plan(key: Any, _: Any) -> int:
+        text = key[0] if isinstance(key, tuple) and key and isinstance(key[0], str) else ""
+        return len(text) + 4096  # the AST is counted once, under the prepared cache
+
+    planner._prepared = LRUCache(planner._prepared.max_size, max_bytes, weigh_prepared)
+    planner.plan_cache = PlanCache(planner.plan_cache.max_size, max_bytes, weigh_plan)
+
+
 def _document_key(document: DocumentNode) -> str:
     loc = document.loc
     if loc is not None and loc.source is not None:
@@ -244,4 +262,4 @@ def _document_key(document: DocumentNode) -> str:
     return print_ast(document)
 
 
-__all__ = ["PreparedOperation", "QueryPlanner"]
+__all__ = ["PreparedOperation", "QueryPlanner", "bound_cache_bytes"]

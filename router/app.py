@@ -28,6 +28,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 from fastapi import FastAPI
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
@@ -51,7 +52,7 @@ from router.http.request import read_graphql_request, response_media_type, wants
 from router.operation.introspection import run_introspection
 from router.operation.prepare import authorized
 from router.operation.variables import coerce_variables
-from router.ops import health, reload
+from router.ops import gil, health, reload
 from router.pipeline.context import RequestContext
 from router.pipeline.plugin import Plugin, Plugins, ResponseOut, load_plugin
 from router.plugins.metrics import Metrics
@@ -119,7 +120,7 @@ class GraphQLEndpoint:
         if state is None:
             raise RequestError.single(503, "No supergraph is loaded.", SCHEMA_NOT_LOADED)
         started = time.perf_counter()
-        prepared = state.prepare(graphql.query, graphql.operation_name)
+        prepared = await state.prepare_async(graphql.query, graphql.operation_name)
         ctx.operation_name, ctx.operation_hash = prepared.name, prepared.hash
         ctx.operation_kind = prepared.kind
         if request.method == "GET" and prepared.kind != "query":
@@ -134,8 +135,8 @@ class GraphQLEndpoint:
             await on_operation(ctx, prepared)  # auth plugins have set ctx.client by now
         refused: list[dict[str, Any]] = []
         if prepared.restrictions:  # @authenticated / @requiresScopes fields selected
-            prepared, refused = authorized(
-                state, prepared, ctx.client, settings.auth.reject_unauthorized
+            prepared, refused = await state.in_compiler(
+                authorized, state, prepared, ctx.client, settings.auth.reject_unauthorized
             )
         executed = time.perf_counter()
         ctx.timings["operation"] = executed - started
@@ -146,7 +147,11 @@ class GraphQLEndpoint:
         errors = result.errors
         if refused:
             errors[:0] = refused
-        if prepared.introspection is not None:
+        if prepared.introspection_answer is not None:
+            data, intro_errors = orjson.loads(prepared.introspection_answer)
+            result.data.update(data)
+            errors.extend(intro_errors)
+        elif prepared.introspection is not None:
             data, intro_errors = run_introspection(
                 state.api_schema, prepared.introspection, graphql.variables
             )
@@ -193,6 +198,7 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
         settings.max_subgraph_requests,
         default=default,
         subgraphs=by_subgraph,
+        keepalive_s=settings.subgraph_keepalive_s,
     )
     plugins = Plugins()
 
@@ -202,6 +208,7 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
         path = settings.supergraph
         if path and holder.current is None:
             reload.load_initial(path, settings, client, holder)
+        gil.tune_for_responsiveness()
         if path and settings.reload:
             watcher = asyncio.create_task(reload.watch(path, settings, client, holder))
         try:
@@ -235,7 +242,7 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
     endpoint = GraphQLEndpoint(settings, holder, plugins)
     app.router.add_route("/graphql", endpoint.handle, methods=_METHODS, include_in_schema=False)
     app.router.add_route("/", endpoint.handle, methods=_METHODS, include_in_schema=False)
-    _add_health_routes(app, holder, client, plugins)
+    _add_health_routes(app, holder, client, plugins, settings)
     if assets_available():
         app.mount(ASSETS_URL, StaticFiles(directory=ASSETS_DIR), name="graphiql-assets")
     install_cors(app, settings.cors)
@@ -243,8 +250,10 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
 
 
 def _add_health_routes(
-    app: FastAPI, holder: StateHolder, client: SubgraphClient, plugins: Plugins
+    app: FastAPI, holder: StateHolder, client: SubgraphClient, plugins: Plugins, settings: Settings
 ) -> None:
+    admin_token = os.environ.get("GATEWAY_ADMIN_TOKEN") or None
+
     async def live(_: Request) -> Response:
         return _json(200, {"status": "live"})
 
@@ -252,9 +261,11 @@ def _add_health_routes(
         status, body = health.basic(holder)
         return _json(status, body)
 
-    async def detailed(_: Request) -> Response:
+    async def detailed(request: Request) -> Response:
         status, body = await health.detailed(holder, client)
         plugins.health(body)
+        if not health.may_see_details(settings.health_details, admin_token, request.headers):
+            body = health.redact(body)
         return _json(status, body)
 
     for path, handler in (

@@ -8,6 +8,9 @@ data into empty databases, composes a supergraph from the subgraphs' own SDLs
 (`_service { sdl }`) with `planner.compose`, writes it to ./data/supergraph.graphql,
 starts the router (4000) and prints the URLs. Ctrl-C (or SIGTERM) stops everything,
 router first, databases last.
+While it runs, a child that dies (a subgraph, an event processor, the router, the
+embedded MongoDB) is restarted with backoff and logged (``supervise``); the router
+keeps answering with partial results while a subgraph is down.
 
 MONGODB_URI / DATABASE_URL / NATS_URL, when set, replace the embedded MongoDB / the
 SQLite file / the embedded NATS server.
@@ -26,6 +29,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,15 +56,26 @@ class Child:
 
     def __init__(self, name: str, command: list[str], env: dict[str, str], log: Path) -> None:
         self.name = name
-        with log.open("ab") as out:
-            self.process = subprocess.Popen(
-                command,
-                env={**os.environ, **env},
+        self.command = command
+        self.env = env
+        self.log = log
+        self.started = time.monotonic()
+        self.process = self._popen()
+
+    def _popen(self) -> subprocess.Popen[bytes]:
+        with self.log.open("ab") as out:
+            return subprocess.Popen(
+                self.command,
+                env={**os.environ, **self.env},
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        self.log = log
+
+    def restart(self) -> None:
+        """Start the same command again (after it exited)."""
+        self.started = time.monotonic()
+        self.process = self._popen()
 
     def exited(self) -> int | None:
         return self.process.poll()
@@ -248,15 +263,8 @@ class DevStack:
         }
 
     async def watch(self, stop: asyncio.Event) -> int:
-        """Wait for Ctrl-C/SIGTERM (exit 0) or a child dying (exit 1)."""
-        while not stop.is_set():
-            for child in self.children:
-                code = child.exited()
-                if code is not None:
-                    print(f"{child.name} exited with code {code}; see {child.log}", file=sys.stderr)
-                    return 1
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 0.5)
+        """Wait for Ctrl-C/SIGTERM (exit 0), restarting children that die meanwhile."""
+        await supervise(self.children, stop, self.mongo)
         return 0
 
     def stop(self) -> None:
@@ -266,6 +274,59 @@ class DevStack:
             self.nats.stop()
         if self.mongo is not None:
             self.mongo.stop()
+
+
+@dataclass
+class Backoff:
+    """Restart delays: ``first`` seconds, doubling up to ``longest``; a child that
+    stayed up ``settled`` seconds starts again from ``first``."""
+
+    first: float = 0.5
+    longest: float = 30.0
+    settled: float = 60.0
+
+
+async def supervise(
+    children: list[Child],
+    stop: asyncio.Event,
+    mongo: EmbeddedMongo | None = None,
+    backoff: Backoff | None = None,
+    poll: float = 0.2,
+) -> None:
+    """Until ``stop`` is set: restart each child (and the embedded database) that
+    exits, after a delay that doubles while it keeps crashing, logging each restart.
+    One child's crash never stops the others."""
+    policy = backoff or Backoff()
+    delays: dict[str, float] = {}
+    due: dict[str, float] = {}
+    while not stop.is_set():
+        now = time.monotonic()
+        if mongo is not None and mongo.exited():
+            print("mongodb exited; restarting", file=sys.stderr, flush=True)
+            with contextlib.suppress(EmbeddedMongoError):
+                await asyncio.to_thread(mongo.restart)
+        for child in children:
+            code = child.exited()
+            if code is None:
+                continue
+            if child.name not in due:
+                lived = now - child.started
+                delay = delays.get(child.name, 0.0)
+                delay = policy.first if lived >= policy.settled or not delay else delay * 2
+                delays[child.name] = delay = min(delay, policy.longest)
+                due[child.name] = now + delay
+                print(
+                    f"{child.name} exited with code {code}; restarting in {delay:g}s "
+                    f"(see {child.log})",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            elif now >= due[child.name]:
+                del due[child.name]
+                child.restart()
+                print(f"{child.name} restarted (pid {child.process.pid})", flush=True)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), poll)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -62,6 +62,17 @@ class EmbeddedMongo:
         """True when this object started the server (and so must stop it)."""
         return self._process is not None
 
+    def exited(self) -> bool:
+        """True when the server this object started has died."""
+        return self._process is not None and self._process.poll() is not None
+
+    def restart(self, timeout: float = 20.0) -> str:
+        """Start the server again on the same port (its clients keep their URI)."""
+        if self.uri and self.port is None:
+            self.port = int(self.uri.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
+        self._process = None
+        return self.start(timeout)
+
     def connect_or_start(self, timeout: float = 20.0) -> str:
         """Reuse a live server already serving this data directory, else start one."""
         if self._uri_file.exists():

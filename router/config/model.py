@@ -215,6 +215,47 @@ class LimitsSection(Section):
         default=_SETTINGS.max_subgraph_requests,
         description="Concurrent subgraph requests across the process.",
     )
+    document_cache_bytes: Positive = Field(
+        default=_SETTINGS.document_cache_bytes,
+        description="Byte budget of the compiled-operation and plan caches.",
+    )
+    max_planning_ms: Positive = Field(
+        default=_SETTINGS.max_planning_ms,
+        description="Milliseconds a request waits for its uncached document to compile "
+        "(400 QUERY_PLANNING_TIMEOUT past it).",
+    )
+    max_introspection_fields: Count = Field(
+        default=_SETTINGS.max_introspection_fields,
+        description="__schema / __type fields per operation.",
+    )
+
+
+class ServerSection(Section):
+    """Connection hygiene: slow, idle and excess client connections are closed."""
+
+    header_read_timeout_s: PositiveSeconds = Field(
+        default=_SETTINGS.header_read_timeout_s,
+        description="Seconds a new connection has to send its request headers.",
+    )
+    keep_alive_timeout_s: PositiveSeconds = Field(
+        default=_SETTINGS.keep_alive_timeout_s,
+        description="Seconds an idle keep-alive connection is kept open.",
+    )
+    max_connections: Positive = Field(
+        default=_SETTINGS.max_connections, description="Open client connections per process."
+    )
+
+
+class HealthSection(Section):
+    """What /health/detailed shows to callers without the admin token."""
+
+    details_public: Flag = Field(
+        default=_SETTINGS.health_details,
+        description="Show subgraph URLs, the supergraph path and error texts to anyone.",
+    )
+
+    def settings(self) -> dict[str, Any]:
+        return {"health_details": self.details_public}
 
 
 class PlanWarmupSection(Section):
@@ -260,6 +301,10 @@ class AllSubgraphsSection(Section):
         default=[], description="Client request headers forwarded to every subgraph."
     )
     use_msgpack: Flag = Field(default=False, description="Ask every subgraph for MessagePack.")
+    keepalive_s: PositiveSeconds = Field(
+        default=_SETTINGS.subgraph_keepalive_s,
+        description="Seconds an idle pooled subgraph connection is kept (below servers' own).",
+    )
 
 
 class SubgraphsSection(Section):
@@ -282,7 +327,11 @@ class SubgraphsSection(Section):
             entries.append(
                 (name, SubgraphOverrides(own.timeout_s, tuple(own.headers), own.use_msgpack))
             )
-        return {"subgraph_timeout": every.timeout_s, "subgraphs": tuple(entries)}
+        return {
+            "subgraph_timeout": every.timeout_s,
+            "subgraph_keepalive_s": every.keepalive_s,
+            "subgraphs": tuple(entries),
+        }
 
 
 class CorsSection(Section):
@@ -537,6 +586,8 @@ class RouterFile(Section):
     graphiql: Flag = Field(default=_SETTINGS.graphiql, description="Serve GraphiQL to browsers.")
     limits: LimitsSection = Field(default_factory=LimitsSection)
     plan_warmup: PlanWarmupSection = Field(default_factory=PlanWarmupSection)
+    server: ServerSection = Field(default_factory=ServerSection)
+    health: HealthSection = Field(default_factory=HealthSection)
     subgraphs: SubgraphsSection = Field(default_factory=SubgraphsSection)
     cors: CorsSection = Field(default_factory=CorsSection)
     csrf: CsrfSection = Field(default_factory=CsrfSection)

@@ -122,8 +122,19 @@ class Settings:
     """Subgraphs asked for MessagePack answers, ``"name,name"``; ``*`` = every subgraph."""
     max_subgraph_requests: int = 256
     """Concurrent subgraph requests across the whole process."""
+    subgraph_keepalive_s: float = 4.0
+    """Seconds an idle pooled subgraph connection is kept; shorter than common
+    servers' own keep-alive (5 s in uvicorn and Node) so the router closes first."""
     document_cache_size: int = 1024
-    """Parsed documents kept (LRU by document text)."""
+    """Compiled documents kept (LRU, keyed by a hash of the document text)."""
+    document_cache_bytes: int = 256 * 1024 * 1024
+    """Estimated bytes the compiled-document caches (router and planner, refusals
+    included) may hold; least recently used entries go first."""
+    max_planning_ms: int = 3000
+    """Milliseconds a request waits for its uncached document to be parsed, validated
+    and planned (off the event loop) before it gets 400 ``QUERY_PLANNING_TIMEOUT``."""
+    max_introspection_fields: int = 10
+    """Most ``__schema``/``__type`` root fields in one operation (each is a schema walk)."""
     plan_cache_size: int = 1024
     planning_budget_s: float = 2.0
     plan_warmup_max_operations: int = 100
@@ -144,6 +155,16 @@ class Settings:
     """Server processes sharing the port (``auto`` in router.yaml = one per core)."""
     shutdown_grace_s: float = 10.0
     """Seconds in-flight requests get to finish after SIGTERM/SIGINT before plugins stop."""
+    header_read_timeout_s: float = 10.0
+    """Seconds a client has to send a request's headers, from connecting (or from the
+    first byte of a later request on the connection); slow or silent ones are closed."""
+    keep_alive_timeout_s: float = 5.0
+    """Seconds an idle keep-alive client connection stays open between requests."""
+    max_connections: int = 2048
+    """Open client connections per process; connections beyond it are closed at once."""
+    health_details: bool = False
+    """Show subgraph URLs, errors and the supergraph path on ``/health/detailed`` to
+    anyone; otherwise only to requests bearing the admin token."""
     csrf: bool = True
     """Refuse requests a browser could send without a CORS preflight (Apollo's CSRF rule)."""
     csrf_required_headers: tuple[str, ...] = DEFAULT_CSRF_HEADERS

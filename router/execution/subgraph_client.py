@@ -17,6 +17,14 @@ A response is decoded by its ``Content-Type``: ``application/x-msgpack`` or
 ``application/msgpack`` with ``msgpack``, anything else as JSON, whatever was
 asked for, so a subgraph that ignores the MessagePack ``Accept`` still works.
 
+Pooled connections go stale: a subgraph closes an idle keep-alive connection on
+its own timer, and when it was paused (GC, SIGSTOP, an overloaded host) it can
+close connections that already carry a request. A query (never a mutation) whose
+connection was closed before any answer is retried once on a fresh, unpooled
+connection. Idle pooled connections are dropped after ``keepalive_s`` (4 s by
+default), before common servers' own 5 s, so the router is usually the side
+that closes.
+
 Failures never raise: they come back as a ``SubgraphResponse`` whose ``failure``
 holds a GraphQL error with one of these codes:
 
@@ -159,12 +167,16 @@ class SubgraphClient:
         *,
         default: SubgraphSettings | None = None,
         subgraphs: Mapping[str, SubgraphSettings] | None = None,
+        keepalive_s: float = 4.0,
     ) -> None:
         """``timeout`` applies to subgraphs without their own; ``timeouts`` (seconds by
         subgraph name) is shorthand for ``subgraphs`` with only ``timeout_s`` set;
         ``default`` is used for subgraphs that are not configured."""
         self.timeout = timeout
         self.max_concurrency = max_concurrency
+        self.keepalive_s = keepalive_s
+        self.retries = 0
+        """Queries re-sent because their pooled connection was closed under them."""
         self._default = _compile(default or SubgraphSettings())
         self._routes: dict[str, _Route] = {}
         for name, seconds in (timeouts or {}).items():
@@ -172,6 +184,7 @@ class SubgraphClient:
         for name, settings in (subgraphs or {}).items():
             self.configure(name, settings)
         self._session: aiohttp.ClientSession | None = None
+        self._fresh_session: aiohttp.ClientSession | None = None
         self._semaphore = asyncio.Semaphore(max_concurrency)
         self._in_flight: dict[
             tuple[str, bytes, tuple[tuple[str, str], ...]], asyncio.Future[_RawAnswer]
@@ -184,7 +197,7 @@ class SubgraphClient:
             connector = aiohttp.TCPConnector(
                 limit=self.max_concurrency,
                 limit_per_host=0,
-                keepalive_timeout=30.0,
+                keepalive_timeout=self.keepalive_s,
                 enable_cleanup_closed=True,
             )
             self._session = aiohttp.ClientSession(
@@ -193,6 +206,15 @@ class SubgraphClient:
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
             )
         return self._session
+
+    def _get_fresh_session(self) -> aiohttp.ClientSession:
+        """A session whose every request opens (and then closes) its own connection."""
+        if self._fresh_session is None or self._fresh_session.closed:
+            self._fresh_session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(force_close=True, limit=0),
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+            )
+        return self._fresh_session
 
     def configure(self, service_name: str, settings: SubgraphSettings | None) -> None:
         """Set (or with None, reset to the default) one subgraph's settings.
@@ -212,9 +234,10 @@ class SubgraphClient:
         return self._routes.get(service_name, self._default).settings
 
     async def close(self) -> None:
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
-        self._session = None
+        for session in (self._session, self._fresh_session):
+            if session is not None and not session.closed:
+                await session.close()
+        self._session = self._fresh_session = None
 
     async def execute(
         self,
@@ -255,7 +278,7 @@ class SubgraphClient:
             if share:
                 raw = await self._shared_post(url, body, route.timeout, headers, forwarded)
             else:
-                raw = await self._post(url, body, route.timeout, headers)
+                raw = await self._post(url, body, route.timeout, headers, retry_stale=False)
             response = _decode(raw)
         except _Failure as failure:
             response = SubgraphResponse(failure=_failure_error(service_name, failure))
@@ -311,17 +334,18 @@ class SubgraphClient:
         body: bytes,
         timeout: aiohttp.ClientTimeout | None = None,
         headers: Mapping[str, str] = _JSON_HEADERS,
+        retry_stale: bool = True,
     ) -> _RawAnswer:
-        session = self._get_session()
+        """POST once; with ``retry_stale`` (queries), once more on a fresh connection
+        when the pooled one was closed before an answer."""
         try:
-            async with (
-                self._semaphore,
-                session.post(
-                    url, data=body, headers=headers, timeout=timeout or session.timeout
-                ) as resp,
-            ):
-                content = await resp.read()
-                return _RawAnswer(resp.status, content, resp.content_type)
+            try:
+                return await self._send(self._get_session(), url, body, timeout, headers)
+            except _STALE_CONNECTION as exc:
+                if not retry_stale or isinstance(exc, aiohttp.ClientConnectorError):
+                    raise
+            self.retries += 1
+            return await self._send(self._get_fresh_session(), url, body, timeout, headers)
         except TimeoutError as exc:
             seconds = timeout.total if timeout is not None else self.timeout
             raise _Failure(SUBGRAPH_TIMEOUT, f"timed out after {seconds:g}s") from exc
@@ -329,6 +353,23 @@ class SubgraphClient:
             raise _Failure(SUBGRAPH_REQUEST_FAILED, _describe(exc)) from exc
         except OSError as exc:
             raise _Failure(SUBGRAPH_REQUEST_FAILED, str(exc) or type(exc).__name__) from exc
+
+    async def _send(
+        self,
+        session: aiohttp.ClientSession,
+        url: str,
+        body: bytes,
+        timeout: aiohttp.ClientTimeout | None,
+        headers: Mapping[str, str],
+    ) -> _RawAnswer:
+        async with (
+            self._semaphore,
+            session.post(
+                url, data=body, headers=headers, timeout=timeout or session.timeout
+            ) as resp,
+        ):
+            content = await resp.read()
+            return _RawAnswer(resp.status, content, resp.content_type)
 
     async def probe(self, url: str, timeout: float = 2.0) -> tuple[bool, float, str | None]:
         """Reachability of one subgraph: (ok, latency in ms, problem) via ``{__typename}``."""
@@ -350,6 +391,11 @@ class SubgraphClient:
             return False, (time.perf_counter() - started) * 1000, "timeout"
         except (aiohttp.ClientError, OSError) as exc:
             return False, (time.perf_counter() - started) * 1000, _describe(exc)
+
+
+_STALE_CONNECTION = (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
+"""The connection was closed or reset under the request (``ClientConnectorError``, a
+``ClientOSError`` too, means a new connection failed: not retried)."""
 
 
 def _describe(exc: BaseException) -> str:

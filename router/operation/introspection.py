@@ -34,7 +34,13 @@ from router.response.shaping import INTROSPECTION_FIELDS
 
 def has_introspection(analysis: OperationAnalysis) -> bool:
     """Whether the root selection (fragments expanded) asks ``__schema``/``__type``."""
-    return any(
+    return count_introspection_fields(analysis) > 0
+
+
+def count_introspection_fields(analysis: OperationAnalysis) -> int:
+    """How many ``__schema``/``__type`` root fields (fragments expanded) the operation
+    asks: each one is a walk of the schema."""
+    return sum(
         f.name.value in INTROSPECTION_FIELDS
         for f in _root_fields(analysis.operation.selection_set, analysis.fragments, set())
     )

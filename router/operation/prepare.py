@@ -11,6 +11,9 @@ name, never on variables or the client, so ``GatewayState.prepare`` caches the r
                                  to the planner;
 3. ``planner``                 - validate against the API schema, plan;
 4. ``shaping``                 - compile the response shaper for the operation.
+
+An introspection part without variables has one answer for every client: it is
+computed here, once, and kept (as JSON bytes) with the compiled operation.
 """
 
 from __future__ import annotations
@@ -20,11 +23,17 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from graphql import OperationDefinitionNode, OperationType, validate
+import orjson
+from graphql import DocumentNode, OperationDefinitionNode, OperationType, validate
 
 from planner import OperationAnalysis, OperationValidationError, PlanningError
 from planner.plan import QueryPlan
-from router.errors import GRAPHQL_VALIDATION_FAILED, QUERY_PLANNING_FAILED, RequestError
+from router.errors import (
+    GRAPHQL_VALIDATION_FAILED,
+    MAX_INTROSPECTION_FIELDS_EXCEEDED,
+    QUERY_PLANNING_FAILED,
+    RequestError,
+)
 from router.operation.authorization import (
     MAX_VARIANTS,
     Restriction,
@@ -34,7 +43,11 @@ from router.operation.authorization import (
     without_fields,
 )
 from router.operation.document import errors_from_graphql, parse_document
-from router.operation.introspection import has_introspection, split_document
+from router.operation.introspection import (
+    count_introspection_fields,
+    run_introspection,
+    split_document,
+)
 from router.response.shaping import OperationShaper
 
 if TYPE_CHECKING:
@@ -65,6 +78,21 @@ class CompiledOperation:
         default_factory=dict
     )
     """Compiled without the fields a caller may not see, by the set of removed fields."""
+    introspection_answer: bytes | None = None
+    """``[data, errors]`` of ``introspection`` as JSON, when it uses no variables
+    (the same for every client, so computed once)."""
+    source_bytes: int = 0
+    """Length of the document text: what the cache's size estimate starts from."""
+    request: tuple[str, str | None] = ("", None)
+    """(document text, requested operation name) as the client sent them: what plan
+    warm-up re-prepares against a new supergraph (the cache key is only a hash). The
+    text is the same string the parsed document already holds."""
+
+
+def operation_key(query: str, operation_name: str | None) -> str:
+    """The cache key of (document, operation name): a hash, never the document itself."""
+    digest = hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{digest}:{operation_name}" if operation_name is not None else digest
 
 
 def compile_operation(
@@ -81,14 +109,25 @@ def compile_operation(
         )
     schema = state.api_schema
     introspection = None
+    answer = None
     plan_input: Any = analysis
-    if has_introspection(analysis):
+    introspection_fields = count_introspection_fields(analysis)
+    if introspection_fields:
         if not settings.introspection:
             raise RequestError.single(400, "Introspection is disabled.", GRAPHQL_VALIDATION_FAILED)
+        if introspection_fields > settings.max_introspection_fields:
+            raise RequestError.single(
+                400,
+                f"The operation asks {introspection_fields} introspection fields "
+                f"(__schema/__type), more than the maximum of "
+                f"{settings.max_introspection_fields}.",
+                MAX_INTROSPECTION_FIELDS_EXCEEDED,
+            )
         errors = validate(schema, analysis.document)
         if errors:
             raise RequestError(400, errors_from_graphql(errors, GRAPHQL_VALIDATION_FAILED))
         introspection, plan_input = split_document(analysis)
+        answer = _static_introspection_answer(state, introspection)
     plan = _plan(state, plan_input, operation_name) if plan_input is not None else None
     try:
         shaper = OperationShaper(schema, analysis)
@@ -107,7 +146,19 @@ def compile_operation(
         plan=plan or QueryPlan(None),
         shaper=shaper,
         introspection=introspection,
+        introspection_answer=answer,
+        source_bytes=len(query),
+        request=(query, operation_name),
     )
+
+
+def _static_introspection_answer(state: GatewayState, document: DocumentNode) -> bytes | None:
+    """The introspection answer as JSON when it cannot depend on the request."""
+    operation = document.definitions[0]
+    if isinstance(operation, OperationDefinitionNode) and operation.variable_definitions:
+        return None
+    data, errors = run_introspection(state.api_schema, document, None)
+    return orjson.dumps([data, errors])
 
 
 def authorized(

@@ -1,10 +1,17 @@
-"""Health endpoints' bodies: liveness, readiness and a detailed report."""
+"""Health endpoints' bodies: liveness, readiness and a detailed report.
+
+The detailed report is public, but what would help an attacker map the deployment
+(subgraph URLs, the supergraph file path, the text of connection and reload
+errors) is only shown with ``health_details`` on, or to a request bearing the admin
+token (``Authorization: Bearer <GATEWAY_ADMIN_TOKEN>``)."""
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import os
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from router.execution.subgraph_client import SubgraphClient
@@ -51,3 +58,40 @@ async def detailed(holder: StateHolder, client: SubgraphClient) -> tuple[int, di
         subgraphs=subgraphs,
     )
     return 200, body
+
+
+SENSITIVE_KEYS = frozenset({"url", "supergraphFile"})
+"""Keys removed from ``/health/detailed`` (at any level) for anonymous callers."""
+MASKED_KEYS = frozenset({"error", "lastReloadError"})
+"""Keys whose text (which can name hosts, ports and paths) anonymous callers see
+replaced by ``MASK`` when set: that there is an error stays visible."""
+MASK = "hidden: send the admin token for details"
+
+
+def may_see_details(public: bool, admin_token: str | None, headers: Mapping[str, str]) -> bool:
+    """Whether this caller gets the sensitive parts of the detailed report."""
+    if public:
+        return True
+    if not admin_token:
+        return False
+    scheme, _, given = headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode("utf-8"), admin_token.encode("utf-8")
+    )
+
+
+def redact(body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` without ``SENSITIVE_KEYS``, in it and in the mappings and lists it holds
+    (the body is the router's own, a few levels deep)."""
+    out: dict[str, Any] = {}
+    for key, value in body.items():
+        if key in SENSITIVE_KEYS:
+            continue
+        if key in MASKED_KEYS and value is not None:
+            value = MASK
+        if isinstance(value, dict):
+            value = redact(value)
+        elif isinstance(value, list):
+            value = [redact(item) if isinstance(item, dict) else item for item in value]
+        out[key] = value
+    return out

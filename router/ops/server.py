@@ -20,6 +20,7 @@ import threading
 from typing import Any
 
 from router.config.settings import Settings
+from router.ops.connections import guarded_protocol, quiet_client_noise
 
 
 def configure_logging(settings: Settings) -> None:
@@ -28,15 +29,19 @@ def configure_logging(settings: Settings) -> None:
     )
 
 
-def _uvicorn_options(settings: Settings) -> dict[str, Any]:
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for ``settings``: the httptools protocol with the connection
+    guards of ``router.ops.connections``, and the keep-alive timeout."""
+    quiet_client_noise()
     return {
         "host": settings.host,
         "port": settings.port,
         "loop": "uvloop",
-        "http": "httptools",
+        "http": guarded_protocol(settings.header_read_timeout_s, settings.max_connections),
         "log_level": settings.log_level.lower(),
         "access_log": False,
         "timeout_graceful_shutdown": settings.shutdown_grace_s,
+        "timeout_keep_alive": settings.keep_alive_timeout_s,
     }
 
 
@@ -55,7 +60,7 @@ def run(app: Any, settings: Settings) -> None:
     import uvicorn
 
     _exit_cleanly_after_shutdown()
-    uvicorn.run(app, **_uvicorn_options(settings))
+    uvicorn.run(app, **uvicorn_options(settings))
 
 
 def run_workers(settings: Settings, registry: Any | None = None) -> None:
@@ -70,5 +75,5 @@ def run_workers(settings: Settings, registry: Any | None = None) -> None:
         "router.ops.worker:create_worker_app",
         factory=True,
         workers=settings.workers,
-        **_uvicorn_options(settings),
+        **uvicorn_options(settings),
     )

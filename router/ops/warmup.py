@@ -46,8 +46,8 @@ def recent_operations(state: GatewayState | None, settings: Settings) -> list[Op
     if state is None or limit <= 0:
         return []
     return [
-        key
-        for key, prepared in state.operations.newest_first()
+        prepared.request
+        for _, prepared in state.operations.newest_first()
         if isinstance(prepared, CompiledOperation)
     ][:limit]
 

@@ -30,6 +30,7 @@ def export_bootstrap(settings: Settings, registry: Any | None) -> None:
 def create_worker_app() -> FastAPI:
     """Build one worker's app from the parent's configuration."""
     from router.app import create_app
+    from router.ops.connections import guarded_protocol
     from router.ops.server import configure_logging
 
     raw = os.environ.get(BOOTSTRAP_ENV)
@@ -37,6 +38,7 @@ def create_worker_app() -> FastAPI:
         raise RuntimeError(f"{BOOTSTRAP_ENV} is not set: workers are started by `gateway serve`")
     settings, registry = pickle.loads(base64.b64decode(raw))  # written by our parent process
     configure_logging(settings)
+    guarded_protocol(settings.header_read_timeout_s, settings.max_connections)
     app = create_app(settings)
     if registry is not None:
         from router.registry.mount import mount_registry

@@ -3,7 +3,8 @@ benchmark, results as JSON in tests/bench/results and a table and plot in docs/.
 
 Commands: ``all`` (default), ``compare``, ``planner``, ``report`` (re-render docs
 from the saved JSON), ``install`` (npm install of the peers), ``scenario NAME``
-(smoke | ramp | mix | spike | soak; ``make bench-NAME``), ``profile`` (py-spy
+(smoke | ramp | mix | spike | soak; ``make bench-NAME``), ``hostile`` (``/health``
+latency under hostile documents, RSS bounds: tests/bench/hostile.py), ``profile`` (py-spy
 samples of the router under the comparison load). Settings: see compare.py,
 planners.py and scenarios.py (BENCH_VUS, BENCH_DURATION, BENCH_WARMUP,
 BENCH_GATEWAYS, BENCH_BASELINE, BENCH_REPEAT, PLAN_SUITES, DURATION, RAMP_MAX_VU, ...).
@@ -28,7 +29,17 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         nargs="?",
         default="all",
-        choices=["all", "compare", "planner", "report", "install", "scenario", "profile", "reload"],
+        choices=[
+            "all",
+            "compare",
+            "planner",
+            "report",
+            "install",
+            "scenario",
+            "profile",
+            "reload",
+            "hostile",
+        ],
     )
     parser.add_argument("scenario", nargs="?", choices=SCENARIOS)
     parser.add_argument("--no-docs", action="store_true", help="write JSON only, leave docs/ alone")
@@ -55,6 +66,11 @@ def _run(args: argparse.Namespace) -> int:
         if not args.no_docs:
             print(f"bench: wrote {report.write()}", flush=True)
         return 0 if result["bad_responses"] == 0 and result["k6_exit"] == 0 else 1
+    if args.command == "hostile":
+        from tests.bench import hostile
+
+        figures = hostile.run()["health_under_hostile_load"]
+        return 0 if figures["health_p99_ms"] < 50 else 1
     if args.command in ("all", "planner"):
         planners.save(planners.run(), env.RESULTS / "planner.json")
     if args.command in ("all", "reload"):
