@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from router.operation.prepare import operation_key
 from tests.e2e.conftest import Gateway
 
 
@@ -81,7 +82,14 @@ def test_reload_goes_live_with_the_busiest_operations_planned(
     gw.query(queries[0])  # now the most recently used, then queries[2]
     _swap_schema(gw)
     warmed = gw.router.holder.current.operations
-    assert [key for key, _ in warmed.newest_first()] == [(queries[2], None), (queries[0], None)]
+    assert [entry.request for _, entry in warmed.newest_first()] == [
+        (queries[2], None),
+        (queries[0], None),
+    ]
+    assert [key for key, _ in warmed.newest_first()] == [
+        operation_key(queries[2], None),
+        operation_key(queries[0], None),
+    ]  # warmed under the keys the clients' requests look up
     assert gw.query(queries[0]) == {"data": {"products": [{"upc": "p1"}, {"upc": "p2"}]}}
 
 
