@@ -11,7 +11,6 @@ server's URI to ``<data_dir>.uri``; `connect_or_start` reads it and checks it an
 
 from __future__ import annotations
 
-import contextlib
 import os
 import socket
 import subprocess
@@ -21,6 +20,8 @@ from pathlib import Path
 
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
+
+from subgraphs.embedded_process import stop_embedded
 
 
 class EmbeddedMongoError(RuntimeError):
@@ -132,15 +133,7 @@ class EmbeddedMongo:
         process, self._process = self._process, None
         if process is None:
             return
-        with contextlib.suppress(FileNotFoundError):
-            if self._uri_file.read_text().strip() == self.uri:
-                self._uri_file.unlink()
-        process.terminate()
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout)
+        stop_embedded(process, self._uri_file, self.uri, timeout)
 
     def __enter__(self) -> EmbeddedMongo:
         self.connect_or_start()

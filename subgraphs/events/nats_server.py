@@ -8,13 +8,14 @@ find it, and `connect_or_start` reuses a live one instead of starting a second.
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from subgraphs.embedded_process import stop_embedded
 
 
 class EmbeddedNatsError(RuntimeError):
@@ -110,15 +111,7 @@ class EmbeddedNats:
         process, self._process = self._process, None
         if process is None:
             return
-        with contextlib.suppress(FileNotFoundError):
-            if self._url_file.read_text().strip() == self.url:
-                self._url_file.unlink()
-        process.terminate()
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout)
+        stop_embedded(process, self._url_file, self.url, timeout)
 
     def __enter__(self) -> EmbeddedNats:
         self.start()
