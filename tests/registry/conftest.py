@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.e2e.harness import Subgraphs
 from tests.registry.harness import (
-    RegistryRouter,
     clashing_spec,
     migrated_sqlite,
     products_spec,
     reviews_spec,
 )
+from tests.registry.harness import start_router as start_router
 
 
 @pytest.fixture
@@ -29,18 +28,3 @@ def subgraphs() -> Iterator[Subgraphs]:
 @pytest.fixture
 def database(tmp_path: Path) -> str:
     return migrated_sqlite(tmp_path)
-
-
-@pytest.fixture
-def start_router() -> Iterator[Callable[..., RegistryRouter]]:
-    routers: list[RegistryRouter] = []
-
-    def start(database_url: str, **config: Any) -> RegistryRouter:
-        router = RegistryRouter(database_url, **config)
-        routers.append(router)
-        return router
-
-    yield start
-    for router in routers:
-        if not router.server.should_exit:
-            router.stop()

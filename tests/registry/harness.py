@@ -7,12 +7,13 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import uvicorn
 
 from router.config.settings import Settings
@@ -179,3 +180,19 @@ def wait_for(predicate: Any, timeout: float = 10.0, interval: float = 0.05) -> A
 
 
 __all__ = ["Subgraphs"]
+
+
+@pytest.fixture
+def start_router() -> Iterator[Callable[..., RegistryRouter]]:
+    """Starts registry-mode routers for a test and stops those it left running."""
+    routers: list[RegistryRouter] = []
+
+    def start(database_url: str, **options: Any) -> RegistryRouter:
+        router = RegistryRouter(database_url, **options)
+        routers.append(router)
+        return router
+
+    yield start
+    for router in routers:
+        if not router.server.should_exit:
+            router.stop()
