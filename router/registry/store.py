@@ -147,6 +147,23 @@ class RegistryStore:
             )
             return _row(service, version), version.id
 
+    async def register_service(self, values: dict[str, Any], actor: str) -> ServiceRow:
+        """Insert a service without an SDL yet (``gateway services import``): the routers
+        fetch it. Raises ``IntegrityError`` when the name was registered meanwhile."""
+        async with self.sessions.begin() as session:
+            service = Service(**values)
+            session.add(service)
+            await session.flush()
+            session.add(
+                RegistryAudit(
+                    actor=actor,
+                    action="service.import",
+                    target=service.name,
+                    detail={k: v for k, v in values.items() if k != "name"},
+                )
+            )
+            return _row(service, None)
+
     async def update_service(
         self, name: str, changes: dict[str, Any], actor: str, sdl: str | None = None
     ) -> ServiceRow:

@@ -47,6 +47,8 @@ class Sync:
                 log.error("stored supergraph version %s is invalid: %s", version.id, exc)
         async with graph.lock:
             await self.refetch("startup", "startup")
+        if graph.active is None:
+            graph.log_empty_hint(len(await graph.store.services()))
         if graph.config.poll_interval_s > 0:
             self._spawn(graph.config.poll_interval_s, self.poll)
         if graph.config.sync_interval_s > 0:
