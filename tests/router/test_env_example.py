@@ -20,7 +20,7 @@ def test_every_router_setting_is_listed() -> None:
     expected = {ENV_PREFIX + f.name.upper() for f in fields(Settings) if f.name in _ENV_FIELDS}
     expected |= {"DATABASE_URL", "GATEWAY_ADMIN_TOKEN", "GATEWAY_POLL_INTERVAL_S"}
     expected |= {"GATEWAY_FALLBACK", "GATEWAY_SYNC_INTERVAL_S", "GATEWAY_FETCH_TIMEOUT_S"}
-    expected |= {"REDIS_URL"}
+    expected |= {"REDIS_URL", "GATEWAY_SERVICES"}
     assert listed == expected
 
 
