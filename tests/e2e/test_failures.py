@@ -37,13 +37,21 @@ def test_hanging_html_and_closing_subgraphs(gateway_factory: Callable[..., Gatew
 
 def test_subgraph_that_is_down(gateway_factory: Callable[..., Gateway]) -> None:
     down = f"http://127.0.0.1:{free_port()}/graphql"
-    gw = gateway_factory("simple-requires-provides", overrides={"products": down})
+    gw = gateway_factory(
+        "simple-requires-provides", overrides={"products": down}, health_details=True
+    )
     got = gw.query("{ me { id } products { name } }")
     assert got["data"] == {"me": {"id": "u1"}, "products": None}
     assert got["errors"][0]["extensions"] == {
         "code": "SUBGRAPH_REQUEST_FAILED",
         "serviceName": "products",
     }
+    # The reason names the address, not aiohttp's "ssl:default" (no TLS on http://).
+    port = down.split(":")[2].split("/")[0]
+    health = gw.http.get("/health/detailed").json()["subgraphs"]["products"]
+    for text in (got["errors"][0]["message"], str(health)):
+        assert "ssl" not in text, text
+    assert f"cannot connect to 127.0.0.1:{port}" in str(health), health
 
 
 def test_subgraph_errors_keep_client_paths(gateway_factory: Callable[..., Gateway]) -> None:
