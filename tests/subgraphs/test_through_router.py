@@ -1,12 +1,17 @@
 """End to end, the way `make run` runs it: the devstack starts the embedded MongoDB,
-migrates, seeds, starts both subgraphs and the router on free loopback ports; a query
-through the router spans both subgraphs (categories -> records -> media); Ctrl-C
-stops everything; a second start keeps the data."""
+migrates, seeds, starts both subgraphs and the router on free loopback ports; the
+router serves from its registry, where both subgraphs were registered through the
+bootstrap; it prints the URLs, the admin token and a query; a query through the
+router spans both subgraphs (categories -> records -> media); Ctrl-C stops
+everything; a second start keeps the data and the token."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -147,6 +152,7 @@ def test_categories_with_records_with_media_through_the_router(tmp_path: Path) -
             f"http://127.0.0.1:{ports['router']}/graphql", json={"query": QUERY}, timeout=30
         )
         body: dict[str, Any] = response.json()
+        token = registry_mode(tmp_path / "data", ports, lines)
         events_through_the_router(ports)
     finally:
         stop(process, lines)
@@ -163,8 +169,51 @@ def test_categories_with_records_with_media_through_the_router(tmp_path: Path) -
     assert not (tmp_path / "data" / "mongo.uri").exists()
     assert not (tmp_path / "data" / "nats.url").exists()
 
-    # a second start reuses the data: nothing to migrate, nothing seeded
+    # a second start reuses the data: nothing to migrate, nothing seeded, same token
     process, lines = start(tmp_path / "data", ports)
-    stop(process, lines)
+    try:
+        assert registry_mode(tmp_path / "data", ports, lines) == token
+    finally:
+        stop(process, lines)
     assert any("0 migrations applied" in line for line in lines), lines
     assert any("existing data kept" in line for line in lines), lines
+    assert any(line.startswith("  admin token") and "(kept" in line for line in lines), lines
+    assert (tmp_path / "data" / "router.log").read_text().count("GATEWAY_SERVICES: unchanged") == 2
+
+
+def registry_mode(data: Path, ports: dict[str, int], lines: list[str]) -> str:
+    """The router serves from its registry: both subgraphs registered, the admin API
+    open with the token of data/admin-token, the printed URLs and example answer."""
+    router = f"http://127.0.0.1:{ports['router']}"
+    token = (data / "admin-token").read_text().strip()
+    assert len(token) >= 24 and (data / "admin-token").stat().st_mode & 0o077 == 0
+    printed = "\n".join(lines)
+    for text in (
+        f"{router}/graphql",
+        f"{router}/admin",
+        f"{router}/health/detailed",
+        f"{router}/metrics",
+        token,
+    ):
+        assert text in printed, (text, printed)
+    auth = {"Authorization": f"Bearer {token}"}
+    listed = httpx.get(f"{router}/admin/api/services", headers=auth, timeout=30).json()
+    assert {s["name"]: s["in_supergraph"] for s in listed["services"]} == {
+        "categories": True,
+        "records": True,
+    }
+    assert httpx.get(f"{router}/metrics", timeout=30).status_code == 200
+    curl = next(line for line in lines if line.strip().startswith("curl -s"))
+    if shutil.which("curl"):
+        example = subprocess.run(
+            ["sh", "-c", curl.strip()], capture_output=True, text=True, timeout=60, check=True
+        )
+        answer = json.loads(example.stdout)
+    else:  # the same request, as the printed line spells it
+        words = shlex.split(curl)
+        body = words[words.index("-d") + 1]
+        answer = httpx.post(
+            words[2], content=body, headers={"content-type": "application/json"}
+        ).json()
+    assert "errors" not in answer and answer["data"]["categoryBySlug"]["records"], answer
+    return token
