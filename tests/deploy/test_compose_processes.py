@@ -334,7 +334,7 @@ def test_compose_commands_three_gateways_one_registry(stack: Stack, tmp_path: Pa
     during = [len(o) - b for o, b in zip(outcomes, before, strict=True)]
     assert all(n > 0 for n in during), during  # every replica was queried during the change
     print(f"client requests per replica: {[len(o) for o in outcomes]}, 0 failed")
-    for port, env, label in gateways:
+    for _, _, label in gateways:
         log = stack.log(label)
         assert "Traceback" not in log, log
     assert any("GATEWAY_SERVICES: added" in stack.log(lbl) for _, _, lbl in gateways)
