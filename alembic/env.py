@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from alembic import context
-from router.registry.database import database_url
+from router.registry.database import MIGRATION_LOCK, database_url
 from router.registry.models import Base
 
 config = context.config
@@ -28,12 +28,6 @@ def run_migrations_offline() -> None:
     context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
-
-
-MIGRATION_LOCK = 0x6761_7465_7761_79  # "gateway": one key for every registry database
-"""PostgreSQL advisory lock held for the migration's transaction: routers started
-together (compose, Kubernetes init containers) each run ``gateway db upgrade``, and
-without it two of them would create the same tables at once and one would fail."""
 
 
 def _run(connection: Connection) -> None:

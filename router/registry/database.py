@@ -18,6 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///gateway.sqlite3"
 ALEMBIC_DIR = Path(__file__).resolve().parent.parent.parent / "alembic"
+MIGRATION_LOCK = 0x6761_7465_7761_79  # "gateway": one key for every registry database
+"""PostgreSQL advisory lock alembic/env.py holds for a migration's transaction: routers
+started together (compose, Kubernetes init containers) each run ``gateway db
+upgrade``, and without it two of them would create the same tables at once and one
+would fail."""
 
 
 class NotMigratedError(RuntimeError):

@@ -242,3 +242,61 @@ def test_a_lost_insert_race_is_read_back() -> None:
         actions, names = asyncio.run(race(database))
     assert actions == ["added", "unchanged"]
     assert names == ["a"]
+
+
+def test_a_migration_waits_for_one_already_running() -> None:
+    """The advisory lock of alembic/env.py, shown without racing: while another session
+    holds it (as a replica's migration would), ``gateway db upgrade`` waits for it,
+    visibly in pg_locks, without touching the tables; released, it completes."""
+    import threading
+
+    import asyncpg
+
+    from router.registry import migrations
+    from router.registry.database import MIGRATION_LOCK
+
+    with postgres_database() as database:
+        dsn = database.replace("postgresql+asyncpg://", "postgresql://")
+
+        async def session() -> asyncpg.Connection:
+            return await asyncpg.connect(dsn)
+
+        loop = asyncio.new_event_loop()
+        holder = loop.run_until_complete(session())
+        loop.run_until_complete(holder.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK))
+        done: list[BaseException | None] = []
+
+        def upgrade() -> None:
+            try:
+                migrations.upgrade(database)
+                done.append(None)
+            except BaseException as exc:
+                done.append(exc)
+
+        worker = threading.Thread(target=upgrade, daemon=True)
+        worker.start()
+        try:
+            waiting = 0
+            for _ in range(600):  # until the migration is queued behind the lock
+                waiting = loop.run_until_complete(
+                    holder.fetchval(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                        "AND NOT granted AND objid = ($1::bigint & 4294967295)::oid",
+                        MIGRATION_LOCK,
+                    )
+                )
+                if waiting:
+                    break
+                time.sleep(0.1)
+            assert waiting == 1
+            tables = loop.run_until_complete(
+                holder.fetchval("SELECT to_regclass('public.alembic_version') IS NOT NULL")
+            )
+            assert tables is False and done == []
+        finally:
+            loop.run_until_complete(holder.execute("SELECT pg_advisory_unlock_all()"))
+            worker.join(120)
+            loop.run_until_complete(holder.close())
+            loop.close()
+        assert done == [None]
+        assert migrations.current(database).startswith("0002_api_keys")
