@@ -334,6 +334,25 @@ def test_compose_commands_three_gateways_one_registry(stack: Stack, tmp_path: Pa
     during = [len(o) - b for o, b in zip(outcomes, before, strict=True)]
     assert all(n > 0 for n in during), during  # every replica was queried during the change
     print(f"client requests per replica: {[len(o) for o in outcomes]}, 0 failed")
+    # The rate-limit counters of all three replicas are in the real Redis (REDIS_URL),
+    # and no replica failed to reach it.
+    import redis
+
+    limit = yaml.safe_load((DEPLOY_DIR / "router.yaml").read_text())["rate_limit"]["limit"]
+    amount, _, per = limit.partition("/")
+    redis_url = gateways[0][1]["REDIS_URL"]
+    keys = list(
+        redis.Redis.from_url(redis_url).scan_iter(match="LIMITS:LIMITER/limit/ip:127.0.0.1/*")
+    )
+    assert f"LIMITS:LIMITER/limit/ip:127.0.0.1/{amount}/1/{per}".encode() in keys, keys
+    for url in urls:
+        metrics = httpx.get(f"{url}/metrics", timeout=30).text
+        errors = [
+            line
+            for line in metrics.splitlines()
+            if line.startswith("gateway_rate_limit_backend_errors_total")
+        ]
+        assert errors in ([], ["gateway_rate_limit_backend_errors_total 0.0"]), errors
     for _, _, label in gateways:
         log = stack.log(label)
         assert "Traceback" not in log, log
