@@ -30,6 +30,7 @@ from typing import Any
 
 import orjson
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
@@ -59,6 +60,7 @@ from router.plugins.metrics import Metrics
 from router.plugins.rate_limit import RateLimit
 from router.response.encoding import encode
 from router.state import StateHolder
+from router.telemetry import Telemetry
 
 log = logging.getLogger("router")
 
@@ -223,13 +225,17 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
             await client.close()
+            telemetry.shutdown()
 
+    registry = CollectorRegistry()
+    telemetry = Telemetry(registry)
     app = FastAPI(title="graphql-gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.holder = holder
     app.state.client = client
     app.state.settings = settings
     app.state.plugins = plugins
-    add_plugin(app, Metrics(holder))
+    app.state.telemetry = telemetry  # plugins take their OpenTelemetry meters from it
+    add_plugin(app, Metrics(holder, registry))
     for plugin in identity_plugins(settings.auth):
         add_plugin(app, plugin)
     if settings.rate_limit.enabled:
