@@ -115,7 +115,9 @@ class GraphQLEndpoint:
         if settings.csrf:
             check_csrf(request.headers, settings.csrf_required_headers)
         ctx.state = state = self.holder.current  # read once: a reload never changes it here
-        ctx.graphql = graphql = await read_graphql_request(request, settings.max_body_bytes)
+        ctx.graphql = graphql = await read_graphql_request(
+            request, settings.max_body_bytes, settings.body_read_timeout_s
+        )
         for on_request in plugins.on_request:
             await on_request(ctx)
         # 2. operation
