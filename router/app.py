@@ -30,6 +30,7 @@ from typing import Any
 
 import orjson
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CollectorRegistry
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
@@ -193,6 +194,9 @@ def add_plugin(app: FastAPI, plugin: Plugin) -> None:
     app.state.plugins.add(plugin)
 
 
+_NO_FASTAPI_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+
+
 def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI:
     """Build the app; the supergraph is loaded (and watched) in the lifespan."""
     holder = holder or StateHolder()
@@ -231,7 +235,16 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
 
     registry = CollectorRegistry()
     telemetry = Telemetry(registry)
-    app = FastAPI(title="graphql-gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="graphql-gateway",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        # FastAPI's own OpenTelemetry hooks would wrap every request once a global
+        # provider exists and check whether one does on every request; the router
+        # traces and measures itself (router.telemetry), so they stay off.
+        telemetry=_NO_FASTAPI_TELEMETRY,
+    )
     app.state.holder = holder
     app.state.client = client
     app.state.settings = settings

@@ -3,7 +3,7 @@ its chosen operation, fragments and condition variables)."""
 
 from __future__ import annotations
 
-from graphql import DocumentNode, GraphQLError, GraphQLSyntaxError, Lexer, Source
+from graphql import DocumentNode, GraphQLError, GraphQLSyntaxError, Lexer, Source, Token
 from graphql.language.parser import Parser
 
 from planner import OperationAnalysis, OperationValidationError
@@ -59,8 +59,7 @@ def parse_without_cycles(text: str) -> DocumentNode:
 
 
 def _unlink_tokens(lexer: Lexer) -> None:
-    token = lexer.token  # the last token read; the chain runs back to <SOF>
-    lexer.last_token = lexer.token = token  # nothing else of the lexer outlives it
+    token: Token | None = lexer.token  # the last token read; the chain runs back to <SOF>
     while token is not None:
         previous = token.prev
         token.prev = token.next = None
