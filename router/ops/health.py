@@ -49,6 +49,9 @@ async def detailed(holder: StateHolder, client: SubgraphClient) -> tuple[int, di
         }
         if problem:
             entry["error"] = problem
+        replicas = client.replicas(name)
+        if replicas is not None:
+            entry["replicas"] = replicas
         subgraphs[name] = entry
     body.update(
         status="ok" if all(e["reachable"] for e in subgraphs.values()) else "degraded",
