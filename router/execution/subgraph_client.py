@@ -194,6 +194,8 @@ class SubgraphClient:
         self.eject_after = eject_after
         self.probe_interval_s = probe_interval_s
         self.retries = 0
+        self.msgpack_answers = 0
+        """Subgraph answers that came as MessagePack (``Content-Type``)."""
         """Queries re-sent because their connection failed (same URL or another replica)."""
         self._endpoints: dict[str, Endpoint] = {}
         """Replica state by URL, kept across reconfigurations."""
@@ -327,6 +329,8 @@ class SubgraphClient:
                 raw = await self._post_balanced(route.pool, body, route.timeout, headers, False)
             else:
                 raw = await self._post(url, body, route.timeout, headers, retry_stale=False)
+            if raw.content_type in MSGPACK_MEDIA_TYPES:
+                self.msgpack_answers += 1
             response = _decode(raw)
         except _Failure as failure:
             response = SubgraphResponse(failure=_failure_error(service_name, failure))
