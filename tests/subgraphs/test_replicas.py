@@ -103,7 +103,10 @@ class Load:
 
 async def _replicas(http: httpx.AsyncClient) -> list[dict[str, Any]]:
     body = (await http.get("/health/detailed")).json()
-    return list(body["subgraphs"]["records"]["replicas"])
+    records = body["subgraphs"]["records"]
+    # The subgraph is up while one replica answers; each replica is probed.
+    assert records["reachable"] is any(r["reachable"] for r in records["replicas"])
+    return list(records["replicas"])
 
 
 async def test_one_of_two_records_services_killed_under_load(
@@ -165,6 +168,7 @@ async def test_one_of_two_records_services_killed_under_load(
                 await load.until(300)
                 during = await _replicas(http)
                 assert [r["ejected"] for r in during] == [False, True], during
+                assert [r["reachable"] for r in during] == [True, False], during
                 # It comes back on its port: a probe lets it in again, under load.
                 processes[1] = _spawn(mongo_uri, mongo_db.name, ports[1], logs[1])
                 await _wait_healthy(processes[1], ports[1], logs[1])
