@@ -194,9 +194,9 @@ class SubgraphClient:
         self.eject_after = eject_after
         self.probe_interval_s = probe_interval_s
         self.retries = 0
+        """Queries re-sent because their connection failed (same URL or another replica)."""
         self.msgpack_answers = 0
         """Subgraph answers that came as MessagePack (``Content-Type``)."""
-        """Queries re-sent because their connection failed (same URL or another replica)."""
         self._endpoints: dict[str, Endpoint] = {}
         """Replica state by URL, kept across reconfigurations."""
         self._prober: asyncio.Task[None] | None = None
@@ -539,6 +539,8 @@ class SubgraphClient:
 
 
 _STALE_CONNECTION = (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
+"""The connection was closed or reset under the request (``ClientConnectorError``, a
+``ClientOSError`` too, means a new connection failed: not retried)."""
 _REPLICA_FAILURE = (
     aiohttp.ServerDisconnectedError,
     aiohttp.ClientOSError,
@@ -547,8 +549,6 @@ _REPLICA_FAILURE = (
 """Connection errors that count against a replica and let a query move to another:
 refused or reset (``ClientOSError``, ``ClientConnectorError`` among them), closed
 before the answer, or closed in the middle of the body."""
-"""The connection was closed or reset under the request (``ClientConnectorError``, a
-``ClientOSError`` too, means a new connection failed: not retried)."""
 
 
 def _describe(exc: BaseException) -> str:
