@@ -207,6 +207,8 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
         default=default,
         subgraphs=by_subgraph,
         keepalive_s=settings.subgraph_keepalive_s,
+        eject_after=settings.subgraph_eject_after,
+        probe_interval_s=settings.subgraph_probe_interval_s,
     )
     plugins = Plugins()
 

@@ -87,9 +87,19 @@ async def _body(request: Request) -> dict[str, Any]:
     return body
 
 
+MAX_REPLICA_URLS = 64
+"""Most replica ``urls`` one service may list."""
+
+
+def _is_url(value: Any) -> bool:
+    return (
+        isinstance(value, str) and value.startswith(("http://", "https://")) and len(value) <= 2048
+    )
+
+
 def service_fields(body: dict[str, Any], creating: bool) -> dict[str, Any]:
     """Validate the writable service fields; unknown keys are refused (typo safety)."""
-    allowed = {"url", "enabled", "use_msgpack", "headers", "timeout_s"} | (
+    allowed = {"url", "urls", "enabled", "use_msgpack", "headers", "timeout_s"} | (
         {"name"} if creating else set()
     )
     unknown = sorted(set(body) - allowed)
@@ -107,13 +117,20 @@ def service_fields(body: dict[str, Any], creating: bool) -> dict[str, Any]:
             raise bad_request("'url' is required.")
     if "url" in body:
         url = body["url"]
-        if (
-            not isinstance(url, str)
-            or not url.startswith(("http://", "https://"))
-            or len(url) > 2048
-        ):
+        if not _is_url(url):
             raise bad_request("'url' must be an http:// or https:// URL.")
         values["url"] = url
+    if "urls" in body:
+        urls = body["urls"]
+        if (
+            not isinstance(urls, list)
+            or len(urls) > MAX_REPLICA_URLS
+            or not all(_is_url(u) for u in urls)
+        ):
+            raise bad_request(
+                f"'urls' must be a list of at most {MAX_REPLICA_URLS} http:// or https:// URLs."
+            )
+        values["urls"] = list(dict.fromkeys(urls))
     for flag in ("enabled", "use_msgpack"):
         if flag in body:
             if not isinstance(body[flag], bool):
@@ -137,7 +154,7 @@ def service_fields(body: dict[str, Any], creating: bool) -> dict[str, Any]:
         values["timeout_s"] = float(timeout)
     if not creating and not values:
         raise bad_request(
-            "Nothing to change: send url, enabled, use_msgpack, headers or timeout_s."
+            "Nothing to change: send url, urls, enabled, use_msgpack, headers or timeout_s."
         )
     return values
 

@@ -100,6 +100,13 @@ def _header_name(value: str) -> str:
 _NOT_IN_TOKEN = frozenset('"(),/:;<=>?@[\\]{}')
 
 
+def _subgraph_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError(f'expected an http:// or https:// URL, got "{value}"')
+    return value
+
+
 def _method(value: str) -> str:
     if not value.isascii() or not value.isalpha():
         raise ValueError(f'"{value}" is not an HTTP method')
@@ -137,6 +144,7 @@ Seconds = Annotated[float, Field(ge=0), _number_from_env(float)]
 PositiveSeconds = Annotated[float, Field(gt=0), _number_from_env(float)]
 Text = Annotated[str, Field(min_length=1)]
 HeaderName = Annotated[str, AfterValidator(_header_name)]
+SubgraphUrl = Annotated[str, AfterValidator(_subgraph_url)]
 Method = Annotated[str, AfterValidator(_method)]
 Origin = Annotated[str, AfterValidator(_origin)]
 Workers = Annotated[
@@ -293,6 +301,10 @@ class SubgraphSection(Section):
     use_msgpack: Flag | None = Field(
         default=None, description="Ask for MessagePack answers (default: all.use_msgpack)."
     )
+    urls: list[SubgraphUrl] = Field(
+        default=[],
+        description="Replicas balanced over instead of the supergraph's URL (none: that URL).",
+    )
 
 
 class AllSubgraphsSection(Section):
@@ -308,6 +320,14 @@ class AllSubgraphsSection(Section):
     keepalive_s: PositiveSeconds = Field(
         default=_SETTINGS.subgraph_keepalive_s,
         description="Seconds an idle pooled subgraph connection is kept (below servers' own).",
+    )
+    eject_after: Positive = Field(
+        default=_SETTINGS.subgraph_eject_after,
+        description="Consecutive connection failures that take a replica URL out of rotation.",
+    )
+    probe_interval_s: PositiveSeconds = Field(
+        default=_SETTINGS.subgraph_probe_interval_s,
+        description="Seconds between probes of replica URLs taken out of rotation.",
     )
 
 
@@ -329,11 +349,18 @@ class SubgraphsSection(Section):
             entries.append(("*", SubgraphOverrides(None, tuple(every.headers), every.use_msgpack)))
         for name, own in self.named().items():
             entries.append(
-                (name, SubgraphOverrides(own.timeout_s, tuple(own.headers), own.use_msgpack))
+                (
+                    name,
+                    SubgraphOverrides(
+                        own.timeout_s, tuple(own.headers), own.use_msgpack, tuple(own.urls)
+                    ),
+                )
             )
         return {
             "subgraph_timeout": every.timeout_s,
             "subgraph_keepalive_s": every.keepalive_s,
+            "subgraph_eject_after": every.eject_after,
+            "subgraph_probe_interval_s": every.probe_interval_s,
             "subgraphs": tuple(entries),
         }
 

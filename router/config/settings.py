@@ -30,13 +30,16 @@ class SubgraphSettings:
     ``timeout_s`` None means the router-wide ``subgraph_timeout``;
     ``forward_headers`` are names of client request headers copied onto this
     subgraph's requests (case-insensitive); ``use_msgpack`` asks the subgraph for
-    MessagePack answers. File mode reads them from ``GATEWAY_SUBGRAPH_TIMEOUTS``,
-    ``GATEWAY_SUBGRAPH_HEADERS`` and ``GATEWAY_SUBGRAPH_MSGPACK``; registry mode from
-    each service's stored row."""
+    MessagePack answers; ``urls``, when set, are the replicas requests are balanced
+    over instead of the supergraph's URL. File mode reads them from
+    ``GATEWAY_SUBGRAPH_TIMEOUTS``, ``GATEWAY_SUBGRAPH_HEADERS``,
+    ``GATEWAY_SUBGRAPH_MSGPACK`` and router.yaml; registry mode from each service's
+    stored row."""
 
     timeout_s: float | None = None
     forward_headers: tuple[str, ...] = ()
     use_msgpack: bool = False
+    urls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,7 @@ class SubgraphOverrides:
     timeout_s: float | None = None
     forward_headers: tuple[str, ...] = ()
     use_msgpack: bool | None = None
+    urls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +129,11 @@ class Settings:
     subgraph_keepalive_s: float = 4.0
     """Seconds an idle pooled subgraph connection is kept; shorter than common
     servers' own keep-alive (5 s in uvicorn and Node) so the router closes first."""
+    subgraph_eject_after: int = 3
+    """Consecutive connection failures after which a subgraph replica (one of a
+    subgraph's ``urls``) gets no requests until a probe finds it answering again."""
+    subgraph_probe_interval_s: float = 2.0
+    """Seconds between probes of ejected subgraph replicas."""
     document_cache_size: int = 1024
     """Compiled documents kept (LRU, keyed by a hash of the document text)."""
     document_cache_bytes: int = 256 * 1024 * 1024
@@ -260,6 +269,7 @@ class Settings:
                 timeouts.get(name, own.timeout_s),
                 tuple(dict.fromkeys(every_header + headers.get(name, own.forward_headers))),
                 "*" in msgpack or name in msgpack or use_msgpack,
+                own.urls,
             )
         return default, named
 

@@ -43,6 +43,9 @@ class Service(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
     url: Mapped[str] = mapped_column(String(2048), nullable=False)
+    urls: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    """More instances (replicas) of the service beside ``url``; requests are balanced
+    over ``url`` and these. ``url`` alone serves the SDL fetch."""
     enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     use_msgpack: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     headers: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)

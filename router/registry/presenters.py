@@ -39,6 +39,7 @@ def service_json(
     return {
         "name": row.name,
         "url": row.url,
+        "urls": list(row.urls),
         "enabled": row.enabled,
         "use_msgpack": row.use_msgpack,
         "headers": row.headers,

@@ -34,8 +34,8 @@ ratios measured in one run are what counts.
 
 **Gateways.** Workload of the field's gateway benchmark: four subgraphs (accounts,
 inventory, products, reviews; 6 users, 9 products, 11 reviews, 5 top products, 2 reviews
-per user) serving `shared/bench/supergraph.graphql`, and the heavy operation
-`shared/bench/query.graphql`. Our subgraphs (`tests/bench/subgraphs.py`, one aiohttp
+per user) serving `tests/bench/assets/supergraph.graphql`, and the heavy operation
+`tests/bench/assets/query.graphql`. Our subgraphs (`tests/bench/subgraphs.py`, one aiohttp
 process) cache each distinct response so they are never the bottleneck (their CPU is in
 the table). Each gateway runs as one process pinned to CPU 0 (`taskset -c 0`); k6 and
 the subgraphs share CPU 1. *ours (2 workers)* is the same router started with

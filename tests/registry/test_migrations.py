@@ -88,6 +88,35 @@ def _api_keys_columns_match_the_model(url: str) -> None:
     assert asyncio.run(read()) == set(ApiKey.__table__.columns.keys())
 
 
+def test_rows_from_before_service_urls_keep_working(tmp_path: Path) -> None:
+    """A service stored before ``services.urls`` existed reads back with no replicas."""
+    from sqlalchemy import text
+
+    from router.registry.store import RegistryStore
+
+    url = sqlite_url(tmp_path)
+    migrations.upgrade(url, "0002_api_keys")
+
+    async def insert_then_read() -> tuple[str, tuple[str, ...]]:
+        engine = make_engine(url)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(
+                    text(
+                        "INSERT INTO services (name, url, enabled, use_msgpack, headers, "
+                        "timeout_s) VALUES ('old', 'http://old:1/graphql', 1, 0, '[]', 30)"
+                    )
+                )
+            await asyncio.to_thread(migrations.upgrade, url, "head")
+            row = await RegistryStore(engine).service("old")
+            assert row is not None
+            return row.url, row.urls
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(insert_then_read()) == ("http://old:1/graphql", ())
+
+
 def test_round_trip_sqlite(tmp_path: Path) -> None:
     _round_trip(sqlite_url(tmp_path))
 
@@ -115,7 +144,7 @@ def test_gateway_serve_refuses_then_db_upgrade_fixes(tmp_path: Path) -> None:
     assert "run `gateway db upgrade`" in refused.stderr
     upgraded = _gateway(["db", "upgrade"], tmp_path, **env)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert "0002_api_keys (head)" in upgraded.stdout
+    assert "0003_service_urls (head)" in upgraded.stdout
     assert _migrated(env["DATABASE_URL"])
 
     port = free_port()

@@ -142,6 +142,14 @@ function toggle(service, field) {
   return box;
 }
 
+// More instances beside `url` (the service's `urls`): requests are balanced over all.
+function replicasNote(service) {
+  const urls = service.urls || [];
+  if (urls.length === 0) return null;
+  const label = `+ ${urls.length} replica${urls.length === 1 ? "" : "s"}`;
+  return el("div", { class: "muted replicas", title: urls.join("\n") }, label);
+}
+
 async function loadServices() {
   const data = await api("GET", "/services");
   const body = $("#services tbody");
@@ -161,7 +169,7 @@ async function loadServices() {
     });
     body.append(el("tr", { "data-service": service.name },
       el("td", {}, el("strong", {}, service.name)),
-      el("td", { class: "url" }, service.url),
+      el("td", { class: "url" }, service.url, replicasNote(service)),
       el("td", {}, statusBadge(service)),
       el("td", {}, latency),
       el("td", {}, toggle(service, "enabled")),
