@@ -31,6 +31,7 @@ from graphql import (
     Visitor,
     get_named_type,
     parse,
+    separate_operations,
     visit,
 )
 
@@ -124,16 +125,23 @@ def _matches(change: Change, used: set[str]) -> bool:
     return False
 
 
-def _selected(document: DocumentNode, operation: Operation) -> list[str | None]:
-    """The operation names to check in a document (one for each operation in it)."""
+def _selected(
+    document: DocumentNode, operation: Operation
+) -> list[tuple[str | None, DocumentNode]]:
+    """The operations to check in a document, each alone with the fragments it uses
+    (validation judges a whole document: one broken operation must not fail the
+    others)."""
     if operation.name is not None:
-        return [operation.name]
+        return [(operation.name, document)]
     names = [
         d.name.value if d.name else None
         for d in document.definitions
         if isinstance(d, OperationDefinitionNode)
     ]
-    return names if len(names) > 1 and None not in names else [None]
+    if len(names) < 2 or None in names:
+        return [(None, document)]
+    separated = separate_operations(document)
+    return [(name, separated[name]) for name in names if name is not None and name in separated]
 
 
 def _operation_name(document: DocumentNode, name: str | None) -> str | None:
@@ -164,8 +172,8 @@ def check_operations(
         except (GraphQLError, RecursionError):
             skipped += 1
             continue
-        for name in _selected(document, operation):
-            outcome = _check_one(old_planner, new_planner, document, name, operation, changes)
+        for name, alone in _selected(document, operation):
+            outcome = _check_one(old_planner, new_planner, alone, name, operation, changes)
             if outcome is None:
                 skipped += 1
                 continue
