@@ -54,6 +54,12 @@ _WIDENING = {"VALUE_ADDED_TO_ENUM", "TYPE_ADDED_TO_UNION", "IMPLEMENTED_INTERFAC
 reads the type, not only those naming the new value."""
 
 
+_PLANNING_ONLY = frozenset({"KEY_REMOVED", "SUBGRAPH_REMOVED"})
+"""DANGEROUS changes that matter to an operation only through its plan: one that still
+plans is not at risk from them (one that does not is broken, not at risk)."""
+_NONE: frozenset[str] = frozenset()
+
+
 class _Usage(Visitor):
     """Collects the schema coordinates an operation touches."""
 
@@ -210,9 +216,15 @@ def _check_one(
     except RecursionError:
         return None
 
-    def result(failure: str, severities: set[Severity], errors: Sequence[str]) -> BrokenOperation:
+    def result(
+        failure: str, severities: set[Severity], errors: Sequence[str], skip: frozenset[str] = _NONE
+    ) -> BrokenOperation:
         fields = sorted(
-            {c.coordinate for c in changes if c.severity in severities and _matches(c, used)}
+            {
+                c.coordinate
+                for c in changes
+                if c.severity in severities and c.code not in skip and _matches(c, used)
+            }
         )
         return BrokenOperation(
             _operation_name(document, name),
@@ -237,5 +249,5 @@ def _check_one(
         except PlanningError:
             return None  # it did not plan before either
         return result("planning", {Severity.BREAKING, Severity.DANGEROUS}, [str(exc)])
-    risky = result("dangerous", {Severity.DANGEROUS}, [])
+    risky = result("dangerous", {Severity.DANGEROUS}, [], _PLANNING_ONLY)
     return risky if risky.fields else result("ok", set(), [])
