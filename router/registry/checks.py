@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import logging
 from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
@@ -23,7 +22,9 @@ from planner.checks import CheckReport, Operation, check_subgraphs
 from planner.compose import Subgraph
 from router.registry.errors import RegistryError
 
-log = logging.getLogger("router.registry")
+MAX_OPERATIONS = 2000
+"""Most recorded operations one check plans (the busiest first): a change waits for
+its check while holding the registry's lock."""
 
 
 class SeenOperation(NamedTuple):
@@ -99,7 +100,8 @@ class SchemaChecker:
         seen = self.source(since)
         if inspect.isawaitable(seen):
             seen = await seen
-        return [Operation(op.document, requests=op.requests, source=op.name) for op in list(seen)]
+        busiest = sorted(seen, key=lambda op: -op.requests)[:MAX_OPERATIONS]
+        return [Operation(op.document, name=op.name, requests=op.requests) for op in busiest]
 
     async def check(
         self,
