@@ -54,6 +54,9 @@ _WIDENING = {"VALUE_ADDED_TO_ENUM", "TYPE_ADDED_TO_UNION", "IMPLEMENTED_INTERFAC
 reads the type, not only those naming the new value."""
 
 
+_BY_TYPE = _WIDENING | {"VALUE_REMOVED_FROM_ENUM", "KEY_REMOVED"}
+"""Changes that concern every operation reading the type, named or not."""
+
 _PLANNING_ONLY = frozenset({"KEY_REMOVED", "SUBGRAPH_REMOVED"})
 """DANGEROUS changes that matter to an operation only through its plan: one that still
 plans is not at risk from them (one that does not is broken, not at risk)."""
@@ -67,6 +70,10 @@ class _Usage(Visitor):
         super().__init__()
         self.type_info = type_info
         self.used: set[str] = set()
+        """Coordinates the document names: fields, arguments, enum values, types in
+        type conditions and variable definitions."""
+        self.reads: set[str] = set()
+        """Types it reads or passes without naming them (field and argument types)."""
         self.fields: list[str | None] = []
         """Coordinates of the fields being visited (arguments belong to the innermost)."""
 
@@ -78,7 +85,7 @@ class _Usage(Visitor):
         self.fields.append(coordinate)
         output = self.type_info.get_type()
         if output is not None:
-            self.used.add(get_named_type(output).name)
+            self.reads.add(get_named_type(output).name)
 
     def leave_field(self, *_: object) -> None:
         self.fields.pop()
@@ -95,7 +102,7 @@ class _Usage(Visitor):
             self.used.add(f"{field}({node.name.value}:)")
         input_type = self.type_info.get_input_type()
         if input_type is not None:
-            self.used.add(get_named_type(input_type).name)
+            self.reads.add(get_named_type(input_type).name)
 
     def enter_named_type(self, node: NamedTypeNode, *_: object) -> None:
         self.used.add(node.name.value)
@@ -115,19 +122,21 @@ class _Usage(Visitor):
         self.used.add(node.type_condition.name.value)
 
 
-def used_coordinates(schema: GraphQLSchema, document: DocumentNode) -> set[str]:
-    """The schema coordinates (types, fields, arguments, enum values) a document uses."""
+def used_coordinates(schema: GraphQLSchema, document: DocumentNode) -> tuple[set[str], set[str]]:
+    """The schema coordinates a document names (types, fields, arguments, enum values),
+    and the types it reads without naming them."""
     type_info = TypeInfo(schema)
     usage = _Usage(type_info)
     visit(document, TypeInfoVisitor(type_info, usage))
-    return usage.used
+    return usage.used, usage.reads
 
 
-def _matches(change: Change, used: set[str]) -> bool:
+def _matches(change: Change, used: set[str], reads: set[str]) -> bool:
     if change.coordinate in used:
         return True
-    if change.code in _WIDENING or change.code == "VALUE_REMOVED_FROM_ENUM":
-        return change.coordinate.split(".", 1)[0] in used
+    if change.code in _BY_TYPE:
+        type_name = change.coordinate.split(".", 1)[0]
+        return type_name in used or type_name in reads
     return False
 
 
@@ -212,7 +221,7 @@ def _check_one(
     except (OperationValidationError, RecursionError):
         return None
     try:
-        used = used_coordinates(old_planner.supergraph.api_schema, document)
+        used, reads = used_coordinates(old_planner.supergraph.api_schema, document)
     except RecursionError:
         return None
 
@@ -223,7 +232,7 @@ def _check_one(
             {
                 c.coordinate
                 for c in changes
-                if c.severity in severities and c.code not in skip and _matches(c, used)
+                if c.severity in severities and c.code not in skip and _matches(c, used, reads)
             }
         )
         return BrokenOperation(
