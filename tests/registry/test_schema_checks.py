@@ -23,6 +23,7 @@ from tests.registry.harness import (
     products_spec,
     reviews_spec,
 )
+from tests.support import free_port
 
 NO_PRICE_SDL = PRODUCTS_SDL.replace(" price: Int!", "")
 PRICES = "query Prices { products { name price } }"
@@ -236,3 +237,19 @@ def test_adding_a_service_runs_the_check(
     check = second.json()["check"]
     assert check["passed"] is True
     assert ("SAFE", "reviews") in {(c["severity"], c["coordinate"]) for c in check["changes"]}
+
+
+def test_check_endpoint_before_any_graph_and_with_an_unreachable_url(
+    servers: Subgraphs, database: str, start_router: Callable[..., RegistryRouter]
+) -> None:
+    router = start_router(database)
+    empty = router.admin("POST", "/services/products/check", json={"sdl": PRODUCTS_SDL})
+    assert empty.status_code == 200
+    assert empty.json() == {"service": "products", "report": None}  # nothing to compare with
+    _registered(start_router, database, servers).stop()  # another router registers both
+    router.stop()
+    router = start_router(database)
+    ghost = f"http://127.0.0.1:{free_port()}/graphql"
+    response = router.admin("POST", "/services/products/check", json={"url": ghost})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["extensions"]["code"] == "SUBGRAPH_UNREACHABLE"
