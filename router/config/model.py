@@ -451,6 +451,18 @@ class RegistrySection(Section):
         return {"registry": RegistrySettings(**super().settings())}
 
 
+class ChecksSection(Section):
+    """Schema checks of service changes in registry mode (docs/schema-checks.md)."""
+
+    window_days: Annotated[float, Field(gt=0), _number_from_env(float)] = Field(
+        default=_SETTINGS.checks_window_days,
+        description="Days of recorded operations a service change must not break.",
+    )
+
+    def settings(self) -> dict[str, Any]:
+        return {"checks_window_days": self.window_days}
+
+
 def _rate(value: str) -> str:
     from limits import parse
 
@@ -626,6 +638,7 @@ class RouterFile(Section):
         default=[], description="Extra plugins, loaded in order after the built-in ones."
     )
     registry: RegistrySection = Field(default_factory=RegistrySection)
+    checks: ChecksSection = Field(default_factory=ChecksSection)
     rate_limit: RateLimitSection = Field(default_factory=RateLimitSection)
     auth: AuthSection = Field(default_factory=AuthSection)
 

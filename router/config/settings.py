@@ -191,6 +191,9 @@ class Settings:
     ``GATEWAY_SUBGRAPH_*`` variables are merged over them by ``subgraph_settings``."""
     registry: RegistrySettings = field(default_factory=RegistrySettings)
     """``registry:`` from router.yaml (registry mode only)."""
+    checks_window_days: float = 7.0
+    """Registry mode: a service change that breaks an operation seen in this many
+    days is refused (409 ``BREAKING_CHANGE``) unless forced (docs/schema-checks.md)."""
 
     @classmethod
     def from_env(

@@ -16,6 +16,7 @@ from router.admin.api import mount_admin_api
 from router.admin.ui import mount_admin_ui
 from router.app import add_plugin
 from router.pipeline.plugin import Plugin
+from router.registry.checks import SeenOperationsSource
 from router.registry.config import RegistryConfig
 from router.registry.runtime import Registry
 
@@ -25,13 +26,18 @@ class RegistryPlugin(Plugin):
 
     name = "registry"
 
-    def __init__(self, config: RegistryConfig) -> None:
+    def __init__(
+        self, config: RegistryConfig, seen_operations: SeenOperationsSource | None = None
+    ) -> None:
         self.config = config
+        self.seen_operations = seen_operations
         self.registry: Registry | None = None
 
     def setup(self, app: FastAPI) -> None:
         state = app.state
-        self.registry = Registry(self.config, state.settings, state.client, state.holder)
+        self.registry = Registry(
+            self.config, state.settings, state.client, state.holder, self.seen_operations
+        )
         app.state.registry = self.registry
         mount_admin_api(app, self.registry, self.config.admin_token)
         mount_admin_ui(app)
@@ -53,9 +59,14 @@ class RegistryPlugin(Plugin):
             self.registry.health_report(body)
 
 
-def mount_registry(app: FastAPI, config: RegistryConfig) -> Registry:
-    """Serve the supergraph from the registry; returns the ``Registry`` (also app.state)."""
-    plugin = RegistryPlugin(config)
+def mount_registry(
+    app: FastAPI, config: RegistryConfig, seen_operations: SeenOperationsSource | None = None
+) -> Registry:
+    """Serve the supergraph from the registry; returns the ``Registry`` (also app.state).
+
+    ``seen_operations``: what clients sent recently, for the schema checks of service
+    changes (None: schema-level checks only)."""
+    plugin = RegistryPlugin(config, seen_operations)
     add_plugin(app, plugin)
     assert plugin.registry is not None
     return plugin.registry

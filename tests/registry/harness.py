@@ -110,7 +110,13 @@ def postgres_database() -> Iterator[str]:
 class RegistryRouter:
     """The real router app in registry mode under uvicorn, in a thread."""
 
-    def __init__(self, database_url: str, plugins: tuple[Plugin, ...] = (), **config: Any) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        plugins: tuple[Plugin, ...] = (),
+        seen_operations: Any = None,
+        **config: Any,
+    ) -> None:
         from router.app import add_plugin, create_app
         from router.registry.mount import mount_registry
 
@@ -124,7 +130,9 @@ class RegistryRouter:
             "fetch_timeout_s": 2.0,
         }
         options.update(config)
-        self.registry = mount_registry(self.app, RegistryConfig(database_url, **options))
+        self.registry = mount_registry(
+            self.app, RegistryConfig(database_url, **options), seen_operations
+        )
         for plugin in plugins:  # after the registry, as router.yaml plugins would be
             add_plugin(self.app, plugin)
         server_config = uvicorn.Config(
