@@ -252,8 +252,12 @@ def mount_admin_api(app: FastAPI, registry: Registry, token: str | None) -> None
             return {"subgraphs": [], "hash": None, "types": [], "edges": []}
         return schema_graph(state.supergraph)
 
-    async def audit(_: Request, __: str) -> Any:
-        return {"entries": await registry.store.audit_log()}
+    async def audit(request: Request, __: str) -> Any:
+        from router.audit.plugin import audit_filters
+        from router.audit.store import audit_entries
+
+        filters = audit_filters(request)  # actor, action, from, to, limit, before
+        return {"entries": await audit_entries(registry.store.engine, **filters)}
 
     keys = ApiKeyStore(registry.store.engine)  # same database and pool as the registry
 

@@ -97,7 +97,7 @@ def records_from_env(
     """The ``usage``/``audit`` settings with the seed's variables applied (only those set)."""
     from router.config.settings import SettingsError
 
-    changes: dict[str, dict[str, int]] = {"usage": {}, "audit": {}}
+    changes: dict[str, dict[str, Any]] = {"usage": {}, "audit": {}}
     for section, name, variable in _ENV:
         raw = env.get(variable)
         if not raw:
