@@ -10,17 +10,19 @@ REDACTED = "[REDACTED]"
 TRUNCATED = "[TRUNCATED]"
 MAX_NODES = 2000
 MAX_STRING = 1024
+MAX_DEPTH = 32
+"""Deeper values are cut: the copy must stay encodable as JSON (encoders recurse)."""
 
 
 def redact(value: Any, names: frozenset[str], max_nodes: int = MAX_NODES) -> Any:
     """A copy of ``value`` whose entries named in ``names`` (lower-case) are redacted."""
     root: list[Any] = [None]
-    stack: list[tuple[Any, Any, Any]] = [(value, root, 0)]
+    stack: list[tuple[Any, Any, Any, int]] = [(value, root, 0, 0)]
     budget = max_nodes
     while stack:
-        item, parent, slot = stack.pop()
+        item, parent, slot, depth = stack.pop()
         budget -= 1
-        if budget < 0:
+        if budget < 0 or (depth >= MAX_DEPTH and isinstance(item, dict | list)):
             parent[slot] = TRUNCATED
             continue
         if isinstance(item, dict):
@@ -35,14 +37,14 @@ def redact(value: Any, names: frozenset[str], max_nodes: int = MAX_NODES) -> Any
                     copy[name] = REDACTED
                 else:
                     copy[name] = None
-                    stack.append((child, copy, name))
+                    stack.append((child, copy, name, depth + 1))
         elif isinstance(item, list):
             kept = item[:budget]
             items: list[Any] = [None] * len(kept)
             if len(kept) < len(item):
                 items.append(TRUNCATED)
             parent[slot] = items
-            stack.extend((child, items, i) for i, child in enumerate(kept))
+            stack.extend((child, items, i, depth + 1) for i, child in enumerate(kept))
         elif isinstance(item, str) and len(item) > MAX_STRING:
             parent[slot] = item[:MAX_STRING] + "…"
         else:

@@ -22,7 +22,6 @@ from typing import Any
 from router.config.settings import Settings
 from router.ops.connections import guarded_protocol, quiet_client_noise
 
-
 WORKER_HEALTHCHECK_S = 30
 
 

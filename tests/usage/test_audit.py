@@ -93,7 +93,9 @@ def test_refused_keys_new_ips_and_mutations_are_audited(
         )
         assert refused.status_code == 401
         for _ in range(3):  # same key, same IP: audited once
-            ok = http.post("/graphql", json={"query": "{ products { id } }"}, headers={"x-api-key": key})
+            ok = http.post(
+                "/graphql", json={"query": "{ products { id } }"}, headers={"x-api-key": key}
+            )
             assert ok.status_code == 200
         variables = {"num": 2, "requestId": "secret-request"}
         answer = http.post(

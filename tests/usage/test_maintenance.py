@@ -127,4 +127,6 @@ def test_sqlite_retention_and_the_cli(tmp_path: Path) -> None:
     assert report["deleted"]["audit_logs"] == 1
     assert sql(url, "SELECT COUNT(*) FROM usage_stats") == [(1,)]
     assert sql(url, "SELECT COUNT(*) FROM audit_logs") == [(1,)]
-    assert sql(url, "SELECT retention_days FROM retention_metadata WHERE table_name = 'audit_logs'") == [(7,)]
+    assert sql(
+        url, "SELECT retention_days FROM retention_metadata WHERE table_name = 'audit_logs'"
+    ) == [(7,)]

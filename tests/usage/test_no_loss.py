@@ -15,8 +15,14 @@ import pytest
 from router.config.records import UsageSettings
 from tests.e2e.harness import RouterThread
 from tests.registry.harness import PG_HOST, PG_PORT
-from tests.usage.harness import QUERY, migrated_postgres, sql, suite_supergraph, total_requests
-from tests.usage.harness import wait_until
+from tests.usage.harness import (
+    QUERY,
+    migrated_postgres,
+    sql,
+    suite_supergraph,
+    total_requests,
+    wait_until,
+)
 from tests.usage.proxy import CuttableProxy
 
 

@@ -47,8 +47,17 @@ def _config(path: Path, database: str, supergraph: Path, extra: str = "") -> Pat
 
 def _serve(config: Path, port: int, *args: str, env: dict[str, str] | None = None) -> Any:
     return subprocess.Popen(
-        [sys.executable, "-m", "router.cli", "serve", "--config", str(config)]
-        + ["--port", str(port), *args],
+        [
+            sys.executable,
+            "-m",
+            "router.cli",
+            "serve",
+            "--config",
+            str(config),
+            "--port",
+            str(port),
+            *args,
+        ],
         env={**os.environ, "GATEWAY_LOG_LEVEL": "warning", **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -93,9 +102,7 @@ def test_sigterm_flushes_full_buffers(database: str, supergraph: Path, tmp_path:
     """Nothing is due (a 10-minute interval, caps far away): only the stop hook writes."""
     sql(database, "TRUNCATE usage_stats, usage_operations, audit_logs, flush_batches")
     port = free_port()
-    extra = (
-        "auth: {api_keys: {enabled: true, database_url: '" + database + "'}}\n"
-    )
+    extra = "auth: {api_keys: {enabled: true, database_url: '" + database + "'}}\n"
     config = _config(tmp_path / "router.yaml", database, supergraph, extra)
     env = {
         "USAGE_FLUSH_INTERVAL_MS": "600000",

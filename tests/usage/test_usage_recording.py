@@ -67,7 +67,9 @@ def test_requests_are_counted_per_client_and_operation(router: RouterThread, dat
                 headers={"apollographql-client-name": "web"},
             )
         for _ in range(3):
-            http.post("/graphql", json={"query": MUTATION_FREE_BAD}, headers={"x-client-name": "ios"})
+            http.post(
+                "/graphql", json={"query": MUTATION_FREE_BAD}, headers={"x-client-name": "ios"}
+            )
     wait_until(lambda: total_requests(database) == 15)
     rows = sql(
         database,
