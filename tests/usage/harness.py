@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,8 @@ def sql(url: str, statement: str, **params: Any) -> list[tuple[Any, ...]]:
         finally:
             await engine.dispose()
 
-    return asyncio.run(run())
+    with ThreadPoolExecutor(1) as pool:  # its own thread: Playwright's loop may run in this one
+        return pool.submit(asyncio.run, run()).result()
 
 
 def total_requests(url: str) -> int:
