@@ -49,7 +49,11 @@ def _series_columns(by: str) -> list[Any]:
 
 def _label(by: str, row: Any) -> dict[str, Any]:
     if by == "operation":
-        return {"name": row[0] or None, "hash": row[1] or None, "label": row[0] or row[1][:12] or "(unparsed)"}
+        return {
+            "name": row[0] or None,
+            "hash": row[1] or None,
+            "label": row[0] or row[1][:12] or "(unparsed)",
+        }
     return {"kind": row[0], "client": row[1], "label": f"{row[0]}:{row[1]}"}
 
 

@@ -11,16 +11,40 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from router.records.database import chunks, claim_batch, insert_for
+from router.records.database import claim_batch, insert_for
 from router.records.flusher import Batch
 from router.records.models import BUCKET_COLUMNS, UsageOperation, UsageStat
 from router.usage.buffer import BYTES, DURATION, ERRORS, FIRST_BUCKET, REQUESTS, UsageRows
 
 SUMMED = ("requests", "errors", "duration_ms", "response_bytes", *BUCKET_COLUMNS)
 KEY = ("hour", "client_kind", "client", "operation_name", "operation_hash")
+
+
+_TYPES = {
+    "hour": "timestamptz",
+    "client_kind": "varchar",
+    "client": "varchar",
+    "operation_name": "varchar",
+    "operation_hash": "varchar",
+    "duration_ms": "float8",
+}
+_ORDER = (*KEY, *SUMMED)
+UNNEST_UPSERT = text(
+    f"INSERT INTO usage_stats ({', '.join(_ORDER)}) "
+    "SELECT * FROM unnest("
+    + ", ".join(f"CAST(:{c} AS {_TYPES.get(c, 'bigint')}[])" for c in _ORDER)
+    + f") ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET "
+    + ", ".join(f"{c} = usage_stats.{c} + EXCLUDED.{c}" for c in SUMMED)
+)
+"""PostgreSQL: the whole batch as one statement, one array per column (``unnest``):
+one round trip and one plan for 5,000 rows."""
+
+
+def _columns(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    return {c: [row[c] for row in rows] for c in _ORDER}
 
 
 def _hour(epoch: int) -> datetime:
@@ -64,17 +88,21 @@ class UsageStore:
             if not await claim_batch(connection, batch.id):
                 return 0
             table = UsageStat.__table__
-            for chunk in chunks(stats, len(stats[0]) if stats else 1):
-                statement = insert_for(connection, table).values(chunk)  # type: ignore[arg-type]
+            if stats and connection.dialect.name == "postgresql":
+                await connection.execute(UNNEST_UPSERT, _columns(stats))
+            elif stats:
+                statement = insert_for(connection, table)  # type: ignore[arg-type]
                 excluded = statement.excluded
                 statement = statement.on_conflict_do_update(
                     index_elements=list(KEY),
                     set_={c: table.c[c] + excluded[c] for c in SUMMED},
                 )
-                await connection.execute(statement)
-            ops = UsageOperation.__table__
-            for chunk in chunks(operations, 5):
-                statement = insert_for(connection, ops).values(chunk)  # type: ignore[arg-type]
+                # executemany: compiled once, sent in pipelined / multi-row batches by
+                # the driver (a 1,000-row VALUES statement costs more to compile than to run)
+                await connection.execute(statement, stats)
+            if operations:
+                ops = UsageOperation.__table__
+                statement = insert_for(connection, ops)  # type: ignore[arg-type]
                 excluded = statement.excluded
                 statement = statement.on_conflict_do_update(
                     index_elements=["hash"],
@@ -84,5 +112,5 @@ class UsageStore:
                         "name": func.coalesce(ops.c.name, excluded.name),
                     },
                 )
-                await connection.execute(statement)
+                await connection.execute(statement, operations)
         return len(stats)
