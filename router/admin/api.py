@@ -149,6 +149,21 @@ def _version_id(raw: str) -> int:
         raise VersionNotFound(repr(raw)) from exc
 
 
+def audit_admin_failure(app: FastAPI, request: Request) -> None:
+    """A wrong or missing admin token, into the audit trail when it is on."""
+    audit = getattr(app.state, "audit", None)
+    if audit is not None:
+        ip = request.client.host if request.client else "unknown"
+        audit.record(
+            f"ip:{ip}",
+            "admin.auth_failure",
+            f"{request.method} {request.url.path}"[:256],
+            {"reason": "bad or missing admin token"},
+            request.headers.get("x-request-id", "")[:128] or None,
+            ip[:64],
+        )
+
+
 def mount_admin_api(app: FastAPI, registry: Registry, token: str | None) -> None:
     """Add the ``/admin/api`` routes to the app."""
 
@@ -164,6 +179,8 @@ def mount_admin_api(app: FastAPI, registry: Registry, token: str | None) -> None
                 actor = check_admin(request, token)
                 return _json(status, await handler(request, actor), headers)
             except AdminError as exc:
+                if exc.status == 401:
+                    audit_admin_failure(app, request)
                 error = {"message": exc.message, "extensions": {"code": exc.code}}
                 return _json(exc.status, {"errors": [error]})
             except RegistryError as exc:

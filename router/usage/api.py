@@ -45,6 +45,10 @@ def admin_route(
             check_admin(request, token)
             return _json(200, await handler(request))
         except AdminError as exc:
+            if exc.status == 401:
+                from router.admin.api import audit_admin_failure
+
+                audit_admin_failure(app, request)
             return _json(
                 exc.status, {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}
             )

@@ -122,9 +122,14 @@ def test_audit_api_filters_by_actor_action_and_time(router: RouterThread, databa
             http.post("/graphql", json={"query": "{ products { id } }"}, headers={"x-api-key": "x"})
         http.post("/graphql", json={"query": MUTATION, "variables": {"num": 1, "requestId": "r"}})
         wait_until(lambda: len(sql(database, "SELECT id FROM audit_logs")) == 3)
-        assert http.get("/admin/api/audit").status_code == 401
         every = http.get("/admin/api/audit", headers=AUTH).json()["entries"]
         assert [e["action"] for e in every] == ["graphql.mutation", "auth.failure", "auth.failure"]
+        assert http.get("/admin/api/audit").status_code == 401  # audited as well
+        wait_until(lambda: len(sql(database, "SELECT id FROM audit_logs")) == 4)
+        refused = http.get("/admin/api/audit?action=admin.*", headers=AUTH).json()["entries"]
+        assert [(e["action"], e["target"]) for e in refused] == [
+            ("admin.auth_failure", "GET /admin/api/audit")
+        ]
         by_action = http.get("/admin/api/audit?action=auth.*", headers=AUTH).json()["entries"]
         assert {e["action"] for e in by_action} == {"auth.failure"} and len(by_action) == 2
         by_actor = http.get("/admin/api/audit?actor=anonymous", headers=AUTH).json()["entries"]
