@@ -124,6 +124,7 @@ def test_a_crash_after_writing_counts_nothing_twice(database: str, redis: Any) -
     assert redis.scard(CLAIMS) == 0
 
 
+@pytest.mark.timeout(600)  # real processes on a shared, loaded machine
 def test_a_killed_worker_process_loses_and_doubles_nothing(database: str, redis: Any) -> None:
     _reset(database)
     env = {

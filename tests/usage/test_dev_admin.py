@@ -81,6 +81,7 @@ def wait_live(port: int, process: subprocess.Popen[bytes]) -> None:
     raise TimeoutError("router did not start")
 
 
+@pytest.mark.timeout(600)  # real processes on a shared, loaded machine
 @pytest.mark.parametrize("worker", ["1", "0"])
 def test_dev_admin_runs_the_consolidator_unless_disabled(tmp_path: Path, worker: str) -> None:
     url, health = _run(tmp_path, worker)

@@ -47,6 +47,7 @@ def _send(url: str, count: int, client: str) -> None:
             assert response.status_code == 200
 
 
+@pytest.mark.timeout(600)  # real processes on a shared, loaded machine
 def test_a_cut_connection_loses_nothing(database: str, supergraph: Path) -> None:
     sql(database, "TRUNCATE usage_stats, usage_operations, flush_batches")
     proxy = CuttableProxy(PG_HOST, PG_PORT)
@@ -75,6 +76,7 @@ def test_a_cut_connection_loses_nothing(database: str, supergraph: Path) -> None
         proxy.close()
 
 
+@pytest.mark.timeout(600)  # real processes on a shared, loaded machine
 def test_terminated_backends_lose_and_double_nothing(database: str, supergraph: Path) -> None:
     sql(database, "TRUNCATE usage_stats, usage_operations, flush_batches")
     name = database.rsplit("/", 1)[1]

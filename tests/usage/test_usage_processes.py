@@ -73,6 +73,7 @@ def _send(url: str, count: int, headers: dict[str, str] | None = None) -> int:
     return ok
 
 
+@pytest.mark.timeout(600)  # real processes on a shared, loaded machine
 def test_ten_thousand_requests_over_two_workers_are_ten_thousand_rows(
     database: str, supergraph: Path, tmp_path: Path
 ) -> None:
@@ -98,6 +99,7 @@ def test_ten_thousand_requests_over_two_workers_are_ten_thousand_rows(
     assert sql(database, "SELECT COUNT(*) FROM usage_stats") == [(1,)]  # one key, summed
 
 
+@pytest.mark.timeout(600)  # real processes on a shared, loaded machine
 def test_sigterm_flushes_full_buffers(database: str, supergraph: Path, tmp_path: Path) -> None:
     """Nothing is due (a 10-minute interval, caps far away): only the stop hook writes."""
     sql(database, "TRUNCATE usage_stats, usage_operations, audit_logs, flush_batches")
