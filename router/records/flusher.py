@@ -28,6 +28,9 @@ log = logging.getLogger("router.records")
 
 MIN_BACKOFF_S = 0.5
 MAX_BACKOFF_S = 30.0
+WRITE_TIMEOUT_S = 30.0
+"""Longest one write may take; a write cut short is retried under the same batch id,
+so whether or not it committed, it is counted once."""
 
 T = TypeVar("T")
 
@@ -101,7 +104,8 @@ class Flusher(Generic[T]):
         deadline = time.monotonic() + deadline_s
         delay = MIN_BACKOFF_S / 5
         while self.size():
-            if await self.flush_once():
+            left = deadline - time.monotonic()
+            if left > 0 and await self.flush_once(min(WRITE_TIMEOUT_S, left)):
                 continue
             if time.monotonic() + delay > deadline:
                 log.error(
@@ -112,7 +116,7 @@ class Flusher(Generic[T]):
             delay = min(delay * 2, MAX_BACKOFF_S)
         return True
 
-    async def flush_once(self) -> bool:
+    async def flush_once(self, timeout_s: float = WRITE_TIMEOUT_S) -> bool:
         """Write the pending batch, or a new one cut from the buffer; True on success."""
         batch = self.pending or self.source.cut()
         if batch is None:
@@ -120,7 +124,7 @@ class Flusher(Generic[T]):
         self.pending = batch
         started = time.perf_counter()
         try:
-            written = await self.write(batch)
+            written = await asyncio.wait_for(self.write(batch), timeout_s)
         except Exception as exc:
             self.failures += 1
             self.metrics.failed((time.perf_counter() - started) * 1000)

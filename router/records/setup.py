@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from router.config.settings import Settings
 from router.pipeline.plugin import Plugin
-from router.records.database import records_url
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -22,8 +21,7 @@ if TYPE_CHECKING:
 
 
 def records_plugins(settings: Settings) -> list[Plugin]:
-    from router.usage.consolidator import worker_enabled
-
+    """Imports nothing heavy (no SQLAlchemy) when every feature here is off."""
     plugins: list[Plugin] = []
     if settings.usage.enabled:
         from router.usage.plugin import Usage
@@ -35,7 +33,11 @@ def records_plugins(settings: Settings) -> list[Plugin]:
         plugins.append(Audit(settings.audit, settings.shutdown_grace_s))
     keys = settings.auth.api_keys  # requests are counted per API key: none, nothing to do
     counting = settings.rate_limit.enabled and settings.rate_limit.count_usage
-    consolidate = worker_enabled() and keys is not None and (counting or settings.usage.enabled)
+    consolidate = keys is not None and (counting or settings.usage.enabled)
+    if consolidate:
+        from router.usage.consolidator import worker_enabled
+
+        consolidate = worker_enabled()
     maintain = (
         settings.usage.enabled or settings.audit.enabled
     ) and settings.usage.maintenance_interval_s > 0
@@ -64,6 +66,7 @@ class RecordWorkers(Plugin):
 
     def setup(self, app: FastAPI) -> None:
         from router.plugins.rate_limit import RateLimit
+        from router.records.database import records_url
         from router.records.maintenance import MaintenanceLoop
         from router.registry.database import make_engine
         from router.usage.consolidator import Consolidator
