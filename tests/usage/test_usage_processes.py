@@ -96,7 +96,8 @@ def test_ten_thousand_requests_over_two_workers_are_ten_thousand_rows(
             process.kill()
             process.wait(5)
     assert total_requests(database) == TOTAL
-    assert sql(database, "SELECT COUNT(*) FROM usage_stats") == [(1,)]  # one key, summed
+    # one client and operation: one row per hour (two if an hour turned meanwhile)
+    assert sql(database, "SELECT COUNT(*) <= 2 FROM usage_stats") == [(True,)]
 
 
 @pytest.mark.timeout(600)  # real processes on a shared, loaded machine
@@ -136,9 +137,9 @@ def test_sigterm_flushes_full_buffers(database: str, supergraph: Path, tmp_path:
             process.kill()
             process.wait(5)
     assert total_requests(database) == 850
-    assert sql(database, "SELECT COUNT(*) FROM usage_stats WHERE client LIKE 'client-%'") == [
-        (600,)
-    ]
+    assert sql(
+        database, "SELECT COUNT(DISTINCT client) FROM usage_stats WHERE client LIKE 'client-%'"
+    ) == [(600,)]
     assert sql(database, "SELECT COUNT(*) FROM audit_logs WHERE action = 'auth.failure'") == [
         (250,)
     ]
