@@ -4,7 +4,7 @@
 UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PY := $(UV) run --frozen
 
-.PHONY: env test-deps test lint typecheck pytest run bench fmt fuzz bench-compare bench-planner bench-profile \
+.PHONY: env test-deps test lint typecheck pytest run dev-admin bench fmt fuzz bench-compare bench-planner bench-profile \
 	bench-reload bench-hostile bench-smoke bench-ramp bench-mix bench-spike bench-soak
 
 env:
@@ -40,6 +40,15 @@ fmt: env
 
 run: env
 	$(PY) python -m subgraphs.devstack
+
+# The seed's `dev:admin`: the router in registry mode with the admin UI (/admin), usage and
+# audit recording and the in-process API-key usage consolidator (deploy/dev-admin.yaml).
+# START_API_KEY_USAGE_WORKER=0 make dev-admin runs it without the consolidator.
+DEV_ADMIN_TOKEN ?= dev-admin-token
+dev-admin: env
+	$(PY) gateway db upgrade --config deploy/dev-admin.yaml
+	@echo "admin UI: http://127.0.0.1:$${GATEWAY_PORT:-4000}/admin (token: $${GATEWAY_ADMIN_TOKEN:-$(DEV_ADMIN_TOKEN)})"
+	GATEWAY_ADMIN_TOKEN=$${GATEWAY_ADMIN_TOKEN:-$(DEV_ADMIN_TOKEN)} $(PY) gateway serve --config deploy/dev-admin.yaml
 
 bench: env
 	$(PY) python -m tests.bench

@@ -194,6 +194,21 @@ def _version_id(raw: str) -> int:
         raise VersionNotFound(repr(raw)) from exc
 
 
+def audit_admin_failure(app: FastAPI, request: Request) -> None:
+    """A wrong or missing admin token, into the audit trail when it is on."""
+    audit = getattr(app.state, "audit", None)
+    if audit is not None:
+        ip = request.client.host if request.client else "unknown"
+        audit.record(
+            f"ip:{ip}",
+            "admin.auth_failure",
+            f"{request.method} {request.url.path}"[:256],
+            {"reason": "bad or missing admin token"},
+            request.headers.get("x-request-id", "")[:128] or None,
+            ip[:64],
+        )
+
+
 def mount_admin_api(app: FastAPI, registry: Registry, token: str | None) -> None:
     """Add the ``/admin/api`` routes to the app."""
 
@@ -209,6 +224,8 @@ def mount_admin_api(app: FastAPI, registry: Registry, token: str | None) -> None
                 actor = check_admin(request, token)
                 return _json(status, await handler(request, actor), headers)
             except AdminError as exc:
+                if exc.status == 401:
+                    audit_admin_failure(app, request)
                 error = {"message": exc.message, "extensions": {"code": exc.code}}
                 return _json(exc.status, {"errors": [error]})
             except RegistryError as exc:
@@ -305,8 +322,12 @@ def mount_admin_api(app: FastAPI, registry: Registry, token: str | None) -> None
             return {"subgraphs": [], "hash": None, "types": [], "edges": []}
         return schema_graph(state.supergraph)
 
-    async def audit(_: Request, __: str) -> Any:
-        return {"entries": await registry.store.audit_log()}
+    async def audit(request: Request, __: str) -> Any:
+        from router.audit.plugin import audit_filters
+        from router.audit.store import audit_entries
+
+        filters = audit_filters(request)  # actor, action, from, to, limit, before
+        return {"entries": await audit_entries(registry.store.engine, **filters)}
 
     keys = ApiKeyStore(registry.store.engine)  # same database and pool as the registry
 

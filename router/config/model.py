@@ -32,6 +32,7 @@ from router.auth.api_keys.settings import ApiKeySettings
 from router.auth.jwt.settings import JwtSettings, JwtSettingsError
 from router.config.auth import AuthSettings, IdentityForwarding
 from router.config.interpolate import EnvText, plain
+from router.config.records import AuditSettings, UsageSettings
 from router.config.settings import (
     CorsSettings,
     PluginSpec,
@@ -47,6 +48,8 @@ _REGISTRY = RegistrySettings()
 _RATE = RateLimitSettings()
 _AUTH = AuthSettings()
 _KEYS = ApiKeySettings()
+_USAGE = UsageSettings()
+_AUDIT = AuditSettings()
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -606,6 +609,71 @@ class AuthSection(Section):
         return value
 
 
+class UsageSection(Section):
+    """Usage statistics per hour, client and operation, flushed in batches."""
+
+    enabled: Flag = Field(default=_USAGE.enabled, description="Record usage statistics.")
+    database_url: Text | None = Field(
+        default=_USAGE.database_url, description="Where they go; null = DATABASE_URL."
+    )
+    flush_interval_ms: Positive = Field(
+        default=_USAGE.flush_interval_ms, description="USAGE_FLUSH_INTERVAL_MS."
+    )
+    buffer_max_keys: Positive = Field(
+        default=_USAGE.buffer_max_keys, description="USAGE_BUFFER_MAX_KEYS: flush at this many."
+    )
+    retention_days: Count = Field(
+        default=_USAGE.retention_days, description="Days hourly rows are kept; 0 = forever."
+    )
+    record_documents: Flag = Field(
+        default=_USAGE.record_documents, description="Store each operation's document once."
+    )
+    max_document_bytes: Positive = Field(
+        default=_USAGE.max_document_bytes, description="Longer documents are not stored."
+    )
+    api_key_flush_interval_ms: Positive = Field(
+        default=_USAGE.api_key_flush_interval_ms,
+        description="API_KEY_USAGE_FLUSH_INTERVAL_MS: consolidator period.",
+    )
+    maintenance_interval_s: Seconds = Field(
+        default=_USAGE.maintenance_interval_s,
+        description="Seconds between in-process maintenance runs; 0 = never.",
+    )
+
+    def settings(self) -> dict[str, Any]:
+        return {"usage": UsageSettings(**super().settings())}
+
+
+class AuditSection(Section):
+    """The audit trail: admin changes, auth failures, new IPs, optionally mutations."""
+
+    enabled: Flag = Field(default=_AUDIT.enabled, description="Record the audit trail.")
+    database_url: Text | None = Field(
+        default=_AUDIT.database_url, description="Where it goes; null = DATABASE_URL."
+    )
+    flush_interval_ms: Positive = Field(
+        default=_AUDIT.flush_interval_ms, description="AUDIT_FLUSH_INTERVAL_MS."
+    )
+    buffer_max: Positive = Field(
+        default=_AUDIT.buffer_max, description="AUDIT_BUFFER_MAX: flush at this many."
+    )
+    mutations: Flag = Field(default=_AUDIT.mutations, description="Record every mutation.")
+    redact: list[Text] = Field(
+        default=list(_AUDIT.redact), description="Variable names whose values are redacted."
+    )
+    retention_days: Count = Field(
+        default=_AUDIT.retention_days, description="Days entries are kept; 0 = forever."
+    )
+    partitioning: Literal["monthly", "none"] = Field(
+        default="monthly", description="PostgreSQL monthly partitions (read by gateway db upgrade)."
+    )
+
+    def settings(self) -> dict[str, Any]:
+        values = super().settings()
+        values["redact"] = tuple(name.lower() for name in self.redact)
+        return {"audit": AuditSettings(**values)}
+
+
 class RouterFile(Section):
     """router.yaml. Every key is optional; an empty file means the defaults."""
 
@@ -641,6 +709,8 @@ class RouterFile(Section):
     checks: ChecksSection = Field(default_factory=ChecksSection)
     rate_limit: RateLimitSection = Field(default_factory=RateLimitSection)
     auth: AuthSection = Field(default_factory=AuthSection)
+    usage: UsageSection = Field(default_factory=UsageSection)
+    audit: AuditSection = Field(default_factory=AuditSection)
 
     def settings(self) -> dict[str, Any]:
         values: dict[str, Any] = {}

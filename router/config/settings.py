@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from router.config.auth import AuthSettings
+from router.config.records import AuditSettings, UsageSettings, records_from_env
 from router.config.traffic import RateLimitSettings
 
 ENV_PREFIX = "GATEWAY_"
@@ -194,6 +195,10 @@ class Settings:
     checks_window_days: float = 7.0
     """Registry mode: a service change that breaks an operation seen in this many
     days is refused (409 ``BREAKING_CHANGE``) unless forced (docs/schema-checks.md)."""
+    usage: UsageSettings = field(default_factory=UsageSettings)
+    """``usage:``: per-request usage statistics (router/usage)."""
+    audit: AuditSettings = field(default_factory=AuditSettings)
+    """``audit:``: the audit trail (router/audit)."""
 
     @classmethod
     def from_env(
@@ -210,6 +215,8 @@ class Settings:
             if raw is None or raw == "":
                 continue
             values[f.name] = _convert(f.name, str(f.type), raw)
+        current = base or _DEFAULTS
+        values.update(records_from_env(env, current.usage, current.audit))
         return cls(**values) if base is None else replace(base, **values)
 
     def timeouts_by_subgraph(self) -> dict[str, float]:
@@ -280,6 +287,8 @@ class Settings:
         """A copy with the given non-None values replaced (CLI options win over env)."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
+
+_DEFAULTS = Settings()
 
 _ENV_FIELDS = frozenset(
     f.name for f in fields(Settings) if str(f.type).split(" ")[0] in {"int", "float", "bool", "str"}

@@ -409,6 +409,14 @@ def baseline_section(result: dict[str, Any]) -> list[str]:
             f"{_f(run['gateway_cpu_ms_per_request'], 2)} | "
             f"{_f(run['solo_cpu_ms_per_request'], 2)} |"
         )
+    flush = result.get("usage_flush")
+    if flush:
+        lines += [
+            "",
+            f"Usage flush: one batch of {flush['rows']} usage rows (INSERT ... ON CONFLICT DO "
+            f"UPDATE, one transaction) on {flush['database']}: median {flush['median_ms']} ms, "
+            f"max {flush['max_ms']} ms over {flush['rounds']} rounds.",
+        ]
     workers = workers_lines(result)
     return [*lines, "", *workers]
 

@@ -115,13 +115,18 @@ class RegistryRouter:
         database_url: str,
         plugins: tuple[Plugin, ...] = (),
         seen_operations: Any = None,
+        settings: Settings | None = None,
         **config: Any,
     ) -> None:
+        from dataclasses import replace
+
         from router.app import add_plugin, create_app
         from router.registry.mount import mount_registry
 
         self.port = free_port()
-        settings = Settings(port=self.port, log_level="warning", subgraph_timeout=5.0)
+        settings = replace(
+            settings or Settings(), port=self.port, log_level="warning", subgraph_timeout=5.0
+        )
         self.app = create_app(settings)
         options: dict[str, Any] = {
             "admin_token": TOKEN,

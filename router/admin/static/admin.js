@@ -335,14 +335,40 @@ async function showDiff(id) {
 // --- audit -----------------------------------------------------------------------------
 
 async function loadAudit() {
-  const data = await api("GET", "/audit");
+  const params = new URLSearchParams();
+  const actor = $("#audit-actor") ? $("#audit-actor").value.trim() : "";
+  const action = $("#audit-action") ? $("#audit-action").value.trim() : "";
+  if (actor) params.set("actor", actor);
+  if (action) params.set("action", action);
+  for (const [name, id] of [["from", "#audit-from"], ["to", "#audit-to"]]) {
+    const input = $(id);
+    if (input && input.value) params.set(name, new Date(input.value).toISOString());
+  }
+  const query = params.toString();
+  const box = $("#audit-errors");
+  let data;
+  try {
+    data = await api("GET", "/audit" + (query ? `?${query}` : ""));
+    if (box) showErrors(box, []);
+  } catch (error) {
+    if (box) showErrors(box, error.errors);
+    throw error;
+  }
   const body = $("#audit tbody");
   body.replaceChildren();
   for (const entry of data.entries) {
     body.append(el("tr", {},
       el("td", {}, when(entry.at)), el("td", {}, entry.actor), el("td", {}, entry.action),
-      el("td", {}, entry.target || ""), el("td", { class: "url" }, JSON.stringify(entry.detail))));
+      el("td", {}, entry.target || ""), el("td", {}, entry.ip || ""),
+      el("td", { class: "url" }, JSON.stringify(entry.detail))));
   }
+}
+
+if ($("#audit-form")) {
+  $("#audit-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    loadAudit().catch(() => {});
+  });
 }
 
 // --- API keys ----------------------------------------------------------------------------
