@@ -6,12 +6,15 @@ first — a change that breaks an operation seen recently (from the injected
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from router.config.records import UsageSettings
+from router.config.settings import Settings
 from router.registry.checks import SeenOperation
 from tests.e2e.harness import Subgraphs
 from tests.e2e.subgraph_server import SubgraphSpec
@@ -60,8 +63,9 @@ def _registered(
     database: str,
     servers: Subgraphs,
     source: Any = None,
+    settings: Settings | None = None,
 ) -> RegistryRouter:
-    router = start_router(database, seen_operations=source)
+    router = start_router(database, seen_operations=source, settings=settings)
     for name in ("products", "reviews"):
         added = router.admin("POST", "/services", json={"name": name, "url": servers.urls[name]})
         assert added.status_code == 201, added.text
@@ -253,3 +257,27 @@ def test_check_endpoint_before_any_graph_and_with_an_unreachable_url(
     response = router.admin("POST", "/services/products/check", json={"url": ghost})
     assert response.status_code == 422
     assert response.json()["errors"][0]["extensions"]["code"] == "SUBGRAPH_UNREACHABLE"
+
+
+def test_recorded_usage_is_what_a_change_is_checked_against(
+    servers: Subgraphs, database: str, start_router: Callable[..., RegistryRouter]
+) -> None:
+    """No injected source: the registry reads the operations usage recording stored
+    in its own database, so traffic through the router makes a change breaking."""
+    usage = UsageSettings(enabled=True, database_url=database, flush_interval_ms=50)
+    router = _registered(start_router, database, servers, settings=Settings(usage=usage))
+    no_price = {"url": servers.urls["products-no-price"]}
+    quiet = router.admin("POST", "/services/products/check", json=no_price).json()["report"]
+    assert quiet["operations"]["checked"] == 0  # nothing recorded yet
+
+    for _ in range(3):
+        assert "errors" not in router.query(PRICES)
+    deadline = time.monotonic() + 20
+    while True:
+        refused = router.admin("PATCH", "/services/products", json=no_price)
+        if refused.status_code == 409 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)  # the usage buffer flushes every 50 ms
+    assert refused.status_code == 409, refused.text
+    report = refused.json()["errors"][0]["extensions"]["report"]
+    assert [(b["name"], b["requests"]) for b in report["operations"]["broken"]] == [("Prices", 3)]
