@@ -30,6 +30,8 @@ from typing import Any
 
 import orjson
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
+from prometheus_client import CollectorRegistry
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
@@ -57,8 +59,10 @@ from router.pipeline.context import RequestContext
 from router.pipeline.plugin import Plugin, Plugins, ResponseOut, load_plugin
 from router.plugins.metrics import Metrics
 from router.plugins.rate_limit import RateLimit
+from router.records.setup import records_plugins
 from router.response.encoding import encode
 from router.state import StateHolder
+from router.telemetry import Telemetry
 
 log = logging.getLogger("router")
 
@@ -96,6 +100,8 @@ class GraphQLEndpoint:
         if self.plugins.on_response:
             body = await self._on_response(ctx, status, body)
         content, media_type = encode(body, media_type)
+        if self.plugins.after_response:
+            self._after_response(ctx, body, len(content))
         return Response(
             content, status_code=status, media_type=media_type, headers=ctx.response_headers
         )
@@ -113,7 +119,9 @@ class GraphQLEndpoint:
         if settings.csrf:
             check_csrf(request.headers, settings.csrf_required_headers)
         ctx.state = state = self.holder.current  # read once: a reload never changes it here
-        ctx.graphql = graphql = await read_graphql_request(request, settings.max_body_bytes)
+        ctx.graphql = graphql = await read_graphql_request(
+            request, settings.max_body_bytes, settings.body_read_timeout_s
+        )
         for on_request in plugins.on_request:
             await on_request(ctx)
         # 2. operation
@@ -178,6 +186,14 @@ class GraphQLEndpoint:
                 log.exception("on_response hook failed (request %s)", ctx.request_id)
         return out.body
 
+    def _after_response(self, ctx: RequestContext, body: dict[str, Any], size: int) -> None:
+        """Run the synchronous recorders; a failing one is logged, the answer still goes."""
+        for after_response in self.plugins.after_response:
+            try:
+                after_response(ctx, body, size)
+            except Exception:
+                log.exception("after_response hook failed (request %s)", ctx.request_id)
+
 
 def _internal_error(ctx: RequestContext) -> dict[str, Any]:
     return graphql_error("Internal router error.", INTERNAL_SERVER_ERROR, requestId=ctx.request_id)
@@ -187,6 +203,9 @@ def add_plugin(app: FastAPI, plugin: Plugin) -> None:
     """Install a plugin on a built app (before it starts): its routes, then its hooks."""
     plugin.setup(app)
     app.state.plugins.add(plugin)
+
+
+_NO_FASTAPI_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI:
@@ -199,6 +218,8 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
         default=default,
         subgraphs=by_subgraph,
         keepalive_s=settings.subgraph_keepalive_s,
+        eject_after=settings.subgraph_eject_after,
+        probe_interval_s=settings.subgraph_probe_interval_s,
     )
     plugins = Plugins()
 
@@ -223,17 +244,32 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
             await client.close()
+            telemetry.shutdown()
 
-    app = FastAPI(title="graphql-gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
+    registry = CollectorRegistry()
+    telemetry = Telemetry(registry)
+    app = FastAPI(
+        title="graphql-gateway",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        # FastAPI's own OpenTelemetry hooks would wrap every request once a global
+        # provider exists and check whether one does on every request; the router
+        # traces and measures itself (router.telemetry), so they stay off.
+        telemetry=_NO_FASTAPI_TELEMETRY,
+    )
     app.state.holder = holder
     app.state.client = client
     app.state.settings = settings
     app.state.plugins = plugins
-    add_plugin(app, Metrics(holder))
+    app.state.telemetry = telemetry  # plugins take their OpenTelemetry meters from it
+    add_plugin(app, Metrics(holder, registry))
     for plugin in identity_plugins(settings.auth):
         add_plugin(app, plugin)
     if settings.rate_limit.enabled:
         add_plugin(app, RateLimit(settings.rate_limit, os.environ.get("REDIS_URL") or None))
+    for plugin in records_plugins(settings):  # usage, audit, their workers: off = none
+        add_plugin(app, plugin)
     for spec in settings.plugins:
         add_plugin(app, load_plugin(spec))
 

@@ -356,9 +356,9 @@ class DevStack:
         }
 
     def _spawn_workers(self, nats_url: str, mongodb_uri: str, database_url: str) -> None:
-        """Background workers beyond the event processors. The API-key usage worker
-        (issue #12: drains Redis/in-process usage counters into the registry database)
-        is started here once it exists, as a ``self._spawn(...)`` child like the
+        """Background workers beyond the event processors: the place for the API-key
+        usage consolidator (``gateway worker usage``, issue #12; `make dev-admin` runs
+        it in-process today), started as a ``self._spawn(...)`` child like the
         processors, so ``supervise`` restarts it and its log is data/<name>.log."""
 
     async def watch(self, stop: asyncio.Event) -> int:

@@ -58,8 +58,8 @@ class Metrics(Plugin):
 
     name = "metrics"
 
-    def __init__(self, holder: StateHolder) -> None:
-        self.registry = CollectorRegistry()
+    def __init__(self, holder: StateHolder, registry: CollectorRegistry | None = None) -> None:
+        self.registry = CollectorRegistry() if registry is None else registry
         self.requests = Counter(
             "gateway_http_requests",
             "GraphQL HTTP requests by status code",

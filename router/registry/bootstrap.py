@@ -142,10 +142,16 @@ async def _apply_one(store: RegistryStore, values: dict[str, Any], actor: str) -
         changes = {
             key: value
             for key, value in values.items()
-            if key != "name" and getattr(row, key) != value
+            if key != "name" and _stored(getattr(row, key)) != value
         }
         if not changes:
             return Outcome(name, "unchanged")
         await store.update_service(name, changes, actor)
         return Outcome(name, "updated", tuple(sorted(changes)))
     raise BootstrapError(f"service {name}: registered and removed concurrently; try again")
+
+
+def _stored(value: Any) -> Any:
+    """A row's value as the admin API's validation writes it (``urls`` is a tuple in
+    the row, a list in the declaration)."""
+    return list(value) if isinstance(value, tuple) else value
