@@ -53,6 +53,8 @@ from subgraphs.seed import SeedError, seed
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+SDL_QUERY = "{ _service { sdl } }"
+"""The Federation SDL query (tests compose the subgraphs' own SDLs with it)."""
 PROCESSORS = ("search-index", "analytics", "notifications")
 ROUTER = "import sys; from router.cli import main; sys.exit(main(sys.argv[1:]))"
 CHILD_ENV = {"PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"}
