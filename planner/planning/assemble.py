@@ -22,7 +22,7 @@ from planner.plan import (
     Parallel,
     PlanNode,
     Selection,
-    Sequence,
+    SequenceNode,
     ValueSetter,
 )
 from planner.planning.groups import FetchGroup, RepresentationFields
@@ -66,7 +66,7 @@ class Assembler:
                 stages.append(nodes[0] if len(nodes) == 1 else Parallel(tuple(nodes)))
         if not stages:
             return None
-        return stages[0] if len(stages) == 1 else Sequence(tuple(stages))
+        return stages[0] if len(stages) == 1 else SequenceNode(tuple(stages))
 
     def _stage(self, groups: list[FetchGroup]) -> list[PlanNode]:
         merged: list[FetchGroup] = []

@@ -21,10 +21,10 @@ from planner import (
     PlanningError,
     PlanningTimeout,
     QueryPlanner,
+    SequenceNode,
     Supergraph,
     ValueSetter,
 )
-from planner import Sequence as Sequence_
 from tests.support import AUDIT_DIR, BENCH_DIR, REPO_ROOT, SHARED_DIR, require_shared_data
 
 
@@ -82,7 +82,7 @@ def test_condition_branches_share_what_they_have_in_common() -> None:
     assert "@include(if: $title)" in case["query"]
     plan = planner.plan(case["query"])
     node = plan.node
-    assert isinstance(node, Sequence_) and not isinstance(node.nodes[0], Condition)
+    assert isinstance(node, SequenceNode) and not isinstance(node.nodes[0], Condition)
     assert any(isinstance(n, Condition) for n in node.nodes)
     with_title = planner.plan(case["query"], None, {"title": True}).fetch_count
     without = planner.plan(case["query"], None, {"title": False}).fetch_count
@@ -270,3 +270,11 @@ def test_planning_stops_at_the_time_budget() -> None:
     assert isinstance(raised.value, PlanningError)
     # The budget is per plan: small operations still plan within it.
     assert planner.plan("{ me { id } }").fetch_count == 1
+
+
+def test_sequence_node_keeps_its_json_kind_and_the_deprecated_alias() -> None:
+    import planner
+
+    node = SequenceNode((Fetch("a", "{a}"), Fetch("b", "{b}")))
+    assert node.to_json()["kind"] == "Sequence"
+    assert planner.Sequence is SequenceNode
