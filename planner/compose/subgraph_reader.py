@@ -18,7 +18,6 @@ Implements the subgraph side of the Apollo Federation specification:
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from graphql import GraphQLError, Visitor, parse, value_from_ast_untyped, visit
@@ -46,6 +45,17 @@ from graphql.language import (
     UnionTypeExtensionNode,
 )
 
+from planner.specs import (
+    FEDERATION,
+    FEDERATION_MAJOR,
+    FEDERATION_MAX_MINOR,
+    INACCESSIBLE,
+    LINK,
+    TAG,
+    parse_import,
+    parse_spec_url,
+)
+
 from .fed1_upgrade import upgrade_fed1
 from .model import ErrorCollector
 from .subgraph import (
@@ -60,10 +70,6 @@ from .subgraph import (
     combine_scopes,
 )
 from .typeref import TypeRef
-
-FEDERATION_URL = re.compile(r"^https?://specs\.apollo\.dev/federation/v(\d+)\.(\d+)/?$")
-SPEC_URL = re.compile(r"^https?://specs\.apollo\.dev/(\w+)/v(\d+)\.(\d+)/?$")
-MAX_FEDERATION_MINOR = 9
 
 #: Federation directives, by canonical name.
 FEDERATION_DIRECTIVES = (
@@ -146,17 +152,17 @@ class _Reader:
     # -- links -------------------------------------------------------------------------
     def read_links(self, schema_nodes: list[Any]) -> list[dict[str, Any]]:
         others: list[dict[str, Any]] = []
-        link_names = {"link"}
+        link_names = {LINK}
         for node in schema_nodes:
             for directive in node.directives or ():
                 if directive.name.value not in link_names:
                     continue
                 args = _args(directive)
                 url = str(args.get("url", ""))
-                fed = FEDERATION_URL.match(url)
-                if fed:
-                    major, minor = int(fed.group(1)), int(fed.group(2))
-                    if major != 2 or minor > MAX_FEDERATION_MINOR:
+                spec = parse_spec_url(url)
+                if spec is not None and spec.name == FEDERATION:
+                    major, minor = spec.major, spec.minor
+                    if major != FEDERATION_MAJOR or minor > FEDERATION_MAX_MINOR:
                         self.fail(
                             "UNKNOWN_FEDERATION_LINK_VERSION",
                             f"Invalid version v{major}.{minor} for the federation feature in @link "
@@ -168,11 +174,10 @@ class _Reader:
                     )
                     self.map_imports(args, "federation", available, url)
                     continue
-                spec = SPEC_URL.match(url)
-                if spec and spec.group(1) in ("inaccessible", "tag"):
-                    self.map_imports(args, spec.group(1), (spec.group(1),), url)
+                if spec is not None and spec.name in (INACCESSIBLE, TAG):
+                    self.map_imports(args, spec.name, (spec.name,), url)
                     continue
-                if spec and spec.group(1) == "link":
+                if spec is not None and spec.name == LINK:
                     continue
                 others.append(args)
         return others
@@ -183,13 +188,11 @@ class _Reader:
         prefix = str(args.get("as") or default_prefix)
         imported: dict[str, str] = {}
         for item in args.get("import") or ():
-            if isinstance(item, str):
-                original, alias = item, item
-            elif isinstance(item, dict) and "name" in item:
-                original, alias = str(item["name"]), str(item.get("as") or item["name"])
-            else:
+            parsed = parse_import(item)
+            if parsed is None:
                 self.fail("INVALID_LINK_IMPORT", f"Invalid @link import {item!r}")
                 continue
+            original, alias = parsed
             if not original.startswith("@"):
                 continue  # a type import such as FieldSet
             canonical = original[1:]
