@@ -302,7 +302,8 @@ class Resolution:
                 )
                 yield runtime, runtime_items, runtime_provided
 
-    def _can_jump(self, graph: str, type_name: str, item: FieldItem, depth: int) -> bool:
+    def can_jump(self, graph: str, type_name: str, item: FieldItem, depth: int = 0) -> bool:
+        """Can another subgraph take `item` over from (graph, type), whole or split?"""
         targets = self.jump_targets(graph, type_name, item)
         for target in targets:
             if self.item_feasible(target.graph, target.type_condition, item, None, depth + 1):
@@ -499,7 +500,7 @@ class _Feasibility(_Question[bool]):
             assert item is not None
             if kind == _LOCAL and resolution.item_feasible(graph, type_name, item, provided, depth):
                 continue
-            if not resolution._can_jump(graph, type_name, item, depth):
+            if not resolution.can_jump(graph, type_name, item, depth):
                 return False
         return True
 

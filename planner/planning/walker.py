@@ -72,8 +72,9 @@ class Walker:
         self._entity_groups: dict[tuple[str, tuple[str, ...]], list[FetchGroup]] = {}
         """Entity groups by (subgraph, path), in creation order: where a jump may join."""
         self._next_id = first_group_id
-        self.unresolvable_roots: dict[str, str] = {}
-        """Root response keys whose subgraph can only answer an error (and why)."""
+        self.unreachable: dict[str, str] = {}
+        """Root response keys under which a field no subgraph can reach was left out, and
+        why (`_plan_without_implementations`)."""
 
     def plan_root(self, root_type: str, items: tuple[Item, ...]) -> None:
         fields = tuple(i for i in self.collector.collect_for(root_type, items) if not i.is_typename)
@@ -107,8 +108,10 @@ class Walker:
             for graph, part in parts:
                 self._plan_in_root(graph, root_type, (part,))
         keys = {item.response_key for item in fields}
-        if keys and keys <= self.unresolvable_roots.keys():
-            raise PlanningError(next(iter(self.unresolvable_roots.values())))
+        if keys and keys <= self.unreachable.keys():
+            # Nothing left that any subgraph could answer: refuse, as for any
+            # operation the supergraph cannot serve.
+            raise PlanningError(next(iter(self.unreachable.values())))
 
     def _plan_in_root(self, graph: str, root_type: str, items: tuple[Item, ...]) -> None:
         group = self.root_group(graph)
@@ -276,13 +279,12 @@ class Walker:
             runtime = [r for r in runtime if r in pos.runtime_filter]
         simple = self._interface_simple(graph, type_name, items, runtime, pos.provided)
         if not runtime and not simple:
-            message = (
-                f"subgraph {graph} has no implementation of {type_name} to resolve "
-                f"the selection at {'.'.join(pos.path) or '<root>'}"
-            )
             if supergraph.possible_runtime_types(type_name, graph):
-                raise PlanningError(message)
-            return self._plan_without_implementations(pos, items, message)
+                raise PlanningError(
+                    f"subgraph {graph} has no implementation of {type_name} to resolve "
+                    f"the selection at {'.'.join(pos.path) or '<root>'}"
+                )
+            return self._plan_without_implementations(pos, items)
         if simple:
             simple_producers: set[FetchGroup] = {pos.group}
             fields = self.collector.collect_for(type_name, items)
@@ -303,24 +305,35 @@ class Walker:
         return producers
 
     def _plan_without_implementations(
-        self, pos: Position, items: tuple[Item, ...], message: str
+        self, pos: Position, items: tuple[Item, ...]
     ) -> set[FetchGroup]:
         """An abstract position where the subgraph has no object type at all (e.g. a root
-        field returning an interface that only ``@interfaceObject``s implement elsewhere):
-        whatever it answers there is an error or null. Plan what it can answer in place, so
-        its error comes back on this field and the rest of the operation keeps its data
-        (as Apollo's and Hive's gateways do); only when every root field ends like this is
-        the operation refused (`plan_root`), as there is no data left to return."""
-        if pos.group.root_kind is not None and pos.path and set(pos.path[1:]) <= {"@"}:
-            self.unresolvable_roots[pos.path[0]] = message
+        field returning an interface that only ``@interfaceObject``s implement elsewhere).
+
+        Whatever the subgraph answers here is null or an error, so its fetch is planned
+        with what it can answer in place: the error comes back on this field (null plus
+        ``DOWNSTREAM_SERVICE_ERROR``) and the operation's other root fields keep their
+        data, as Apollo's and Hive's gateways do. A field another subgraph could take over
+        by a jump is left out: there will be no entity to jump from. A field that no
+        subgraph can reach from here is left out too, and noted: it costs nothing beyond
+        the null this position gets anyway, so it refuses the operation only when every
+        root field has one (`plan_root`), when there is nothing left to answer."""
+        graph = pos.group.graph
         producers: set[FetchGroup] = {pos.group}
         for item in self.collector.collect_for(pos.type_name, items):
             if item.is_typename:
                 continue
             if self.resolve.field_local(
-                pos.group.graph, pos.type_name, item.name, pos.provided
-            ) and self.resolve.item_feasible(pos.group.graph, pos.type_name, item, pos.provided):
+                graph, pos.type_name, item.name, pos.provided
+            ) and self.resolve.item_feasible(graph, pos.type_name, item, pos.provided):
                 producers |= self._add_here(pos, item)
+            elif pos.path and not self.resolve.can_jump(graph, pos.type_name, item):
+                self.unreachable.setdefault(
+                    pos.path[0],
+                    f"cannot plan field {pos.type_name}.{item.name} at {'.'.join(pos.path)}: "
+                    f"subgraph {graph} has no implementation of {pos.type_name} and no "
+                    "subgraph can resolve the field there",
+                )
         return producers
 
     def _interface_simple(
