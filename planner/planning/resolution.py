@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from planner.planning.items import Collector, FieldItem, FragmentItem, Item, Normaliser
+from planner.planning.items import Collector, FieldItem, InlineFragmentItem, Item, Normaliser
 from planner.planning.query_graph import QueryGraph
 from planner.supergraph import Supergraph
 
@@ -277,7 +277,7 @@ class Resolution:
         question may stop at the first step that settles its answer)."""
         interface_object = self.supergraph.is_interface_object(type_name, graph)
         if interface_object and any(
-            isinstance(i, FragmentItem) and i.type_condition != type_name for i in items
+            isinstance(i, InlineFragmentItem) and i.type_condition != type_name for i in items
         ):
             yield _NARROWING, None
         for item in self.collector.collect_for(type_name, items):
@@ -431,8 +431,8 @@ class Resolution:
         assigned: dict[str, list[Item]] = {}
         for sub in item.selections:
             for graph, target in candidates:
-                cond = target.type_condition if target else type_name
-                if not self.field_local(graph, cond, item.name, None) and not self.field_local(
+                condition = target.type_condition if target else type_name
+                if not self.field_local(graph, condition, item.name, None) and not self.field_local(
                     graph, type_name, item.name, None
                 ):
                     continue
