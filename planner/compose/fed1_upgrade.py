@@ -13,10 +13,10 @@ def upgrade_fed1(schema: SubgraphSchema) -> None:
     for typedef in schema.types.values():
         if typedef.kind == "INTERFACE":
             typedef.keys = []
-            for f in typedef.fields.values():
-                f.external = False
-                f.provides = None
-                f.requires = None
+            for field in typedef.fields.values():
+                field.external = False
+                field.provides = None
+                field.requires = None
         if typedef.kind == "OBJECT":
             typedef.external = False
     metadata = SubgraphMetadata(schema, None)

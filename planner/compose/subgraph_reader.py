@@ -536,13 +536,14 @@ class _Reader:
         builtins = {"String", "Int", "Float", "Boolean", "ID"}
         for typedef in schema.types.values():
             refs: list[tuple[str, str]] = []
-            for f in typedef.fields.values():
-                refs.append((f"{typedef.name}.{f.name}", f.type.named))
+            for field in typedef.fields.values():
+                refs.append((f"{typedef.name}.{field.name}", field.type.named))
                 refs += [
-                    (f"{typedef.name}.{f.name}({a.name}:)", a.type.named) for a in f.args.values()
+                    (f"{typedef.name}.{field.name}({arg.name}:)", arg.type.named)
+                    for arg in field.args.values()
                 ]
-            refs += [(typedef.name, i) for i in typedef.interfaces]
-            refs += [(typedef.name, m) for m in typedef.members]
+            refs += [(typedef.name, interface) for interface in typedef.interfaces]
+            refs += [(typedef.name, member) for member in typedef.members]
             for coordinate, ref in refs:
                 if ref not in schema.types and ref not in builtins:
                     self.fail(
@@ -589,22 +590,22 @@ class _Reader:
 def rename_types(schema: SubgraphSchema, renames: dict[str, str]) -> None:
     """Rename types (used for root types) everywhere they are referenced."""
 
-    def ref(t: TypeRef) -> TypeRef:
-        if t.non_null_of is not None:
-            return TypeRef(non_null_of=ref(t.non_null_of))
-        if t.list_of is not None:
-            return TypeRef(list_of=ref(t.list_of))
-        return TypeRef(name=renames.get(str(t.name), t.name))
+    def renamed(type_ref: TypeRef) -> TypeRef:
+        if type_ref.non_null_of is not None:
+            return TypeRef(non_null_of=renamed(type_ref.non_null_of))
+        if type_ref.list_of is not None:
+            return TypeRef(list_of=renamed(type_ref.list_of))
+        return TypeRef(name=renames.get(str(type_ref.name), type_ref.name))
 
     types: dict[str, TypeDef] = {}
     for name, typedef in schema.types.items():
         typedef.name = renames.get(name, name)
         typedef.interfaces = [renames.get(i, i) for i in typedef.interfaces]
         typedef.members = [renames.get(m, m) for m in typedef.members]
-        for f in typedef.fields.values():
-            f.type = ref(f.type)
-            for a in f.args.values():
-                a.type = ref(a.type)
+        for field in typedef.fields.values():
+            field.type = renamed(field.type)
+            for arg in field.args.values():
+                arg.type = renamed(arg.type)
         types[typedef.name] = typedef
     schema.types = types
 

@@ -147,11 +147,11 @@ class Resolution:
             return self.field_set(self.return_type(type_name, item, graph), entry.provides)
         if not provided:
             return None
-        subs: list[Item] = []
-        for p in self.collector.collect_for(type_name, provided):
-            if p.name == item.name and p.selections:
-                subs.extend(p.selections)
-        return tuple(subs) or None
+        below: list[Item] = []
+        for provided_field in self.collector.collect_for(type_name, provided):
+            if provided_field.name == item.name and provided_field.selections:
+                below.extend(provided_field.selections)
+        return tuple(below) or None
 
     def item_feasible(
         self,
