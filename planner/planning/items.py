@@ -8,6 +8,12 @@ apply to one runtime type — the planner's unit of work.
 
 Field sets of ``@key``, ``@requires`` and ``@provides`` are parsed into the same
 shape, so keys and requirements are planned exactly like client selections.
+
+Vocabulary (docs/planner.md): the nodes of this tree are *items*, a `FieldItem` or an
+`InlineFragmentItem`; a selection set of them is a ``tuple[Item, ...]``, passed around
+as ``items``; children are ``.selections``. The subgraph operations being built use
+``SubgraphField``/``SubgraphSelectionSet`` (selection.py), the plan ``FieldSelection``/
+``InlineFragmentSelection`` (plan.py).
 """
 
 from __future__ import annotations
