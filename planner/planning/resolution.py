@@ -23,7 +23,7 @@ module answers them for one operation, on top of the supergraph's query graph
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -76,28 +76,6 @@ class Resolution:
         self._guesses = 0
         """How many answers so far rested on a cycle guard or the depth limit: an answer
         computed while this stayed unchanged is exact, and may be shared across plans."""
-
-    def _memoised(
-        self, memo: dict[_MemoKey, _T], key: _MemoKey, guard: _T, compute: Callable[[], _T]
-    ) -> _T:
-        """Look `key` up in `memo`, else compute it; while computing, a recursive look-up of
-        the same key answers `guard`, which is what breaks cycles between subgraphs."""
-        cached = memo.get(key)
-        if cached is not None:
-            tag = (id(memo), *key)
-            if tag in self._in_progress or tag in self._provisional:
-                self._guesses += 1
-            return cached
-        tag = (id(memo), *key)
-        memo[key] = guard
-        self._in_progress.add(tag)
-        before = self._guesses
-        result = compute()
-        self._in_progress.discard(tag)
-        memo[key] = result
-        if self._guesses != before:
-            self._provisional.add(tag)
-        return result
 
     def field_set(
         self, type_name: str, fields: str, alias_arguments: bool = False
@@ -230,16 +208,29 @@ class Resolution:
         provided: tuple[Item, ...] | None,
         depth: int,
     ) -> _T:
-        """`question` about `items` at (graph, type), memoised, with the cycle guard."""
+        """`question` about `items` at (graph, type), memoised per question. While an answer
+        is being computed, a recursive look-up of the same key answers the question's
+        guard, which is what breaks cycles between subgraphs."""
         if depth > _MAX_DEPTH:
             self._guesses += 1
             return question.guard
-        return self._memoised(
-            question.memo,
-            (graph, type_name, id(items), id(provided)),
-            question.guard,
-            lambda: self._walk(question, graph, type_name, items, provided, depth),
-        )
+        memo = question.memo
+        key = (graph, type_name, id(items), id(provided))
+        cached = memo.get(key)
+        tag = (id(memo), *key)
+        if cached is not None:
+            if tag in self._in_progress or tag in self._provisional:
+                self._guesses += 1
+            return cached
+        memo[key] = question.guard
+        self._in_progress.add(tag)
+        before = self._guesses
+        result = self._walk(question, graph, type_name, items, provided, depth)
+        self._in_progress.discard(tag)
+        memo[key] = result
+        if self._guesses != before:
+            self._provisional.add(tag)
+        return result
 
     def _walk(
         self,
@@ -498,7 +489,7 @@ class _Feasibility(_Question[bool]):
                     return False
                 continue
             assert item is not None
-            if kind == _LOCAL and resolution.item_feasible(graph, type_name, item, provided, depth):
+            if kind == _LOCAL and resolution._below(self, graph, type_name, item, provided, depth):
                 continue
             if not resolution.can_jump(graph, type_name, item, depth):
                 return False
@@ -534,12 +525,12 @@ class _Cost(_Question[int]):
                 continue
             assert item is not None
             if kind == _LOCAL:
-                total += resolution.item_cost(graph, type_name, item, provided, depth)
+                total += resolution._below(self, graph, type_name, item, provided, depth)
                 continue
             targets = resolution.jump_targets(graph, type_name, item)
             total += min(
                 (
-                    resolution.item_cost(t.graph, t.type_condition, item, None, depth + 1)
+                    resolution._below(self, t.graph, t.type_condition, item, None, depth + 1)
                     for t in targets
                 ),
                 default=_UNREACHABLE,
