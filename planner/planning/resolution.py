@@ -12,7 +12,8 @@ module answers them for one operation, on top of the supergraph's query graph
 * **can it be finished from here, and how many more fetches?** `feasible` and `cost`:
   two questions asked of one traversal (`_walk`). The traversal splits an abstract
   position per runtime type and classifies every field of a selection as a *step*
-  (local, remote, or ``__typename``/a narrowing fragment on an ``@interfaceObject``);
+  (local, remote, or ``__typename``/a narrowing fragment on an ``@interfaceObject``),
+  once per position, shared by both questions;
   each question (`_Feasibility`, `_Cost`) only says how to fold the steps and what to
   answer for a leaf and for a cycle. Each question is memoised per (graph, type,
   selection, provided); a cycle between subgraphs is broken by answering the pending
@@ -71,6 +72,7 @@ class Resolution:
         self.collector = collector
         self._feasibility = _Feasibility(self)
         self._cost = _Cost(self)
+        self._step_memo: dict[_MemoKey, tuple[_Step, ...]] = {}
         self._in_progress: set[tuple[object, ...]] = set()
         self._provisional: set[tuple[object, ...]] = set()
         self._guesses = 0
@@ -263,9 +265,22 @@ class Resolution:
         type_name: str,
         items: tuple[Item, ...],
         provided: tuple[Item, ...] | None,
+    ) -> tuple[_Step, ...]:
+        """What resolving `items` at (graph, type) takes, one step per field; classified
+        once per position and shared by both questions."""
+        key = (graph, type_name, id(items), id(provided))
+        found = self._step_memo.get(key)
+        if found is None:
+            found = self._step_memo[key] = tuple(self._classify(graph, type_name, items, provided))
+        return found
+
+    def _classify(
+        self,
+        graph: str,
+        type_name: str,
+        items: tuple[Item, ...],
+        provided: tuple[Item, ...] | None,
     ) -> Iterator[_Step]:
-        """What resolving `items` at (graph, type) takes, one step per field, lazily (a
-        question may stop at the first step that settles its answer)."""
         interface_object = self.supergraph.is_interface_object(type_name, graph)
         if interface_object and any(
             isinstance(i, InlineFragmentItem) and i.type_condition != type_name for i in items
@@ -458,7 +473,7 @@ class _Question(Generic[_T]):
         graph: str,
         type_name: str,
         provided: tuple[Item, ...] | None,
-        steps: Iterator[_Step],
+        steps: tuple[_Step, ...],
         depth: int,
     ) -> _T:
         """The answer for the steps of one selection at (graph, type)."""
@@ -479,7 +494,7 @@ class _Feasibility(_Question[bool]):
         graph: str,
         type_name: str,
         provided: tuple[Item, ...] | None,
-        steps: Iterator[_Step],
+        steps: tuple[_Step, ...],
         depth: int,
     ) -> bool:
         resolution = self.resolution
@@ -511,7 +526,7 @@ class _Cost(_Question[int]):
         graph: str,
         type_name: str,
         provided: tuple[Item, ...] | None,
-        steps: Iterator[_Step],
+        steps: tuple[_Step, ...],
         depth: int,
     ) -> int:
         resolution = self.resolution
