@@ -27,7 +27,7 @@ from planner.plan import (
     PlanNode,
     QueryPlan,
     Selection,
-    Sequence,
+    SequenceNode,
 )
 from router.errors import DOWNSTREAM_SERVICE_ERROR
 from router.execution.merge import (
@@ -149,7 +149,7 @@ class _Run:
             await self.fetch(node.node, node.path)
         elif isinstance(node, Fetch):
             await self.fetch(node, ())
-        elif isinstance(node, Sequence):
+        elif isinstance(node, SequenceNode):
             for child in node.nodes:
                 await self.node(child)
         elif isinstance(node, Parallel):
