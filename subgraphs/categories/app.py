@@ -21,6 +21,7 @@ from subgraphs.events.broker import Broker
 from subgraphs.events.health import events_health
 from subgraphs.events.relay import Relay
 from subgraphs.graphql_errors import CodedGraphQLRouter
+from subgraphs.observability import ServiceTelemetry
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings)
+        telemetry.instrument_engine(engine, "categories")
         await create_tables(engine)
         state["engine"] = engine
         relay: Relay | None = None
@@ -49,10 +51,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if relay is not None:
                 await relay.stop()
             await engine.dispose()
+            telemetry.shutdown()
 
     async def context() -> dict[str, Any]:
         return {"categories": state["categories"]}
 
+    telemetry = ServiceTelemetry("categories")
     app = FastAPI(title="categories subgraph", lifespan=lifespan)
     app.include_router(CodedGraphQLRouter(schema, context_getter=context), prefix="/graphql")
 
@@ -83,4 +87,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             body["status"] = "degraded"
         return JSONResponse(body, status_code=503 if body["status"] == "unavailable" else 200)
 
+    telemetry.install(app)
     return app
