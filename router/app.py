@@ -152,6 +152,7 @@ class GraphQLEndpoint:
             prepared = await state.prepare_async(graphql.query, graphql.operation_name)
         else:
             prepared = await tracing.prepare(state, graphql.query, graphql.operation_name)
+        prepared.usage.count += 1  # schema usage (router.telemetry.schema_usage)
         ctx.operation_name, ctx.operation_hash = prepared.name, prepared.hash
         ctx.operation_kind = prepared.kind
         if request.method == "GET" and prepared.kind != "query":

@@ -49,6 +49,7 @@ from router.operation.introspection import (
     run_introspection,
     split_document,
 )
+from router.operation.usage import FieldUsage
 from router.response.shaping import OperationShaper
 
 if TYPE_CHECKING:
@@ -88,6 +89,9 @@ class CompiledOperation:
     """(document text, requested operation name) as the client sent them: what plan
     warm-up re-prepares against a new supergraph (the cache key is only a hash). The
     text is the same string the parsed document already holds."""
+    usage: FieldUsage = field(default_factory=FieldUsage)
+    """Requests served with this compiled operation, and (computed when first asked)
+    the fields it selects: ``router.telemetry.schema_usage``."""
     stages: tuple[tuple[str, int, int], ...] = ()
     """(stage, start, end) in epoch nanoseconds of ``operation.parse``,
     ``operation.validate`` and ``operation.plan`` when this was compiled: tracing turns
