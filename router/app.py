@@ -62,7 +62,7 @@ from router.response.encoding import encode
 from router.state import StateHolder
 from router.telemetry import Telemetry
 from router.telemetry.request_log import RequestLog
-from router.telemetry.tracing import Tracing
+from router.telemetry.tracing import Tracing, trace_headers
 
 log = logging.getLogger("router")
 
@@ -147,7 +147,11 @@ class GraphQLEndpoint:
         if state is None:
             raise RequestError.single(503, "No supergraph is loaded.", SCHEMA_NOT_LOADED)
         started = time.perf_counter()
-        tracing = self.tracing
+        tracing, propagate = self.tracing, None
+        if tracing is not None and not tracing.recording():
+            # Sampled out: no child spans at all; every subgraph fetch carries the
+            # request's own traceparent (flag 00), so subgraphs do not sample either.
+            tracing, propagate = None, trace_headers()
         if tracing is None:
             prepared = await state.prepare_async(graphql.query, graphql.operation_name)
         else:
@@ -175,7 +179,13 @@ class GraphQLEndpoint:
         # 3. execution
         if tracing is None:
             result = await state.executor.execute(
-                prepared.plan, variables, prepared.kind, request.headers, ctx, plugins
+                prepared.plan,
+                variables,
+                prepared.kind,
+                request.headers,
+                ctx,
+                plugins,
+                trace_headers=propagate,
             )
         else:
             with tracing.span("execute"):

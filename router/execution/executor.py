@@ -101,6 +101,7 @@ class Executor:
         ctx: RequestContext | None = None,
         plugins: Plugins | None = None,
         tracing: Tracing | None = None,
+        trace_headers: Mapping[str, str] | None = None,
     ) -> ExecutionResult:
         """Run ``plan``.
 
@@ -109,7 +110,8 @@ class Executor:
         receive (``SubgraphClient.configure``). With ``plugins`` that hook subgraph
         fetches (and the request's ``ctx``), every fetch passes through their hooks.
         With ``tracing``, each fetch is a ``subgraph.fetch`` span whose trace headers
-        are sent along."""
+        are sent along; without, ``trace_headers`` (a sampled-out request's
+        ``traceparent``) go with every fetch."""
         result = ExecutionResult()
         if plan.node is not None:
             hooks = None
@@ -123,6 +125,7 @@ class Executor:
                 request_headers,
                 hooks,
                 tracing,
+                trace_headers,
             )
             await run.node(plan.node)
         return result
@@ -137,6 +140,7 @@ class _Run:
         "request_headers",
         "result",
         "share",
+        "trace_headers",
         "tracing",
         "variables",
     )
@@ -150,9 +154,11 @@ class _Run:
         request_headers: Mapping[str, str],
         hooks: tuple[RequestContext, Plugins] | None = None,
         tracing: Tracing | None = None,
+        trace_headers: Mapping[str, str] | None = None,
     ) -> None:
         self.executor = executor
         self.tracing = tracing
+        self.trace_headers = trace_headers
         self.variables = variables
         self.result = result
         self.share = share
@@ -193,7 +199,7 @@ class _Run:
             return await self.tracing.fetch(
                 fetch, url, variables, lambda headers: self._deliver(fetch, url, variables, headers)
             )
-        return await self._deliver(fetch, url, variables)
+        return await self._deliver(fetch, url, variables, self.trace_headers)
 
     async def _deliver(
         self,

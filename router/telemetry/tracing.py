@@ -20,7 +20,10 @@ Attribute names follow OpenTelemetry's semantic conventions (``http.request.meth
 ``gateway.*``/``subgraph.*``.
 
 Sampling is parent-based: a client's sampled flag decides for its trace; new traces
-are kept with ``sampling_ratio``. A subgraph fetch shared with an identical in-flight
+are kept with ``sampling_ratio``. A sampled-out request makes its one non-recording
+``router.request`` span and nothing else: its stages run the untraced code, and
+every subgraph fetch carries that span's ``traceparent`` (flag 00), so the subgraphs
+do not sample it either. A subgraph fetch shared with an identical in-flight
 fetch of another request carries the first request's ``traceparent`` (sharing is by
 body and forwarded headers, and the trace header is deliberately not part of that key).
 """
@@ -177,6 +180,12 @@ class Tracing:
             span.set_status(Status(StatusCode.ERROR, f"HTTP {status}"))
         elif codes:
             span.set_status(Status(StatusCode.ERROR, "GraphQL errors"))
+
+    @staticmethod
+    def recording() -> bool:
+        """Whether the current (request) span is sampled: the stages below it are
+        traced only then."""
+        return trace.get_current_span().is_recording()
 
     # -- operation.parse / validate / plan --------------------------------------
 

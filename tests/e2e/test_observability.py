@@ -154,3 +154,38 @@ def test_console_format_is_key_value() -> None:
     line = stream.getvalue().strip()
     assert " INFO " in line and "router.test hello" in line
     assert 'request_id=r1 status=200 note="two words"' in line
+
+
+def _traceparents(gw: Gateway) -> list[str]:
+    found = []
+    for server in gw.subgraphs.servers.values():
+        for headers in getattr(server, "request_headers", []):
+            found.append(headers.get("traceparent", ""))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("settings", "sampled"),
+    [
+        ({}, None),
+        ({"tracing": True, "trace_sampling_ratio": 0.0}, False),
+        ({"tracing": True, "trace_sampling_ratio": 1.0}, True),
+    ],
+    ids=["off", "sampled-out", "sampled"],
+)
+def test_traceparent_reaches_every_subgraph(
+    gateway_factory: Callable[..., Gateway], settings: dict[str, object], sampled: bool | None
+) -> None:
+    gw = gateway_factory(SUITE, traces_exporter="none", **settings)
+    assert "errors" not in gw.query("{ me { id } products { name inStock reviews { id } } }")
+    sent = _traceparents(gw)
+    assert len(sent) >= 3
+    if sampled is None:  # tracing off: nothing added to subgraph requests
+        assert sent == [""] * len(sent)
+        return
+    parts = [t.split("-") for t in sent]
+    assert all(len(p) == 4 and p[0] == "00" for p in parts), sent
+    assert len({p[1] for p in parts}) == 1  # one trace for the whole request
+    assert all(bool(int(p[3], 16) & 1) is sampled for p in parts), sent  # the sampled bit
+    # sampled: each fetch is its own span; sampled out: all carry the request's span
+    assert len({p[2] for p in parts}) == (len(parts) if sampled else 1)
