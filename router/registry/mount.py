@@ -18,6 +18,7 @@ from router.app import add_plugin
 from router.pipeline.plugin import Plugin
 from router.registry.config import RegistryConfig
 from router.registry.runtime import Registry
+from router.telemetry.database import DatabaseMetrics, instrument_engine
 
 
 class RegistryPlugin(Plugin):
@@ -35,6 +36,23 @@ class RegistryPlugin(Plugin):
         app.state.registry = self.registry
         mount_admin_api(app, self.registry, self.config.admin_token)
         mount_admin_ui(app)
+        self._instrument(app)
+
+    def _instrument(self, app: FastAPI) -> None:
+        """Pool gauges and statement metrics of the registry's database on /metrics
+        (``router.telemetry.database``), statement spans when tracing is on."""
+        assert self.registry is not None
+        metrics = getattr(app.state, "metrics", None)
+        if metrics is None:
+            return
+        tracing = app.state.telemetry.tracing
+        instrument_engine(
+            self.registry.store.engine.sync_engine,
+            DatabaseMetrics(metrics.registry),
+            metrics.registry,
+            "registry",
+            tracing.tracer if tracing is not None else None,
+        )
 
     async def start(self) -> None:
         assert self.registry is not None

@@ -54,3 +54,20 @@ def test_explorer_reports_requests_per_field(
     assert query["products"] == 4
     assert graph["maxFieldRequests"] == 4
     assert types["Product"]["requests"] == sum(product.values())
+
+
+def test_registry_database_metrics(
+    subgraphs: Subgraphs, database: str, start_router: Callable[..., RegistryRouter]
+) -> None:
+    """The registry's SQLAlchemy pool and statements show on the router's /metrics."""
+    router = start_router(database)
+    created = router.admin(
+        "POST", "/services", json={"name": "products", "url": subgraphs.urls["products"]}
+    )
+    assert created.status_code == 201, created.text
+    text = router.http.get("/metrics").text
+    system = "postgresql" if database.startswith("postgresql") else "sqlite"
+    assert f'db_client_connections_pool_checked_out{{pool="registry",system="{system}"}}' in text
+    assert (
+        f'db_client_operations_total{{operation="INSERT",outcome="ok",system="{system}"}}' in text
+    )
