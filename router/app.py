@@ -150,7 +150,7 @@ class GraphQLEndpoint:
         tracing, propagate = self.tracing, None
         if tracing is not None and not tracing.recording():
             # Sampled out: no child spans at all; every subgraph fetch carries the
-            # request's own traceparent (flag 00), so subgraphs do not sample either.
+            # request's own traceparent (sampled flag off), so subgraphs do not sample.
             tracing, propagate = None, trace_headers()
         if tracing is None:
             prepared = await state.prepare_async(graphql.query, graphql.operation_name)

@@ -22,7 +22,7 @@ Attribute names follow OpenTelemetry's semantic conventions (``http.request.meth
 Sampling is parent-based: a client's sampled flag decides for its trace; new traces
 are kept with ``sampling_ratio``. A sampled-out request makes its one non-recording
 ``router.request`` span and nothing else: its stages run the untraced code, and
-every subgraph fetch carries that span's ``traceparent`` (flag 00), so the subgraphs
+every subgraph fetch carries that span's ``traceparent`` (sampled flag off), so the subgraphs
 do not sample it either. A subgraph fetch shared with an identical in-flight
 fetch of another request carries the first request's ``traceparent`` (sharing is by
 body and forwarded headers, and the trace header is deliberately not part of that key).
