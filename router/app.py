@@ -30,6 +30,7 @@ from typing import Any
 
 import orjson
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CollectorRegistry
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
@@ -140,7 +141,9 @@ class GraphQLEndpoint:
         if settings.csrf:
             check_csrf(request.headers, settings.csrf_required_headers)
         ctx.state = state = self.holder.current  # read once: a reload never changes it here
-        ctx.graphql = graphql = await read_graphql_request(request, settings.max_body_bytes)
+        ctx.graphql = graphql = await read_graphql_request(
+            request, settings.max_body_bytes, settings.body_read_timeout_s
+        )
         for on_request in plugins.on_request:
             await on_request(ctx)
         # 2. operation
@@ -241,6 +244,9 @@ def add_plugin(app: FastAPI, plugin: Plugin) -> None:
     app.state.plugins.add(plugin)
 
 
+_NO_FASTAPI_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+
+
 def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI:
     """Build the app; the supergraph is loaded (and watched) in the lifespan."""
     holder = holder or StateHolder()
@@ -284,7 +290,16 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
         sampling_ratio=settings.trace_sampling_ratio,
         traces_exporter=settings.traces_exporter,
     )
-    app = FastAPI(title="graphql-gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="graphql-gateway",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        # FastAPI's own OpenTelemetry hooks would wrap every request once a global
+        # provider exists and check whether one does on every request; the router
+        # traces and measures itself (router.telemetry), so they stay off.
+        telemetry=_NO_FASTAPI_TELEMETRY,
+    )
     app.state.holder = holder
     app.state.client = client
     app.state.settings = settings

@@ -34,7 +34,7 @@ from router.execution.executor import Executor
 from router.execution.subgraph_client import SubgraphClient
 from router.operation.authorization import AuthorizationPolicy
 from router.operation.prepare import CompiledOperation, compile_operation, operation_key
-from router.ops.gil import paused_collection
+from router.ops.gil import keep_compiled, paused_collection
 
 BYTES_PER_DOCUMENT_CHAR = 160
 """Measured: a compiled operation (AST, plan, shaper) holds ~150 bytes per character
@@ -139,7 +139,10 @@ class GatewayState:
         self, query: str, operation_name: str | None
     ) -> CompiledOperation | Refusal:
         with paused_collection():
-            return self._compile(query, operation_name)
+            compiled = self._compile(query, operation_name)
+            if isinstance(compiled, CompiledOperation):
+                keep_compiled()
+            return compiled
 
     def _compile(self, query: str, operation_name: str | None) -> CompiledOperation | Refusal:
         try:

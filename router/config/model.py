@@ -237,6 +237,10 @@ class ServerSection(Section):
         default=_SETTINGS.header_read_timeout_s,
         description="Seconds a new connection has to send its request headers.",
     )
+    body_read_timeout_s: PositiveSeconds = Field(
+        default=_SETTINGS.body_read_timeout_s,
+        description="Seconds a request has to send its whole body (then 408 REQUEST_TIMEOUT).",
+    )
     keep_alive_timeout_s: PositiveSeconds = Field(
         default=_SETTINGS.keep_alive_timeout_s,
         description="Seconds an idle keep-alive connection is kept open.",

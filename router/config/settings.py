@@ -171,6 +171,9 @@ class Settings:
     header_read_timeout_s: float = 10.0
     """Seconds a client has to send a request's headers, from connecting (or from the
     first byte of a later request on the connection); slow or silent ones are closed."""
+    body_read_timeout_s: float = 30.0
+    """Seconds a client has to send a request's whole body once its headers are in;
+    a body trickled slower is answered 408 ``REQUEST_TIMEOUT`` and the connection closed."""
     keep_alive_timeout_s: float = 5.0
     """Seconds an idle keep-alive client connection stays open between requests."""
     max_connections: int = 2048

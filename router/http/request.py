@@ -8,13 +8,20 @@ names (``variables``/``extensions`` JSON-encoded). Anything malformed is a
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from starlette.requests import Request
 
-from router.errors import BAD_REQUEST, INVALID_JSON, PAYLOAD_TOO_LARGE, RequestError
+from router.errors import (
+    BAD_REQUEST,
+    INVALID_JSON,
+    PAYLOAD_TOO_LARGE,
+    REQUEST_TIMEOUT,
+    RequestError,
+)
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -48,7 +55,9 @@ def wants_html(request: Request) -> bool:
     return "text/html" in accept and "query" not in request.query_params
 
 
-async def read_graphql_request(request: Request, max_body_bytes: int) -> GraphQLRequest:
+async def read_graphql_request(
+    request: Request, max_body_bytes: int, body_timeout_s: float | None = None
+) -> GraphQLRequest:
     if request.method == "GET":
         params = request.query_params
         return _build(
@@ -59,7 +68,7 @@ async def read_graphql_request(request: Request, max_body_bytes: int) -> GraphQL
                 "extensions": _json_param(params.get("extensions"), "extensions"),
             }
         )
-    body = await _read_body(request, max_body_bytes)
+    body = await _read_body(request, max_body_bytes, body_timeout_s)
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("application/graphql") and "json" not in content_type:
         return _build({"query": body.decode("utf-8", errors="replace")})
@@ -72,10 +81,27 @@ async def read_graphql_request(request: Request, max_body_bytes: int) -> GraphQL
     return _build(payload)
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def _read_body(request: Request, limit: int, timeout_s: float | None) -> bytes:
+    """The body, at most ``limit`` bytes, within ``timeout_s``: a client trickling its
+    body holds a connection and a task, so a slow body is cut off like slow headers."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise _too_large(limit)
+    if timeout_s is None:
+        return await _read_chunks(request, limit)
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await _read_chunks(request, limit)
+    except TimeoutError:
+        raise RequestError.single(
+            408,
+            f"The request body did not arrive within {timeout_s:g} seconds.",
+            REQUEST_TIMEOUT,
+            headers={"connection": "close"},
+        ) from None
+
+
+async def _read_chunks(request: Request, limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():

@@ -6,6 +6,7 @@ capped, client disconnects are logged at debug in one line, and
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 import threading
@@ -165,3 +166,35 @@ def test_health_details_need_the_admin_token(
 def test_health_details_can_be_made_public(router: ServedRouter) -> None:
     body = httpx.get(router.url + "/health/detailed").json()
     assert body["subgraphs"]["accounts"]["url"].startswith("http://127.0.0.1:")
+
+
+@pytest.mark.parametrize("router", [{"body_read_timeout_s": 0.5}], indirect=True)
+def test_a_trickled_body_is_cut_off_with_a_coded_408(router: ServedRouter) -> None:
+    """Headers arrive promptly, then the body trickles in a byte at a time: the
+    header timer no longer applies, so the body timer must end it."""
+    sock = router.connect()
+    sock.sendall(
+        b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 1000\r\n\r\n"
+    )
+    answer = b""
+    deadline = time.monotonic() + 5
+    sock.settimeout(0.1)
+    while b"\r\n\r\n" not in answer and time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            sock.sendall(b" ")
+        with contextlib.suppress(TimeoutError):
+            answer += sock.recv(65536)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert b"REQUEST_TIMEOUT" in body or b"REQUEST_TIMEOUT" in _rest(sock)
+    assert closed_within(sock, 2.0)
+    # A prompt client is not affected.
+    assert httpx.get(router.url + "/health").status_code == 200
+
+
+def _rest(sock: socket.socket) -> bytes:
+    sock.settimeout(1.0)
+    with contextlib.suppress(OSError):
+        return sock.recv(65536)
+    return b""
