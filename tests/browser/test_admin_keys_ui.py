@@ -70,8 +70,8 @@ def test_create_and_revoke_a_key_in_the_admin_ui(
     key = page.inner_text("#key-once-value").strip()
     parsed = parse_key(key)
     assert parsed is not None
-    page.wait_for_selector(f"tr[data-key={parsed.id}]")
-    row = page.inner_text(f"tr[data-key={parsed.id}]")
+    page.wait_for_selector(f'tr[data-key="{parsed.id}"]')
+    row = page.inner_text(f'tr[data-key="{parsed.id}"]')
     assert "storefront" in row and "active" in row and "orders:read" in row
     assert parsed.secret not in page.inner_text("#keys")  # the table shows the prefix only
     assert verify(database, key) == parsed.id
@@ -82,7 +82,7 @@ def test_create_and_revoke_a_key_in_the_admin_ui(
     assert parsed.secret not in page.content()  # shown once: gone from the page
 
     page.click(f"button[data-revoke={parsed.id}]")
-    page.wait_for_selector(f"tr[data-key={parsed.id}] .key-revoked")
+    page.wait_for_selector(f'tr[data-key="{parsed.id}"] .key-revoked')
     assert page.locator(f"button[data-revoke={parsed.id}]").is_disabled()
     assert verify(database, key) == "revoked key"
     assert console_errors == []

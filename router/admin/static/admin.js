@@ -560,7 +560,7 @@ function select(name) {
   if (type.values) panel.append(el("p", {}, el("strong", {}, "Values: "), type.values.join(", ")));
   if (!type.fields.length) return;
   const query = $("#search").value.trim().toLowerCase();
-  const table = el("table", { id: "fields" }, el("thead", {}, el("tr", {}, el("th", {}, "Field"), el("th", {}, "Type"), el("th", {}, "Resolved by"), el("th", { title: "Requests selecting the field (operations in the router's cache)" }, "Requests"))));
+  const table = el("table", { id: "fields" }, el("thead", {}, el("tr", {}, el("th", {}, "Field"), el("th", {}, "Type"), el("th", { title: "Requests selecting the field (operations in the router's cache)" }, "Requests"), el("th", {}, "Resolved by"))));
   const maxField = state.graph.maxFieldRequests || 0;
   const body = el("tbody");
   for (const field of type.fields) {
@@ -575,9 +575,9 @@ function select(name) {
     body.append(el("tr", { "data-field": field.name, class: query && field.name.toLowerCase().includes(query) ? "match" : "" },
       el("td", {}, field.name, field.args.length ? el("div", { class: "muted" }, `(${field.args.join(", ")})`) : null),
       el("td", {}, typeCell),
+      el("td", { class: "heat", "data-requests": String(field.requests || 0), style: `background:${heatColour(field.requests, maxField)}` }, String(field.requests || 0)),
       el("td", {}, ...field.resolvedBy.map((s) => el("span", { class: "chip", style: `background:${colourOf(s)}` }, s)),
-        notes.length ? el("div", { class: "muted" }, notes.join("; ")) : null),
-      el("td", { class: "heat", "data-requests": String(field.requests || 0), style: `background:${heatColour(field.requests, maxField)}` }, String(field.requests || 0))));
+        notes.length ? el("div", { class: "muted" }, notes.join("; ")) : null)));
   }
   table.append(body);
   panel.append(table);
