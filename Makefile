@@ -4,12 +4,13 @@
 UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PY := $(UV) run --frozen
 
-.PHONY: env test lint typecheck pytest run bench fmt fuzz bench-compare bench-planner bench-profile \
+.PHONY: env test-deps test lint typecheck pytest run dev-admin bench fmt fuzz bench-compare bench-planner bench-profile \
 	bench-reload bench-hostile bench-smoke bench-ramp bench-mix bench-spike bench-soak
 
 env:
 	@command -v uv >/dev/null 2>&1 || test -x "$(HOME)/.local/bin/uv" || python3 -m pip install --user --quiet uv
 	$(UV) sync --frozen
+	@command -v uv >/dev/null 2>&1 || echo 'note: uv is in ~/.local/bin, which is not on your PATH; for the README'"'"'s `uv run ...` commands run: export PATH="$$HOME/.local/bin:$$PATH"'
 
 lint: env
 	$(PY) ruff check .
@@ -18,7 +19,12 @@ lint: env
 typecheck: env
 	$(PY) mypy
 
-pytest: env
+# Debian's chromium for the browser tests: installed with apt-get when missing and
+# possible (root or passwordless sudo); otherwise a note says what to install.
+test-deps:
+	@scripts/test-deps
+
+pytest: env test-deps
 	$(PY) pytest
 
 test: lint typecheck pytest
@@ -34,6 +40,15 @@ fmt: env
 
 run: env
 	$(PY) python -m subgraphs.devstack
+
+# The seed's `dev:admin`: the router in registry mode with the admin UI (/admin), usage and
+# audit recording and the in-process API-key usage consolidator (deploy/dev-admin.yaml).
+# START_API_KEY_USAGE_WORKER=0 make dev-admin runs it without the consolidator.
+DEV_ADMIN_TOKEN ?= dev-admin-token
+dev-admin: env
+	$(PY) gateway db upgrade --config deploy/dev-admin.yaml
+	@echo "admin UI: http://127.0.0.1:$${GATEWAY_PORT:-4000}/admin (token: $${GATEWAY_ADMIN_TOKEN:-$(DEV_ADMIN_TOKEN)})"
+	GATEWAY_ADMIN_TOKEN=$${GATEWAY_ADMIN_TOKEN:-$(DEV_ADMIN_TOKEN)} $(PY) gateway serve --config deploy/dev-admin.yaml
 
 bench: env
 	$(PY) python -m tests.bench

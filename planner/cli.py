@@ -1,5 +1,6 @@
 """`planner` command line: `planner plan` prints a query plan, `planner compose`
-builds a supergraph (what CI pipelines run).
+builds a supergraph and `planner check` checks a subgraph change (what CI pipelines
+run).
 
 The library itself does no I/O; reading files and stdin happens only here.
 """
@@ -11,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+from planner import check_cli
 from planner.compose import cli as compose_cli
 from planner.errors import OperationValidationError, PlannerError
 from planner.query_planner import QueryPlanner
@@ -72,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     compose = commands.add_parser("compose", help="compose subgraph SDLs into a supergraph")
     compose_cli.add_arguments(compose)
     compose.set_defaults(handler=compose_cli.run)
+
+    check = commands.add_parser(
+        "check", help="check a subgraph change: composition, breaking changes, operations"
+    )
+    check_cli.add_arguments(check)
+    check.set_defaults(handler=check_cli.run)
     return parser
 
 

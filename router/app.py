@@ -59,6 +59,7 @@ from router.pipeline.context import RequestContext
 from router.pipeline.plugin import Plugin, Plugins, ResponseOut, load_plugin
 from router.plugins.metrics import Metrics
 from router.plugins.rate_limit import RateLimit
+from router.records.setup import records_plugins
 from router.response.encoding import encode
 from router.state import StateHolder
 from router.telemetry import Telemetry
@@ -124,6 +125,8 @@ class GraphQLEndpoint:
         if self.plugins.on_response:
             body = await self._on_response(ctx, status, body)
         content, media_type = encode(body, media_type)
+        if self.plugins.after_response:
+            self._after_response(ctx, body, len(content))
         return Response(
             content, status_code=status, media_type=media_type, headers=ctx.response_headers
         )
@@ -233,6 +236,14 @@ class GraphQLEndpoint:
                 log.exception("on_response hook failed", extra={"request_id": ctx.request_id})
         return out.body
 
+    def _after_response(self, ctx: RequestContext, body: dict[str, Any], size: int) -> None:
+        """Run the synchronous recorders; a failing one is logged, the answer still goes."""
+        for after_response in self.plugins.after_response:
+            try:
+                after_response(ctx, body, size)
+            except Exception:
+                log.exception("after_response hook failed (request %s)", ctx.request_id)
+
 
 def _internal_error(ctx: RequestContext) -> dict[str, Any]:
     return graphql_error("Internal router error.", INTERNAL_SERVER_ERROR, requestId=ctx.request_id)
@@ -257,6 +268,8 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
         default=default,
         subgraphs=by_subgraph,
         keepalive_s=settings.subgraph_keepalive_s,
+        eject_after=settings.subgraph_eject_after,
+        probe_interval_s=settings.subgraph_probe_interval_s,
     )
     plugins = Plugins()
 
@@ -311,6 +324,8 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
         add_plugin(app, plugin)
     if settings.rate_limit.enabled:
         add_plugin(app, RateLimit(settings.rate_limit, os.environ.get("REDIS_URL") or None))
+    for plugin in records_plugins(settings):  # usage, audit, their workers: off = none
+        add_plugin(app, plugin)
     for spec in settings.plugins:
         add_plugin(app, load_plugin(spec))
 

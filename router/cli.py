@@ -1,7 +1,8 @@
 """``gateway`` command line: ``gateway serve [--config router.yaml] [--supergraph FILE]
 [--host H] [--port P]``, ``gateway config check FILE|schema`` (router/config/commands.py),
 ``gateway db upgrade|downgrade|current`` (registry migrations, see router/registry/cli.py),
-``gateway keys create|list|revoke`` (API keys, see router/auth/api_keys/cli.py).
+``gateway keys create|list|revoke`` (API keys, see router/auth/api_keys/cli.py),
+``gateway maintenance run`` and ``gateway worker usage`` (router/records/cli.py).
 
 Precedence, weakest first: defaults < router.yaml < ``GATEWAY_*`` variables < options
 (see router/config/loader.py).
@@ -47,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     from router.auth.api_keys.cli import add_keys_commands
 
     add_keys_commands(commands)  # gateway keys create|list|revoke
+    from router.records.cli import add_records_commands
+
+    add_records_commands(commands)  # gateway maintenance run, gateway worker usage
     return parser
 
 
@@ -73,6 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from router.config.commands import run_config
 
         return run_config(args)
+    if args.command in ("maintenance", "worker"):
+        from router.records.cli import run_records
+
+        return run_records(args)
     if args.command == "keys":
         from router.auth.api_keys.cli import run_keys
 

@@ -12,7 +12,8 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = REPO_ROOT.parent / "shared"
 AUDIT_DIR = SHARED_DIR / "audit"
-BENCH_DIR = SHARED_DIR / "bench"
+BENCH_DIR = REPO_ROOT / "tests" / "bench" / "assets"
+"""The bench supergraph and operation, shipped in the repository (see its README)."""
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 

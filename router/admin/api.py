@@ -27,6 +27,7 @@ from router.admin.explorer import schema_graph
 from router.auth.api_keys.errors import ApiKeyNotFound, InvalidApiKeyField
 from router.auth.api_keys.fields import new_key_fields
 from router.auth.api_keys.store import ApiKeyStore
+from router.registry.checks import BreakingChange
 from router.registry.errors import (
     CompositionFailed,
     InvalidSupergraph,
@@ -45,6 +46,8 @@ log = logging.getLogger("router.admin")
 
 PREFIX = "/admin/api"
 MAX_BODY = 64 * 1024
+MAX_CHECK_BODY = 4 * 1024 * 1024
+"""A proposed SDL to check may be much larger than a service's fields."""
 
 NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,127}")
 
@@ -54,6 +57,7 @@ STATUS: dict[type[RegistryError], int] = {
     ServiceNotFound: 404,
     VersionNotFound: 404,
     ServiceExists: 409,
+    BreakingChange: 409,
     SdlNotFetched: 422,
     CompositionFailed: 422,
     InvalidSupergraph: 422,
@@ -76,9 +80,9 @@ def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Resp
     )
 
 
-async def _body(request: Request) -> dict[str, Any]:
+async def _body(request: Request, limit: int = MAX_BODY) -> dict[str, Any]:
     raw = await request.body()
-    if len(raw) > MAX_BODY:
+    if len(raw) > limit:
         raise bad_request("The request body is too large.", status=413)
     try:
         body = orjson.loads(raw or b"{}")
@@ -89,9 +93,19 @@ async def _body(request: Request) -> dict[str, Any]:
     return body
 
 
+MAX_REPLICA_URLS = 64
+"""Most replica ``urls`` one service may list."""
+
+
+def _is_url(value: Any) -> bool:
+    return (
+        isinstance(value, str) and value.startswith(("http://", "https://")) and len(value) <= 2048
+    )
+
+
 def service_fields(body: dict[str, Any], creating: bool) -> dict[str, Any]:
     """Validate the writable service fields; unknown keys are refused (typo safety)."""
-    allowed = {"url", "enabled", "use_msgpack", "headers", "timeout_s"} | (
+    allowed = {"url", "urls", "enabled", "use_msgpack", "headers", "timeout_s"} | (
         {"name"} if creating else set()
     )
     unknown = sorted(set(body) - allowed)
@@ -109,13 +123,20 @@ def service_fields(body: dict[str, Any], creating: bool) -> dict[str, Any]:
             raise bad_request("'url' is required.")
     if "url" in body:
         url = body["url"]
-        if (
-            not isinstance(url, str)
-            or not url.startswith(("http://", "https://"))
-            or len(url) > 2048
-        ):
+        if not _is_url(url):
             raise bad_request("'url' must be an http:// or https:// URL.")
         values["url"] = url
+    if "urls" in body:
+        urls = body["urls"]
+        if (
+            not isinstance(urls, list)
+            or len(urls) > MAX_REPLICA_URLS
+            or not all(_is_url(u) for u in urls)
+        ):
+            raise bad_request(
+                f"'urls' must be a list of at most {MAX_REPLICA_URLS} http:// or https:// URLs."
+            )
+        values["urls"] = list(dict.fromkeys(urls))
     for flag in ("enabled", "use_msgpack"):
         if flag in body:
             if not isinstance(body[flag], bool):
@@ -139,9 +160,33 @@ def service_fields(body: dict[str, Any], creating: bool) -> dict[str, Any]:
         values["timeout_s"] = float(timeout)
     if not creating and not values:
         raise bad_request(
-            "Nothing to change: send url, enabled, use_msgpack, headers or timeout_s."
+            "Nothing to change: send url, urls, enabled, use_msgpack, headers or timeout_s."
         )
     return values
+
+
+def _force(request: Request) -> bool:
+    """``?force=true``: apply a change that fails its schema check (audited)."""
+    raw = request.query_params.get("force", "false").lower()
+    if raw not in {"true", "false", "1", "0"}:
+        raise bad_request("'force' must be true or false.")
+    return raw in {"true", "1"}
+
+
+def check_fields(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The proposal of a check: ``sdl`` (the text) or ``url`` (fetch it), or both (the
+    SDL, routed at the URL)."""
+    unknown = sorted(set(body) - {"sdl", "url"})
+    if unknown:
+        raise bad_request(f"Unknown field(s): {', '.join(unknown)}; allowed: sdl, url.")
+    sdl, url = body.get("sdl"), body.get("url")
+    if sdl is not None and (not isinstance(sdl, str) or not sdl.strip()):
+        raise bad_request("'sdl' must be a non-empty string.")
+    if url is not None:
+        url = service_fields({"url": url}, creating=False)["url"]
+    if sdl is None and url is None:
+        raise bad_request("Send 'sdl' (the proposed schema) or 'url' (where to fetch it).")
+    return sdl, url
 
 
 def _version_id(raw: str) -> int:
@@ -149,6 +194,21 @@ def _version_id(raw: str) -> int:
         return int(raw)
     except ValueError as exc:
         raise VersionNotFound(repr(raw)) from exc
+
+
+def audit_admin_failure(app: FastAPI, request: Request) -> None:
+    """A wrong or missing admin token, into the audit trail when it is on."""
+    audit = getattr(app.state, "audit", None)
+    if audit is not None:
+        ip = request.client.host if request.client else "unknown"
+        audit.record(
+            f"ip:{ip}",
+            "admin.auth_failure",
+            f"{request.method} {request.url.path}"[:256],
+            {"reason": "bad or missing admin token"},
+            request.headers.get("x-request-id", "")[:128] or None,
+            ip[:64],
+        )
 
 
 def mount_admin_api(app: FastAPI, registry: Registry, token: str | None) -> None:
@@ -166,6 +226,8 @@ def mount_admin_api(app: FastAPI, registry: Registry, token: str | None) -> None
                 actor = check_admin(request, token)
                 return _json(status, await handler(request, actor), headers)
             except AdminError as exc:
+                if exc.status == 401:
+                    audit_admin_failure(app, request)
                 error = {"message": exc.message, "extensions": {"code": exc.code}}
                 return _json(exc.status, {"errors": [error]})
             except RegistryError as exc:
@@ -186,7 +248,7 @@ def mount_admin_api(app: FastAPI, registry: Registry, token: str | None) -> None
 
     async def add_service(request: Request, actor: str) -> Any:
         values = service_fields(await _body(request), creating=True)
-        return await registry.add_service(values, actor)
+        return await registry.add_service(values, actor, _force(request))
 
     async def get_service(request: Request, _: str) -> Any:
         name = request.path_params["name"]
@@ -197,7 +259,15 @@ def mount_admin_api(app: FastAPI, registry: Registry, token: str | None) -> None
 
     async def patch_service(request: Request, actor: str) -> Any:
         changes = service_fields(await _body(request), creating=False)
-        return await registry.update_service(request.path_params["name"], changes, actor)
+        name = request.path_params["name"]
+        return await registry.update_service(name, changes, actor, _force(request))
+
+    async def check_service(request: Request, _: str) -> Any:
+        name = request.path_params["name"]
+        if not NAME_PATTERN.fullmatch(name):
+            raise bad_request("The service name must be letters, digits, '_' or '-' (max 128).")
+        sdl, url = check_fields(await _body(request, MAX_CHECK_BODY))
+        return await registry.check_service(name, sdl, url)
 
     async def delete_service(request: Request, actor: str) -> Any:
         return await registry.delete_service(request.path_params["name"], actor)
@@ -256,8 +326,12 @@ def mount_admin_api(app: FastAPI, registry: Registry, token: str | None) -> None
         usage = await asyncio.to_thread(field_usage, state.api_schema, cached)
         return schema_graph(state.supergraph, usage)
 
-    async def audit(_: Request, __: str) -> Any:
-        return {"entries": await registry.store.audit_log()}
+    async def audit(request: Request, __: str) -> Any:
+        from router.audit.plugin import audit_filters
+        from router.audit.store import audit_entries
+
+        filters = audit_filters(request)  # actor, action, from, to, limit, before
+        return {"entries": await audit_entries(registry.store.engine, **filters)}
 
     keys = ApiKeyStore(registry.store.engine)  # same database and pool as the registry
 
@@ -280,6 +354,7 @@ def mount_admin_api(app: FastAPI, registry: Registry, token: str | None) -> None
     route("/services/{name}", ["GET"], get_service)
     route("/services/{name}", ["PATCH"], patch_service)
     route("/services/{name}", ["DELETE"], delete_service)
+    route("/services/{name}/check", ["POST"], check_service)
     route("/refresh", ["POST"], refresh)
     route("/supergraphs", ["GET"], list_versions)
     route("/supergraphs/{id}", ["GET"], get_version)

@@ -32,6 +32,7 @@ from router.auth.api_keys.settings import ApiKeySettings
 from router.auth.jwt.settings import JwtSettings, JwtSettingsError
 from router.config.auth import AuthSettings, IdentityForwarding
 from router.config.interpolate import EnvText, plain
+from router.config.records import AuditSettings, UsageSettings
 from router.config.settings import (
     CorsSettings,
     PluginSpec,
@@ -47,6 +48,8 @@ _REGISTRY = RegistrySettings()
 _RATE = RateLimitSettings()
 _AUTH = AuthSettings()
 _KEYS = ApiKeySettings()
+_USAGE = UsageSettings()
+_AUDIT = AuditSettings()
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -100,6 +103,13 @@ def _header_name(value: str) -> str:
 _NOT_IN_TOKEN = frozenset('"(),/:;<=>?@[\\]{}')
 
 
+def _subgraph_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError(f'expected an http:// or https:// URL, got "{value}"')
+    return value
+
+
 def _method(value: str) -> str:
     if not value.isascii() or not value.isalpha():
         raise ValueError(f'"{value}" is not an HTTP method')
@@ -137,6 +147,7 @@ Seconds = Annotated[float, Field(ge=0), _number_from_env(float)]
 PositiveSeconds = Annotated[float, Field(gt=0), _number_from_env(float)]
 Text = Annotated[str, Field(min_length=1)]
 HeaderName = Annotated[str, AfterValidator(_header_name)]
+SubgraphUrl = Annotated[str, AfterValidator(_subgraph_url)]
 Method = Annotated[str, AfterValidator(_method)]
 Origin = Annotated[str, AfterValidator(_origin)]
 Workers = Annotated[
@@ -332,6 +343,10 @@ class SubgraphSection(Section):
     use_msgpack: Flag | None = Field(
         default=None, description="Ask for MessagePack answers (default: all.use_msgpack)."
     )
+    urls: list[SubgraphUrl] = Field(
+        default=[],
+        description="Replicas balanced over instead of the supergraph's URL (none: that URL).",
+    )
 
 
 class AllSubgraphsSection(Section):
@@ -347,6 +362,14 @@ class AllSubgraphsSection(Section):
     keepalive_s: PositiveSeconds = Field(
         default=_SETTINGS.subgraph_keepalive_s,
         description="Seconds an idle pooled subgraph connection is kept (below servers' own).",
+    )
+    eject_after: Positive = Field(
+        default=_SETTINGS.subgraph_eject_after,
+        description="Consecutive connection failures that take a replica URL out of rotation.",
+    )
+    probe_interval_s: PositiveSeconds = Field(
+        default=_SETTINGS.subgraph_probe_interval_s,
+        description="Seconds between probes of replica URLs taken out of rotation.",
     )
 
 
@@ -368,11 +391,18 @@ class SubgraphsSection(Section):
             entries.append(("*", SubgraphOverrides(None, tuple(every.headers), every.use_msgpack)))
         for name, own in self.named().items():
             entries.append(
-                (name, SubgraphOverrides(own.timeout_s, tuple(own.headers), own.use_msgpack))
+                (
+                    name,
+                    SubgraphOverrides(
+                        own.timeout_s, tuple(own.headers), own.use_msgpack, tuple(own.urls)
+                    ),
+                )
             )
         return {
             "subgraph_timeout": every.timeout_s,
             "subgraph_keepalive_s": every.keepalive_s,
+            "subgraph_eject_after": every.eject_after,
+            "subgraph_probe_interval_s": every.probe_interval_s,
             "subgraphs": tuple(entries),
         }
 
@@ -461,6 +491,18 @@ class RegistrySection(Section):
 
     def settings(self) -> dict[str, Any]:
         return {"registry": RegistrySettings(**super().settings())}
+
+
+class ChecksSection(Section):
+    """Schema checks of service changes in registry mode (docs/schema-checks.md)."""
+
+    window_days: Annotated[float, Field(gt=0), _number_from_env(float)] = Field(
+        default=_SETTINGS.checks_window_days,
+        description="Days of recorded operations a service change must not break.",
+    )
+
+    def settings(self) -> dict[str, Any]:
+        return {"checks_window_days": self.window_days}
 
 
 def _rate(value: str) -> str:
@@ -606,6 +648,71 @@ class AuthSection(Section):
         return value
 
 
+class UsageSection(Section):
+    """Usage statistics per hour, client and operation, flushed in batches."""
+
+    enabled: Flag = Field(default=_USAGE.enabled, description="Record usage statistics.")
+    database_url: Text | None = Field(
+        default=_USAGE.database_url, description="Where they go; null = DATABASE_URL."
+    )
+    flush_interval_ms: Positive = Field(
+        default=_USAGE.flush_interval_ms, description="USAGE_FLUSH_INTERVAL_MS."
+    )
+    buffer_max_keys: Positive = Field(
+        default=_USAGE.buffer_max_keys, description="USAGE_BUFFER_MAX_KEYS: flush at this many."
+    )
+    retention_days: Count = Field(
+        default=_USAGE.retention_days, description="Days hourly rows are kept; 0 = forever."
+    )
+    record_documents: Flag = Field(
+        default=_USAGE.record_documents, description="Store each operation's document once."
+    )
+    max_document_bytes: Positive = Field(
+        default=_USAGE.max_document_bytes, description="Longer documents are not stored."
+    )
+    api_key_flush_interval_ms: Positive = Field(
+        default=_USAGE.api_key_flush_interval_ms,
+        description="API_KEY_USAGE_FLUSH_INTERVAL_MS: consolidator period.",
+    )
+    maintenance_interval_s: Seconds = Field(
+        default=_USAGE.maintenance_interval_s,
+        description="Seconds between in-process maintenance runs; 0 = never.",
+    )
+
+    def settings(self) -> dict[str, Any]:
+        return {"usage": UsageSettings(**super().settings())}
+
+
+class AuditSection(Section):
+    """The audit trail: admin changes, auth failures, new IPs, optionally mutations."""
+
+    enabled: Flag = Field(default=_AUDIT.enabled, description="Record the audit trail.")
+    database_url: Text | None = Field(
+        default=_AUDIT.database_url, description="Where it goes; null = DATABASE_URL."
+    )
+    flush_interval_ms: Positive = Field(
+        default=_AUDIT.flush_interval_ms, description="AUDIT_FLUSH_INTERVAL_MS."
+    )
+    buffer_max: Positive = Field(
+        default=_AUDIT.buffer_max, description="AUDIT_BUFFER_MAX: flush at this many."
+    )
+    mutations: Flag = Field(default=_AUDIT.mutations, description="Record every mutation.")
+    redact: list[Text] = Field(
+        default=list(_AUDIT.redact), description="Variable names whose values are redacted."
+    )
+    retention_days: Count = Field(
+        default=_AUDIT.retention_days, description="Days entries are kept; 0 = forever."
+    )
+    partitioning: Literal["monthly", "none"] = Field(
+        default="monthly", description="PostgreSQL monthly partitions (read by gateway db upgrade)."
+    )
+
+    def settings(self) -> dict[str, Any]:
+        values = super().settings()
+        values["redact"] = tuple(name.lower() for name in self.redact)
+        return {"audit": AuditSettings(**values)}
+
+
 class RouterFile(Section):
     """router.yaml. Every key is optional; an empty file means the defaults."""
 
@@ -638,8 +745,11 @@ class RouterFile(Section):
         default=[], description="Extra plugins, loaded in order after the built-in ones."
     )
     registry: RegistrySection = Field(default_factory=RegistrySection)
+    checks: ChecksSection = Field(default_factory=ChecksSection)
     rate_limit: RateLimitSection = Field(default_factory=RateLimitSection)
     auth: AuthSection = Field(default_factory=AuthSection)
+    usage: UsageSection = Field(default_factory=UsageSection)
+    audit: AuditSection = Field(default_factory=AuditSection)
     telemetry: TelemetrySection = Field(default_factory=TelemetrySection)
 
     def settings(self) -> dict[str, Any]:

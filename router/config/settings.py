@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from router.config.auth import AuthSettings
+from router.config.records import AuditSettings, UsageSettings, records_from_env
 from router.config.traffic import RateLimitSettings
 
 ENV_PREFIX = "GATEWAY_"
@@ -30,13 +31,16 @@ class SubgraphSettings:
     ``timeout_s`` None means the router-wide ``subgraph_timeout``;
     ``forward_headers`` are names of client request headers copied onto this
     subgraph's requests (case-insensitive); ``use_msgpack`` asks the subgraph for
-    MessagePack answers. File mode reads them from ``GATEWAY_SUBGRAPH_TIMEOUTS``,
-    ``GATEWAY_SUBGRAPH_HEADERS`` and ``GATEWAY_SUBGRAPH_MSGPACK``; registry mode from
-    each service's stored row."""
+    MessagePack answers; ``urls``, when set, are the replicas requests are balanced
+    over instead of the supergraph's URL. File mode reads them from
+    ``GATEWAY_SUBGRAPH_TIMEOUTS``, ``GATEWAY_SUBGRAPH_HEADERS``,
+    ``GATEWAY_SUBGRAPH_MSGPACK`` and router.yaml; registry mode from each service's
+    stored row."""
 
     timeout_s: float | None = None
     forward_headers: tuple[str, ...] = ()
     use_msgpack: bool = False
+    urls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +52,7 @@ class SubgraphOverrides:
     timeout_s: float | None = None
     forward_headers: tuple[str, ...] = ()
     use_msgpack: bool | None = None
+    urls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +130,11 @@ class Settings:
     subgraph_keepalive_s: float = 4.0
     """Seconds an idle pooled subgraph connection is kept; shorter than common
     servers' own keep-alive (5 s in uvicorn and Node) so the router closes first."""
+    subgraph_eject_after: int = 3
+    """Consecutive connection failures after which a subgraph replica (one of a
+    subgraph's ``urls``) gets no requests until a probe finds it answering again."""
+    subgraph_probe_interval_s: float = 2.0
+    """Seconds between probes of ejected subgraph replicas."""
     document_cache_size: int = 1024
     """Compiled documents kept (LRU, keyed by a hash of the document text)."""
     document_cache_bytes: int = 256 * 1024 * 1024
@@ -195,6 +205,13 @@ class Settings:
     ``GATEWAY_SUBGRAPH_*`` variables are merged over them by ``subgraph_settings``."""
     registry: RegistrySettings = field(default_factory=RegistrySettings)
     """``registry:`` from router.yaml (registry mode only)."""
+    checks_window_days: float = 7.0
+    """Registry mode: a service change that breaks an operation seen in this many
+    days is refused (409 ``BREAKING_CHANGE``) unless forced (docs/schema-checks.md)."""
+    usage: UsageSettings = field(default_factory=UsageSettings)
+    """``usage:``: per-request usage statistics (router/usage)."""
+    audit: AuditSettings = field(default_factory=AuditSettings)
+    """``audit:``: the audit trail (router/audit)."""
 
     @classmethod
     def from_env(
@@ -211,6 +228,8 @@ class Settings:
             if raw is None or raw == "":
                 continue
             values[f.name] = _convert(f.name, str(f.type), raw)
+        current = base or _DEFAULTS
+        values.update(records_from_env(env, current.usage, current.audit))
         return cls(**values) if base is None else replace(base, **values)
 
     def timeouts_by_subgraph(self) -> dict[str, float]:
@@ -273,6 +292,7 @@ class Settings:
                 timeouts.get(name, own.timeout_s),
                 tuple(dict.fromkeys(every_header + headers.get(name, own.forward_headers))),
                 "*" in msgpack or name in msgpack or use_msgpack,
+                own.urls,
             )
         return default, named
 
@@ -280,6 +300,8 @@ class Settings:
         """A copy with the given non-None values replaced (CLI options win over env)."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
+
+_DEFAULTS = Settings()
 
 _ENV_FIELDS = frozenset(
     f.name for f in fields(Settings) if str(f.type).split(" ")[0] in {"int", "float", "bool", "str"}

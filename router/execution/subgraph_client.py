@@ -25,6 +25,13 @@ connection. Idle pooled connections are dropped after ``keepalive_s`` (4 s by
 default), before common servers' own 5 s, so the router is usually the side
 that closes.
 
+Replicas: a subgraph whose settings list ``urls`` is served by those URLs instead of
+the supergraph's one, balanced by ``router.execution.balancer.ReplicaPool`` (least
+outstanding requests, ejection after consecutive connection failures, probes every
+``probe_interval_s`` until an ejected URL answers again). A query whose request fails
+with a connection error (refused, reset, closed before the whole answer) is sent once
+more to another replica; a mutation never is, since it may have been applied.
+
 Failures never raise: they come back as a ``SubgraphResponse`` whose ``failure``
 holds a GraphQL error with one of these codes:
 
@@ -38,6 +45,8 @@ holds a GraphQL error with one of these codes:
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -54,6 +63,7 @@ from router.errors import (
     SUBGRAPH_TIMEOUT,
     graphql_error,
 )
+from router.execution.balancer import Endpoint, ReplicaPool
 
 __all__ = ["MSGPACK_MEDIA_TYPES", "SubgraphClient", "SubgraphResponse", "SubgraphSettings"]
 
@@ -91,6 +101,8 @@ NOT_FORWARDED = frozenset(
 
 _NO_HEADERS: Mapping[str, str] = {}
 
+log = logging.getLogger("router.subgraphs")
+
 
 @dataclass(frozen=True, slots=True)
 class _Route:
@@ -100,9 +112,10 @@ class _Route:
     timeout: aiohttp.ClientTimeout | None
     forward: tuple[str, ...]
     headers: Mapping[str, str]
+    pool: ReplicaPool | None = None
 
 
-def _compile(settings: SubgraphSettings) -> _Route:
+def _compile(settings: SubgraphSettings, pool: ReplicaPool | None = None) -> _Route:
     timeout = (
         aiohttp.ClientTimeout(total=settings.timeout_s) if settings.timeout_s is not None else None
     )
@@ -112,7 +125,7 @@ def _compile(settings: SubgraphSettings) -> _Route:
         if lowered and lowered not in NOT_FORWARDED and lowered not in names:
             names.append(lowered)
     headers = _MSGPACK_HEADERS if settings.use_msgpack else _JSON_HEADERS
-    return _Route(settings, timeout, tuple(names), headers)
+    return _Route(settings, timeout, tuple(names), headers, pool)
 
 
 def _pick(source: Mapping[str, str], names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
@@ -168,16 +181,26 @@ class SubgraphClient:
         default: SubgraphSettings | None = None,
         subgraphs: Mapping[str, SubgraphSettings] | None = None,
         keepalive_s: float = 4.0,
+        eject_after: int = 3,
+        probe_interval_s: float = 2.0,
     ) -> None:
         """``timeout`` applies to subgraphs without their own; ``timeouts`` (seconds by
         subgraph name) is shorthand for ``subgraphs`` with only ``timeout_s`` set;
-        ``default`` is used for subgraphs that are not configured."""
+        ``default`` is used for subgraphs that are not configured. ``eject_after`` and
+        ``probe_interval_s`` apply to subgraphs with several ``urls`` (replicas)."""
         self.timeout = timeout
         self.max_concurrency = max_concurrency
         self.keepalive_s = keepalive_s
+        self.eject_after = eject_after
+        self.probe_interval_s = probe_interval_s
         self.retries = 0
-        """Queries re-sent because their pooled connection was closed under them."""
-        self._default = _compile(default or SubgraphSettings())
+        """Queries re-sent because their connection failed (same URL or another replica)."""
+        self.msgpack_answers = 0
+        """Subgraph answers that came as MessagePack (``Content-Type``)."""
+        self._endpoints: dict[str, Endpoint] = {}
+        """Replica state by URL, kept across reconfigurations."""
+        self._prober: asyncio.Task[None] | None = None
+        self._default = self._compile(default or SubgraphSettings())
         self._routes: dict[str, _Route] = {}
         for name, seconds in (timeouts or {}).items():
             self.configure(name, SubgraphSettings(timeout_s=seconds))
@@ -221,6 +244,16 @@ class SubgraphClient:
             )
         return self._fresh_session
 
+    def _compile(self, settings: SubgraphSettings) -> _Route:
+        pool = None
+        if settings.urls:
+            endpoints = tuple(
+                self._endpoints.setdefault(url, Endpoint(url))
+                for url in dict.fromkeys(settings.urls)
+            )
+            pool = ReplicaPool(endpoints, self.eject_after)
+        return _compile(settings, pool)
+
     def configure(self, service_name: str, settings: SubgraphSettings | None) -> None:
         """Set (or with None, reset to the default) one subgraph's settings.
 
@@ -228,17 +261,30 @@ class SubgraphClient:
         if settings is None:
             self._routes.pop(service_name, None)
         else:
-            self._routes[service_name] = _compile(settings)
+            self._routes[service_name] = self._compile(settings)
 
     def configure_all(self, settings: Mapping[str, SubgraphSettings]) -> None:
         """Replace every subgraph's settings at once (the registry's stored rows)."""
-        self._routes = {name: _compile(value) for name, value in settings.items()}
+        self._routes = {name: self._compile(value) for name, value in settings.items()}
+        used = {url for value in settings.values() for url in value.urls}
+        for url in set(self._endpoints) - used - set(self._default.settings.urls):
+            del self._endpoints[url]
+
+    def replicas(self, service_name: str) -> list[dict[str, Any]] | None:
+        """The state of each replica URL of ``service_name``; None without ``urls``."""
+        pool = self._routes.get(service_name, self._default).pool
+        return None if pool is None else [e.report() for e in pool.endpoints]
 
     def settings_for(self, service_name: str) -> SubgraphSettings:
         """The settings requests to ``service_name`` use now."""
         return self._routes.get(service_name, self._default).settings
 
     async def close(self) -> None:
+        if self._prober is not None:
+            self._prober.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._prober
+            self._prober = None
         for session in (self._session, self._fresh_session):
             if session is not None and not session.closed:
                 await session.close()
@@ -289,10 +335,16 @@ class SubgraphClient:
         received = 0
         try:
             if share:
-                raw = await self._shared_post(url, body, route.timeout, headers, forwarded)
+                raw = await self._shared_post(
+                    url, body, route.timeout, headers, forwarded, route.pool
+                )
+            elif route.pool is not None:
+                raw = await self._post_balanced(route.pool, body, route.timeout, headers, False)
             else:
                 raw = await self._post(url, body, route.timeout, headers, retry_stale=False)
             received = len(raw.body)
+            if raw.content_type in MSGPACK_MEDIA_TYPES:
+                self.msgpack_answers += 1
             response = _decode(raw)
         except _Failure as failure:
             response = SubgraphResponse(failure=_failure_error(service_name, failure))
@@ -316,6 +368,7 @@ class SubgraphClient:
         timeout: aiohttp.ClientTimeout | None,
         headers: Mapping[str, str],
         forwarded: tuple[tuple[str, str], ...],
+        pool: ReplicaPool | None = None,
     ) -> _RawAnswer:
         # Forwarded headers (e.g. Authorization) can change the answer: part of the key.
         key = (url, body, forwarded)
@@ -328,11 +381,16 @@ class SubgraphClient:
                 if task is not None and task.cancelling():
                     raise  # this request itself is being cancelled
                 # The request we were sharing was cancelled with its client: send our own.
+                if pool is not None:
+                    return await self._post_balanced(pool, body, timeout, headers, True)
                 return await self._post(url, body, timeout, headers)
         future: asyncio.Future[_RawAnswer] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future
         try:
-            raw = await self._post(url, body, timeout, headers)
+            if pool is not None:
+                raw = await self._post_balanced(pool, body, timeout, headers, True)
+            else:
+                raw = await self._post(url, body, timeout, headers)
         except asyncio.CancelledError:
             future.cancel()
             raise
@@ -371,6 +429,93 @@ class SubgraphClient:
             raise _Failure(SUBGRAPH_REQUEST_FAILED, _describe(exc)) from exc
         except OSError as exc:
             raise _Failure(SUBGRAPH_REQUEST_FAILED, str(exc) or type(exc).__name__) from exc
+
+    async def _post_balanced(
+        self,
+        pool: ReplicaPool,
+        body: bytes,
+        timeout: aiohttp.ClientTimeout | None,
+        headers: Mapping[str, str],
+        retry: bool,
+    ) -> _RawAnswer:
+        """POST to the least busy replica; with ``retry`` (queries), once more after a
+        connection error — to another replica, or on a fresh connection to the only one
+        when its pooled connection was closed under the request."""
+        endpoint = pool.pick()
+        assert endpoint is not None  # a pool is never empty
+        try:
+            try:
+                return await self._send_to(
+                    pool, endpoint, self._get_session(), body, timeout, headers
+                )
+            except _REPLICA_FAILURE as exc:
+                if not retry:
+                    raise
+                other = pool.pick(exclude=endpoint)
+                if other is None:
+                    if isinstance(exc, aiohttp.ClientConnectorError):
+                        raise
+                    other = endpoint
+            self.retries += 1
+            return await self._send_to(
+                pool, other, self._get_fresh_session(), body, timeout, headers
+            )
+        except TimeoutError as exc:
+            seconds = timeout.total if timeout is not None else self.timeout
+            raise _Failure(SUBGRAPH_TIMEOUT, f"timed out after {seconds:g}s") from exc
+        except aiohttp.ClientError as exc:
+            raise _Failure(SUBGRAPH_REQUEST_FAILED, _describe(exc)) from exc
+        except OSError as exc:
+            raise _Failure(SUBGRAPH_REQUEST_FAILED, str(exc) or type(exc).__name__) from exc
+
+    async def _send_to(
+        self,
+        pool: ReplicaPool,
+        endpoint: Endpoint,
+        session: aiohttp.ClientSession,
+        body: bytes,
+        timeout: aiohttp.ClientTimeout | None,
+        headers: Mapping[str, str],
+    ) -> _RawAnswer:
+        """``_send`` to one replica, keeping its outstanding count and health."""
+        endpoint.outstanding += 1
+        endpoint.requests += 1
+        try:
+            raw = await self._send(session, endpoint.url, body, timeout, headers)
+        except _REPLICA_FAILURE as exc:
+            if pool.failed(endpoint):
+                log.warning(
+                    "subgraph replica %s ejected after %d connection failures (last: %s); "
+                    "probing it every %gs",
+                    endpoint.url,
+                    endpoint.failures,
+                    _describe(exc),
+                    self.probe_interval_s,
+                )
+                self._start_prober()
+            raise
+        finally:
+            endpoint.outstanding -= 1
+        pool.succeeded(endpoint)
+        return raw
+
+    def _start_prober(self) -> None:
+        if self._prober is None or self._prober.done():
+            self._prober = asyncio.get_running_loop().create_task(self._probe_ejected())
+
+    async def _probe_ejected(self) -> None:
+        """Probe ejected replicas until none is left; a success lets one back in."""
+        while True:
+            await asyncio.sleep(self.probe_interval_s)
+            ejected = [e for e in self._endpoints.values() if e.ejected]
+            if not ejected:
+                return
+            limit = max(0.1, min(2.0, self.probe_interval_s))
+            results = await asyncio.gather(*(self.probe(e.url, limit) for e in ejected))
+            for endpoint, (ok, _, _) in zip(ejected, results, strict=True):
+                if ok and endpoint.ejected:
+                    ReplicaPool.succeeded(endpoint)
+                    log.warning("subgraph replica %s answers again: back in", endpoint.url)
 
     async def _send(
         self,
@@ -414,6 +559,14 @@ class SubgraphClient:
 _STALE_CONNECTION = (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
 """The connection was closed or reset under the request (``ClientConnectorError``, a
 ``ClientOSError`` too, means a new connection failed: not retried)."""
+_REPLICA_FAILURE = (
+    aiohttp.ServerDisconnectedError,
+    aiohttp.ClientOSError,
+    aiohttp.ClientPayloadError,
+)
+"""Connection errors that count against a replica and let a query move to another:
+refused or reset (``ClientOSError``, ``ClientConnectorError`` among them), closed
+before the answer, or closed in the middle of the body."""
 
 
 def _describe(exc: BaseException) -> str:

@@ -42,6 +42,10 @@ async def detailed(holder: StateHolder, client: SubgraphClient) -> tuple[int, di
     )
     subgraphs = {}
     for name, (ok, latency, problem) in zip(names, probes, strict=True):
+        replicas = client.replicas(name)
+        if replicas is not None:  # requests go to these, not to the supergraph's URL
+            subgraphs[name] = await _replica_entry(client, replicas)
+            continue
         entry: dict[str, Any] = {
             "url": state.supergraph.subgraphs[name].url,
             "reachable": ok,
@@ -58,6 +62,21 @@ async def detailed(holder: StateHolder, client: SubgraphClient) -> tuple[int, di
         subgraphs=subgraphs,
     )
     return 200, body
+
+
+async def _replica_entry(client: SubgraphClient, replicas: list[dict[str, Any]]) -> dict[str, Any]:
+    """A subgraph with replicas: each probed; reachable when one of them is."""
+    probes = await asyncio.gather(*(client.probe(r["url"]) for r in replicas))
+    for replica, (ok, latency, problem) in zip(replicas, probes, strict=True):
+        replica.update(reachable=ok, latencyMs=round(latency, 2))
+        if problem:
+            replica["error"] = problem
+    reachable = [r for r in replicas if r["reachable"]]
+    fastest = min((r["latencyMs"] for r in reachable), default=None)
+    entry: dict[str, Any] = {"reachable": bool(reachable), "replicas": replicas}
+    if fastest is not None:
+        entry["latencyMs"] = fastest
+    return entry
 
 
 SENSITIVE_KEYS = frozenset({"url", "supergraphFile"})

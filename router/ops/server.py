@@ -22,6 +22,8 @@ from router.config.settings import Settings
 from router.ops.connections import guarded_protocol, quiet_client_noise
 from router.telemetry.logs import configure_logging as setup_logging
 
+WORKER_HEALTHCHECK_S = 30
+
 
 def configure_logging(settings: Settings) -> None:
     """The one structured set-up (``router.telemetry.logs``) at the settings' level and
@@ -76,5 +78,9 @@ def run_workers(settings: Settings, registry: Any | None = None) -> None:
         "router.ops.worker:create_worker_app",
         factory=True,
         workers=settings.workers,
+        # uvicorn kills a worker that does not answer its ping within this many seconds;
+        # its 5 s default counts the spawned worker's imports too (database drivers for
+        # usage/audit), which a loaded machine can exceed: such a worker is slow, not hung.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
         **uvicorn_options(settings),
     )

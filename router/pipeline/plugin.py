@@ -20,6 +20,9 @@ The stages, in request order (see ``router.app``):
 ``on_response(ctx, response)``
     The response is about to be encoded: every request gets here, refused or not,
     so metrics and usage see every outcome. A hook may add ``ctx.response_headers``.
+``after_response(ctx, body, size)``
+    Synchronous, after encoding: ``size`` is the encoded body's length in bytes.
+    For recorders (usage, audit) whose work is a dict update: no I/O, no await.
 
 Any hook before the response may short-circuit the request by raising
 ``RequestError`` (an HTTP status, coded GraphQL errors, optional headers). ``start``
@@ -101,6 +104,9 @@ class Plugin:
     async def on_response(self, ctx: RequestContext, response: ResponseOut) -> None:
         """The response is about to be encoded (every request, refused or not)."""
 
+    def after_response(self, ctx: RequestContext, body: dict[str, Any], size: int) -> None:
+        """The response is encoded (``size`` bytes); synchronous: record, never wait."""
+
 
 _HOOKS = (
     "on_request",
@@ -134,6 +140,12 @@ class Plugins:
         self.on_subgraph_request = _overridden(self.all, "on_subgraph_request")
         self.on_subgraph_response = _overridden(self.all, "on_subgraph_response")
         self.on_response = _overridden(self.all, "on_response")
+        self.after_response: tuple[Callable[[RequestContext, dict[str, Any], int], None], ...]
+        self.after_response = tuple(
+            p.after_response
+            for p in self.all
+            if type(p).after_response is not Plugin.after_response
+        )
         self.around_subgraphs = bool(self.on_subgraph_request or self.on_subgraph_response)
         """Whether the executor must build ``SubgraphRequest`` objects at all."""
 

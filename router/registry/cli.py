@@ -17,6 +17,9 @@ def add_db_commands(commands: Any) -> None:
     actions = db.add_subparsers(dest="db_command", required=True)
     up = actions.add_parser("upgrade", help="apply migrations (default: to head)")
     up.add_argument("revision", nargs="?", default="head")
+    up.add_argument(
+        "--config", help="router.yaml whose audit.partitioning (monthly | none) applies"
+    )
     down = actions.add_parser("downgrade", help="revert migrations (default: one step, -1)")
     down.add_argument("revision", nargs="?", default="-1")
     actions.add_parser("current", help="print the database's revision")
@@ -29,7 +32,12 @@ def run_db(args: argparse.Namespace) -> int:
     url = database_url()
     try:
         if args.db_command == "upgrade":
-            migrations.upgrade(url, args.revision)
+            partitioning = None
+            if getattr(args, "config", None):
+                from router.config.loader import load_settings
+
+                partitioning = load_settings(args.config).audit.partitioning
+            migrations.upgrade(url, args.revision, partitioning)
         elif args.db_command == "downgrade":
             migrations.downgrade(url, args.revision)
         current = migrations.current(url)

@@ -206,7 +206,8 @@ class ServedGraph:
 
 def subgraph_settings(row: ServiceRow) -> SubgraphSettings:
     """What a stored service row means for the requests the router sends it."""
-    return SubgraphSettings(row.timeout_s, tuple(row.headers), row.use_msgpack)
+    urls = tuple(dict.fromkeys((row.url, *row.urls))) if row.urls else ()
+    return SubgraphSettings(row.timeout_s, tuple(row.headers), row.use_msgpack, urls)
 
 
 def _name(i: Input) -> str:

@@ -18,8 +18,12 @@ from alembic import command
 from router.registry.database import ALEMBIC_DIR, async_url, database_url
 
 
-def alembic_config(url: str | None = None) -> Config:
+def alembic_config(url: str | None = None, audit_partitioning: str | None = None) -> Config:
+    """``audit_partitioning`` (``monthly`` | ``none``) is read by the
+    ``1759000001000_partition_audit_logs`` revision; None = ``AUDIT_PARTITIONING``."""
     config = Config(stdout=io.StringIO())
+    if audit_partitioning is not None:
+        config.attributes["audit_partitioning"] = audit_partitioning
     config.set_main_option("script_location", str(ALEMBIC_DIR))
     # ConfigParser interpolation: a literal % in a password must be doubled.
     config.set_main_option("sqlalchemy.url", async_url(url or database_url()).replace("%", "%%"))
@@ -38,8 +42,10 @@ def _off_loop(job: Callable[[], None]) -> None:
         pool.submit(job).result()
 
 
-def upgrade(url: str | None = None, revision: str = "head") -> None:
-    _off_loop(lambda: command.upgrade(alembic_config(url), revision))
+def upgrade(
+    url: str | None = None, revision: str = "head", audit_partitioning: str | None = None
+) -> None:
+    _off_loop(lambda: command.upgrade(alembic_config(url, audit_partitioning), revision))
 
 
 def downgrade(url: str | None = None, revision: str = "base") -> None:

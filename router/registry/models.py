@@ -6,7 +6,8 @@
 - ``supergraph_versions``: every composed supergraph; the active one is the row with
   the latest ``activated_at`` (one timestamp write activates, so several routers can
   race without two rows ever being "active").
-- ``registry_audit``: who changed what, when.
+- ``audit_logs``: who changed what, when (``AuditLog``; the registry's own audit
+  table merged into it, see router/audit).
 - ``api_keys``: client API keys (router/auth/api_keys): the sha256 of each secret,
   never the secret itself.
 """
@@ -18,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -43,6 +45,9 @@ class Service(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(128), unique=True, nullable=False)
     url: Mapped[str] = mapped_column(String(2048), nullable=False)
+    urls: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    """More instances (replicas) of the service beside ``url``; requests are balanced
+    over ``url`` and these. ``url`` alone serves the SDL fetch."""
     enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     use_msgpack: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     headers: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
@@ -80,15 +85,30 @@ class SupergraphVersion(Base):
     """``{service name: {"schema_version_id": id, "hash": sdl hash, "url": url}}``."""
 
 
-class RegistryAudit(Base):
-    __tablename__ = "registry_audit"
+class AuditLog(Base):
+    """One audit entry. Registry and API-key changes write theirs in the same
+    transaction as the change; the audit plugin (router/audit) writes the rest in
+    batches. On PostgreSQL the table may be partitioned by month on ``created_at``
+    (its primary key is then ``(id, created_at)``)."""
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    __tablename__ = "audit_logs"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    at: Mapped[datetime] = mapped_column(
+        "created_at", DateTime(timezone=True), default=utcnow, nullable=False
+    )
     actor: Mapped[str] = mapped_column(String(256), nullable=False)
     action: Mapped[str] = mapped_column(String(64), nullable=False)
     target: Mapped[str | None] = mapped_column(String(256), nullable=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    request_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+RegistryAudit = AuditLog
+"""The registry's name for it (its own ``registry_audit`` table merged into this one)."""
 
 
 class ApiKey(Base):

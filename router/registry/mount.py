@@ -8,17 +8,38 @@ the client closes, and ``health`` adds the registry's section to ``/health/detai
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy.exc import SQLAlchemyError
 
 from router.admin.api import mount_admin_api
 from router.admin.ui import mount_admin_ui
 from router.app import add_plugin
 from router.pipeline.plugin import Plugin
+from router.records.database import records_url
+from router.registry.checks import SeenOperation, SeenOperationsSource
 from router.registry.config import RegistryConfig
 from router.registry.runtime import Registry
 from router.telemetry.database import DatabaseMetrics, instrument_engine
+from router.usage.operations import operations_seen
+
+
+def recorded_usage(database_url: str) -> SeenOperationsSource:
+    """The operations usage recording (``router.usage``, when enabled) stored: what
+    the schema checks of service changes hold a change against. Without usage
+    recording there is no source, and checks stay schema-level (reported, not
+    refused)."""
+
+    async def seen(since: datetime) -> list[SeenOperation]:
+        try:
+            rows = await operations_seen(database_url, since)
+        except SQLAlchemyError:
+            return []  # a registry migrated before usage recording existed
+        return [SeenOperation(r.name, r.document, r.requests) for r in rows if r.document]
+
+    return seen
 
 
 class RegistryPlugin(Plugin):
@@ -26,13 +47,19 @@ class RegistryPlugin(Plugin):
 
     name = "registry"
 
-    def __init__(self, config: RegistryConfig) -> None:
+    def __init__(
+        self, config: RegistryConfig, seen_operations: SeenOperationsSource | None = None
+    ) -> None:
         self.config = config
+        self.seen_operations = seen_operations
         self.registry: Registry | None = None
 
     def setup(self, app: FastAPI) -> None:
         state = app.state
-        self.registry = Registry(self.config, state.settings, state.client, state.holder)
+        seen = self.seen_operations
+        if seen is None and state.settings.usage.enabled:
+            seen = recorded_usage(records_url(state.settings.usage.database_url))
+        self.registry = Registry(self.config, state.settings, state.client, state.holder, seen)
         app.state.registry = self.registry
         mount_admin_api(app, self.registry, self.config.admin_token)
         mount_admin_ui(app)
@@ -71,9 +98,14 @@ class RegistryPlugin(Plugin):
             self.registry.health_report(body)
 
 
-def mount_registry(app: FastAPI, config: RegistryConfig) -> Registry:
-    """Serve the supergraph from the registry; returns the ``Registry`` (also app.state)."""
-    plugin = RegistryPlugin(config)
+def mount_registry(
+    app: FastAPI, config: RegistryConfig, seen_operations: SeenOperationsSource | None = None
+) -> Registry:
+    """Serve the supergraph from the registry; returns the ``Registry`` (also app.state).
+
+    ``seen_operations``: what clients sent recently, for the schema checks of service
+    changes (None: schema-level checks only)."""
+    plugin = RegistryPlugin(config, seen_operations)
     add_plugin(app, plugin)
     assert plugin.registry is not None
     return plugin.registry

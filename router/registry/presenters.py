@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from router.registry.checks import BreakingChange
 from router.registry.errors import CompositionFailed, RegistryError
 from router.registry.graph import Active, ServedGraph, ServiceStatus
 from router.registry.store import ServiceRow
@@ -39,6 +40,7 @@ def service_json(
     return {
         "name": row.name,
         "url": row.url,
+        "urls": list(row.urls),
         "enabled": row.enabled,
         "use_msgpack": row.use_msgpack,
         "headers": row.headers,
@@ -66,6 +68,9 @@ def errors_json(error: RegistryError) -> list[dict[str, Any]]:
             }
             for e in error.errors
         ]
+    if isinstance(error, BreakingChange):
+        extensions = {"code": error.code, "report": error.report.to_json()}
+        return [{"message": error.message, "extensions": extensions}]
     return [{"message": error.message, "extensions": {"code": error.code}}]
 
 

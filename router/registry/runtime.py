@@ -8,6 +8,7 @@ JSON. The work is done elsewhere, one job per module:
   store, swap);
 - ``usecases``: the admin operations, each composing first and swapping only on
   success;
+- ``checks``: the schema check a service change passes first (or is refused by);
 - ``sync``: start-up, the SDL poller, convergence on the version other routers
   activated;
 - ``presenters``: the JSON views (services, versions, errors, ``/health/detailed``);
@@ -18,9 +19,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from planner.checks import CheckReport
 from router.config.settings import Settings
 from router.execution.subgraph_client import SubgraphClient
 from router.registry import presenters
+from router.registry.checks import SchemaChecker, SeenOperationsSource
 from router.registry.config import RegistryConfig
 from router.registry.database import check_migrated, make_engine
 from router.registry.graph import Active, ServedGraph
@@ -39,13 +42,19 @@ class Registry:
         settings: Settings,
         client: SubgraphClient,
         holder: StateHolder,
+        seen_operations: SeenOperationsSource | None = None,
     ) -> None:
+        """``seen_operations``: the operations clients sent (usage recording); None =
+        schema checks at the schema level only."""
         self.config = config
         self.holder = holder
         self.store = RegistryStore(make_engine(config.database_url))
         self.graph = ServedGraph(config, settings, client, holder, self.store)
         self.sync = Sync(self.graph)
-        self.usecases = UseCases(self.graph, self.sync)
+        self.checker = SchemaChecker(
+            seen_operations, settings.checks_window_days, settings.planning_budget_s or None
+        )
+        self.usecases = UseCases(self.graph, self.sync, self.checker)
 
     async def start(self) -> None:
         """Refuse an un-migrated database, serve the active version, then recompose."""
@@ -63,15 +72,22 @@ class Registry:
         result = await self.usecases.refresh(actor)
         return {"changed": result.changed, "supergraph": presenters.active_json(result.supergraph)}
 
-    async def add_service(self, values: dict[str, Any], actor: str) -> dict[str, Any]:
-        result = await self.usecases.add_service(values, actor)
-        return self._service_change(result.service, result.supergraph)
+    async def add_service(
+        self, values: dict[str, Any], actor: str, force: bool = False
+    ) -> dict[str, Any]:
+        result = await self.usecases.add_service(values, actor, force)
+        return self._service_change(result.service, result.supergraph, result.check)
 
     async def update_service(
-        self, name: str, changes: dict[str, Any], actor: str
+        self, name: str, changes: dict[str, Any], actor: str, force: bool = False
     ) -> dict[str, Any]:
-        result = await self.usecases.update_service(name, changes, actor)
-        return self._service_change(result.service, result.supergraph)
+        result = await self.usecases.update_service(name, changes, actor, force)
+        return self._service_change(result.service, result.supergraph, result.check)
+
+    async def check_service(self, name: str, sdl: str | None, url: str | None) -> dict[str, Any]:
+        """The schema check of a proposed SDL (or of the SDL served at ``url``)."""
+        report = await self.usecases.check_service(name, sdl, url)
+        return {"service": name, "report": None if report is None else report.to_json()}
 
     async def delete_service(self, name: str, actor: str) -> dict[str, Any]:
         result = await self.usecases.delete_service(name, actor)
@@ -93,8 +109,11 @@ class Registry:
         """Add the registry's view to ``/health/detailed``."""
         presenters.health_report(body, self.graph)
 
-    def _service_change(self, row: ServiceRow, active: Active | None) -> dict[str, Any]:
+    def _service_change(
+        self, row: ServiceRow, active: Active | None, check: CheckReport | None = None
+    ) -> dict[str, Any]:
         return {
             "service": presenters.service_json(row, self.graph.status.get(row.name), active),
             "supergraph": presenters.active_json(active),
+            "check": None if check is None else check.to_json(),
         }

@@ -49,6 +49,8 @@ class ServiceRow:
     timeout_s: float
     created_at: str | None
     updated_at: str | None
+    urls: tuple[str, ...] = ()
+    """Replicas beside ``url`` (``[]`` for rows from before the column)."""
     cached_sdl: str | None = None
     cached_schema_id: int | None = None
     cached_hash: str | None = None
@@ -64,6 +66,7 @@ def _row(service: Service, latest: SchemaVersion | None) -> ServiceRow:
         use_msgpack=service.use_msgpack,
         headers=list(service.headers or []),
         timeout_s=service.timeout_s,
+        urls=tuple(service.urls or ()),
         created_at=iso(service.created_at),
         updated_at=iso(service.updated_at),
         cached_sdl=latest.sdl if latest else None,

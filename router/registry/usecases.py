@@ -13,13 +13,24 @@ turns them into JSON.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
 from typing import Any
 
+from planner.checks import CheckReport, check_supergraphs
+from planner.compose import Subgraph
+from router.registry.checks import BreakingChange, SchemaChecker, summary
 from router.registry.errors import ServiceExists, ServiceNotFound, VersionNotFound, sdl_not_fetched
-from router.registry.graph import Active, Input, ServedGraph, ServiceStatus, subgraph_settings
+from router.registry.graph import (
+    Active,
+    Composed,
+    Input,
+    ServedGraph,
+    ServiceStatus,
+    subgraph_settings,
+)
 from router.registry.store import ServiceRow
 from router.registry.sync import Sync
 
@@ -30,6 +41,9 @@ log = logging.getLogger("router.registry")
 class ServiceChanged:
     service: ServiceRow
     supergraph: Active | None
+    check: CheckReport | None = None
+    """The schema check the change passed (or was forced through); None when there
+    was nothing to compare with or the graph was not recomposed."""
 
 
 @dataclass(frozen=True)
@@ -47,9 +61,61 @@ class Refreshed:
 class UseCases:
     """The admin operations over the served graph (``sync`` runs ``refresh``)."""
 
-    def __init__(self, graph: ServedGraph, sync: Sync) -> None:
+    def __init__(self, graph: ServedGraph, sync: Sync, checker: SchemaChecker) -> None:
         self.graph = graph
         self.sync = sync
+        self.checker = checker
+
+    async def check_service(
+        self, name: str, sdl: str | None, url: str | None
+    ) -> CheckReport | None:
+        """What registering ``sdl`` (or the SDL served at ``url``) as service ``name``
+        would change; None when no graph is served yet (nothing to compare with).
+        Changes nothing."""
+        graph = self.graph
+        state = graph.holder.current
+        if state is None:
+            return None
+        row = await graph.store.service(name)
+        routing_url = url or (row.url if row is not None else f"http://{name}.invalid/graphql")
+        if sdl is None:
+            fetched = await graph.fetch(routing_url, row.timeout_s if row is not None else None)
+            if fetched.sdl is None:
+                raise sdl_not_fetched(fetched.code, fetched.error or "")
+            sdl = fetched.sdl
+        inputs = await graph.current_inputs()
+        inputs[name] = Input(name, routing_url, sdl, None)
+        subgraphs = [Subgraph(i.name, i.url, i.sdl) for i in inputs.values()]
+        return await self.checker.check(state.supergraph, subgraphs, [name])
+
+    async def _gate(
+        self, composed: Composed | None, name: str, actor: str, force: bool
+    ) -> CheckReport | None:
+        """Check a composed change against the served graph before anything is written;
+        refuse it (``BreakingChange``) when it breaks an operation seen in the window,
+        unless forced. Both the refusal and the forcing are audited. Without a source of
+        seen operations the report is schema-level and only informs."""
+        state = self.graph.holder.current
+        if state is None or composed is None:
+            return None
+        operations = await self.checker.operations()
+        report = await asyncio.to_thread(
+            check_supergraphs,
+            state.supergraph,
+            composed.state.supergraph,
+            operations,
+            subgraphs=[name],
+            time_budget=self.checker.time_budget,
+        )
+        if report.operations is None or not report.operations.broken:
+            return report  # breaking schema changes nobody was seen using are reported only
+        store = self.graph.store
+        if force:
+            await store.audit(actor, "service.check.forced", name, **summary(report))
+            log.warning("%s forced a change to %s that fails its schema check", actor, name)
+            return report
+        await store.audit(actor, "service.check.refused", name, **summary(report))
+        raise BreakingChange(report)
 
     async def refresh(self, actor: str) -> Refreshed:
         """Re-fetch every SDL now, as the poller does."""
@@ -57,7 +123,9 @@ class UseCases:
             changed = await self.sync.refetch(actor, "refresh")
             return Refreshed(changed, self.graph.active)
 
-    async def add_service(self, values: dict[str, Any], actor: str) -> ServiceChanged:
+    async def add_service(
+        self, values: dict[str, Any], actor: str, force: bool = False
+    ) -> ServiceChanged:
         """Register a service: fetch its SDL, compose it in, then store and swap."""
         graph = self.graph
         name: str = values["name"]
@@ -71,15 +139,16 @@ class UseCases:
             inputs = await graph.current_inputs()
             inputs[name] = Input(name, values["url"], fetched.sdl, None)
             composed = await graph.compose(inputs)
+            report = await self._gate(composed, name, actor, force)
             row, schema_id = await graph.store.add_service(values, fetched.sdl, actor)
             graph.client.configure(name, subgraph_settings(row))
             graph.status[name] = ServiceStatus.seen(fetched, "live", checked_at)
             inputs[name] = Input(name, row.url, fetched.sdl, schema_id)
             await graph.publish(composed, inputs, actor, f"add {name}")
-            return ServiceChanged(row, graph.active)
+            return ServiceChanged(row, graph.active, report)
 
     async def update_service(
-        self, name: str, changes: dict[str, Any], actor: str
+        self, name: str, changes: dict[str, Any], actor: str, force: bool = False
     ) -> ServiceChanged:
         """Change a service's row; only ``url`` and ``enabled`` recompose the graph."""
         graph = self.graph
@@ -107,13 +176,14 @@ class UseCases:
                 seen = ServiceStatus(schema_source="disabled")
                 inputs.pop(name, None)
             composed = await graph.compose(inputs) if inputs else None
+            report = await self._gate(composed, name, actor, force)
             updated = await graph.store.update_service(name, changes, actor, sdl=sdl_fetched)
             graph.client.configure(name, subgraph_settings(updated))
             graph.status[name] = seen
             if enabled and updated.cached_sdl is not None:
                 inputs[name] = Input(name, url, updated.cached_sdl, updated.cached_schema_id)
             await graph.publish(composed, inputs, actor, f"update {name}")
-            return ServiceChanged(updated, graph.active)
+            return ServiceChanged(updated, graph.active, report)
 
     async def delete_service(self, name: str, actor: str) -> ServiceRemoved:
         """Unregister a service; refused when the others do not compose without it."""

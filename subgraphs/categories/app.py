@@ -21,6 +21,7 @@ from subgraphs.events.broker import Broker
 from subgraphs.events.health import events_health
 from subgraphs.events.relay import Relay
 from subgraphs.graphql_errors import CodedGraphQLRouter
+from subgraphs.msgpack_responses import MsgpackResponses
 from subgraphs.observability import ServiceTelemetry
 
 
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     telemetry = ServiceTelemetry("categories")
     app = FastAPI(title="categories subgraph", lifespan=lifespan)
+    app.add_middleware(MsgpackResponses)
     app.include_router(CodedGraphQLRouter(schema, context_getter=context), prefix="/graphql")
 
     @app.get("/health")

@@ -13,7 +13,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]  # stubs not in the lock file
 from referencing import Registry, Resource
 
 from subgraphs.events.catalog import EVENT_TYPES

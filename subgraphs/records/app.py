@@ -17,6 +17,7 @@ from subgraphs.events.health import events_health
 from subgraphs.events.relay import Relay
 from subgraphs.graphql_errors import CodedGraphQLRouter
 from subgraphs.migrator import Migrator, discover
+from subgraphs.msgpack_responses import MsgpackResponses
 from subgraphs.observability import ServiceTelemetry
 from subgraphs.records.category_check import CategoryChecker
 from subgraphs.records.database import Database, open_database
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     telemetry = ServiceTelemetry("records")
     app = FastAPI(title="records subgraph", lifespan=lifespan)
+    app.add_middleware(MsgpackResponses)
     app.include_router(CodedGraphQLRouter(schema, context_getter=context), prefix="/graphql")
 
     @app.get("/health")

@@ -6,7 +6,7 @@ warm up, then the measured run, sampling the CPU time of the gateway's whole pro
 tree and of the subgraphs around it. k6 checks every response against the first one.
 Settings (env): BENCH_VUS (50), BENCH_DURATION (30s), BENCH_WARMUP (10s),
 BENCH_SOLO_DURATION (10s: a 1-VU run after the measured one, where no concurrent
-requests can share subgraph fetches), BENCH_GATEWAYS (router,router-2w,router-guarded,
+requests can share subgraph fetches), BENCH_GATEWAYS (router,router-2w,router-guarded,router-usage,
 router-traced-0,router-traced-1,apollo-gateway,hive-gateway), BENCH_BASELINE (a git revision of this repository: adds ``baseline``,
 the router at that revision, see baseline.py), BENCH_REPEAT (1: rounds over all the
 gateways, every other round in reverse order, so that noise from the shared machine
@@ -238,6 +238,12 @@ def _gateways(opts: dict[str, Any], stack: contextlib.ExitStack) -> dict[str, Ga
         known["router-guarded"] = dataclasses.replace(
             known["router-guarded"], config=config, api_key=key
         )
+    if "router-usage" in opts["gateways"]:
+        from tests.bench import recording
+
+        known["router-usage"] = dataclasses.replace(
+            known["router-usage"], config=recording.prepare()
+        )
     traced = [n for n in opts["gateways"] if n.startswith("router-traced") and n in known]
     if traced:
         from tests.bench.otlp_sink import otlp_sink
@@ -304,6 +310,12 @@ def run(make_target: str = "bench-compare") -> dict[str, Any]:
         compared.append(ratios(rows, "router", "baseline"))
     if "router" in rows and "router-guarded" in rows:
         compared.append(ratios(rows, "router-guarded", "router"))
+    usage_flush = None
+    if "router" in rows and "router-usage" in rows:
+        from tests.bench import recording
+
+        compared.append(ratios(rows, "router-usage", "router"))
+        usage_flush = recording.flush_timing()
     for traced in ("router-traced-0", "router-traced-1"):
         if "router" in rows and traced in rows:
             compared.append(ratios(rows, traced, "router"))
@@ -315,4 +327,5 @@ def run(make_target: str = "bench-compare") -> dict[str, Any]:
         "rows": list(rows.values()),
         "ratios": compared,
         "failed": failed,
+        "usage_flush": usage_flush,
     }

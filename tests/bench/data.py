@@ -3,7 +3,7 @@
 Same shape as the field's gateway benchmark: 6 users, 9 products, 11 reviews,
 5 top products, and every user's ``reviews`` list holds 2 reviews. The data is
 fixed so every gateway must return byte-for-byte the same ``data``; the schemas are
-the Federation v2 subgraph SDLs that compose to ``shared/bench/supergraph.graphql``.
+the Federation v2 subgraph SDLs that compose to ``tests/bench/assets/supergraph.graphql``.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ class Gateway:
     """Where the router's code is (a baseline worktree); None: this checkout."""
     python: str = field(default=sys.executable)
     config: Path | None = None
-    """A router.yaml for the router (``router-guarded``)."""
+    """A router.yaml for the router (``router-guarded``, ``router-usage``)."""
     api_key: str | None = None
     """Sent as ``x-api-key`` by the first request and by k6 (``API_KEY``)."""
     env: tuple[tuple[str, str], ...] = ()
@@ -96,6 +96,7 @@ GATEWAYS = {
             "router-2w", "ours (2 workers)", "/graphql", router=True, workers=2, cpus=both_cores()
         ),
         Gateway("router-guarded", "ours (API key + rate limit)", "/graphql", router=True),
+        Gateway("router-usage", "ours (usage + audit recording)", "/graphql", router=True),
         # Tracing on: sampling 0 (spans are non-recording, traceparent still sent) and
         # 1 (every span recorded and exported over OTLP/HTTP to a sink; compare.py).
         Gateway(

@@ -34,8 +34,8 @@ ratios measured in one run are what counts.
 
 **Gateways.** Workload of the field's gateway benchmark: four subgraphs (accounts,
 inventory, products, reviews; 6 users, 9 products, 11 reviews, 5 top products, 2 reviews
-per user) serving `shared/bench/supergraph.graphql`, and the heavy operation
-`shared/bench/query.graphql`. Our subgraphs (`tests/bench/subgraphs.py`, one aiohttp
+per user) serving `tests/bench/assets/supergraph.graphql`, and the heavy operation
+`tests/bench/assets/query.graphql`. Our subgraphs (`tests/bench/subgraphs.py`, one aiohttp
 process) cache each distinct response so they are never the bottleneck (their CPU is in
 the table). Each gateway runs as one process pinned to CPU 0 (`taskset -c 0`); k6 and
 the subgraphs share CPU 1. *ours (2 workers)* is the same router started with
@@ -409,6 +409,14 @@ def baseline_section(result: dict[str, Any]) -> list[str]:
             f"{_f(run['gateway_cpu_ms_per_request'], 2)} | "
             f"{_f(run['solo_cpu_ms_per_request'], 2)} |"
         )
+    flush = result.get("usage_flush")
+    if flush:
+        lines += [
+            "",
+            f"Usage flush: one batch of {flush['rows']} usage rows (INSERT ... ON CONFLICT DO "
+            f"UPDATE, one transaction) on {flush['database']}: median {flush['median_ms']} ms, "
+            f"max {flush['max_ms']} ms over {flush['rounds']} rounds.",
+        ]
     workers = workers_lines(result)
     return [*lines, "", *workers]
 

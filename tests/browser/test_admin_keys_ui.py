@@ -81,9 +81,9 @@ def test_create_and_revoke_a_key_in_the_admin_ui(
     assert page.locator("#key-once").is_hidden()
     assert parsed.secret not in page.content()  # shown once: gone from the page
 
-    page.click(f"button[data-revoke={parsed.id}]")
+    page.click(f'button[data-revoke="{parsed.id}"]')
     page.wait_for_selector(f'tr[data-key="{parsed.id}"] .key-revoked')
-    assert page.locator(f"button[data-revoke={parsed.id}]").is_disabled()
+    assert page.locator(f'button[data-revoke="{parsed.id}"]').is_disabled()
     assert verify(database, key) == "revoked key"
     assert console_errors == []
     page.close()

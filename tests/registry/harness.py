@@ -110,12 +110,23 @@ def postgres_database() -> Iterator[str]:
 class RegistryRouter:
     """The real router app in registry mode under uvicorn, in a thread."""
 
-    def __init__(self, database_url: str, plugins: tuple[Plugin, ...] = (), **config: Any) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        plugins: tuple[Plugin, ...] = (),
+        seen_operations: Any = None,
+        settings: Settings | None = None,
+        **config: Any,
+    ) -> None:
+        from dataclasses import replace
+
         from router.app import add_plugin, create_app
         from router.registry.mount import mount_registry
 
         self.port = free_port()
-        settings = Settings(port=self.port, log_level="warning", subgraph_timeout=5.0)
+        settings = replace(
+            settings or Settings(), port=self.port, log_level="warning", subgraph_timeout=5.0
+        )
         self.app = create_app(settings)
         options: dict[str, Any] = {
             "admin_token": TOKEN,
@@ -124,7 +135,9 @@ class RegistryRouter:
             "fetch_timeout_s": 2.0,
         }
         options.update(config)
-        self.registry = mount_registry(self.app, RegistryConfig(database_url, **options))
+        self.registry = mount_registry(
+            self.app, RegistryConfig(database_url, **options), seen_operations
+        )
         for plugin in plugins:  # after the registry, as router.yaml plugins would be
             add_plugin(self.app, plugin)
         server_config = uvicorn.Config(

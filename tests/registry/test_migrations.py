@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from router.config.settings import SettingsError
 from router.registry import migrations
@@ -23,7 +23,15 @@ from tests.registry.harness import postgres_database, sqlite_url
 from tests.support import free_port
 
 REGISTRY_TABLES = {"services", "schema_versions", "supergraph_versions", "registry_audit"}
-TABLES = REGISTRY_TABLES | {"api_keys"}
+RECORD_TABLES = {
+    "audit_logs",  # registry_audit merged into it (0004_usage_audit)
+    "usage_stats",
+    "usage_operations",
+    "api_key_usage",
+    "flush_batches",
+    "retention_metadata",
+}
+TABLES = (REGISTRY_TABLES - {"registry_audit"}) | {"api_keys"} | RECORD_TABLES
 
 
 def _tables(url: str) -> set[str]:
@@ -34,7 +42,8 @@ def _tables(url: str) -> set[str]:
                 names = await connection.run_sync(lambda c: inspect(c).get_table_names())
         finally:
             await engine.dispose()
-        return set(names) - {"alembic_version"}
+        # PostgreSQL lists audit_logs' monthly partitions as tables of their own.
+        return {n for n in names if not n.startswith("audit_logs_")} - {"alembic_version"}
 
     return asyncio.run(read())
 
@@ -60,17 +69,37 @@ def _round_trip(url: str) -> None:
     assert _tables(url) == TABLES
     assert _migrated(url)
     assert "(head)" in migrations.current(url)
-    migrations.downgrade(url, "0001_registry")  # one step: only the API keys go
+    _sql(
+        url,
+        "INSERT INTO audit_logs (created_at, actor, action, detail) "
+        "VALUES (CURRENT_TIMESTAMP, 'kept', 'service.add', '{}')",
+    )
+    migrations.downgrade(url, "0001_registry")  # the API keys and the records go
     assert _tables(url) == REGISTRY_TABLES
+    assert _sql(url, "SELECT actor FROM registry_audit") == [("kept",)]  # audit moved back
     assert not _migrated(url)
     migrations.upgrade(url, "head")
     assert _tables(url) == TABLES
+    assert _sql(url, "SELECT actor, action FROM audit_logs") == [("kept", "service.add")]
     _api_keys_columns_match_the_model(url)
     migrations.downgrade(url, "base")
     assert _tables(url) == set()
     assert not _migrated(url)
     migrations.upgrade(url, "head")  # and back up again: downgrade left nothing behind
     assert _tables(url) == TABLES
+
+
+def _sql(url: str, statement: str) -> list[tuple[object, ...]]:
+    async def run() -> list[tuple[object, ...]]:
+        engine = make_engine(url)
+        try:
+            async with engine.begin() as connection:
+                result = await connection.execute(text(statement))
+                return [tuple(r) for r in result.all()] if result.returns_rows else []
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
 
 
 def _api_keys_columns_match_the_model(url: str) -> None:
@@ -86,6 +115,35 @@ def _api_keys_columns_match_the_model(url: str) -> None:
         return {column["name"] for column in columns}
 
     assert asyncio.run(read()) == set(ApiKey.__table__.columns.keys())
+
+
+def test_rows_from_before_service_urls_keep_working(tmp_path: Path) -> None:
+    """A service stored before ``services.urls`` existed reads back with no replicas."""
+    from sqlalchemy import text
+
+    from router.registry.store import RegistryStore
+
+    url = sqlite_url(tmp_path)
+    migrations.upgrade(url, "0002_api_keys")
+
+    async def insert_then_read() -> tuple[str, tuple[str, ...]]:
+        engine = make_engine(url)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(
+                    text(
+                        "INSERT INTO services (name, url, enabled, use_msgpack, headers, "
+                        "timeout_s) VALUES ('old', 'http://old:1/graphql', 1, 0, '[]', 30)"
+                    )
+                )
+            await asyncio.to_thread(migrations.upgrade, url, "head")
+            row = await RegistryStore(engine).service("old")
+            assert row is not None
+            return row.url, row.urls
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(insert_then_read()) == ("http://old:1/graphql", ())
 
 
 def test_round_trip_sqlite(tmp_path: Path) -> None:
@@ -115,7 +173,7 @@ def test_gateway_serve_refuses_then_db_upgrade_fixes(tmp_path: Path) -> None:
     assert "run `gateway db upgrade`" in refused.stderr
     upgraded = _gateway(["db", "upgrade"], tmp_path, **env)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert "0002_api_keys (head)" in upgraded.stdout
+    assert "1759000001000 (head)" in upgraded.stdout
     assert _migrated(env["DATABASE_URL"])
 
     port = free_port()

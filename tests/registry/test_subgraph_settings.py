@@ -109,3 +109,42 @@ def test_headers_to_forward_follow_the_service_row_across_restarts(
     assert restarted.admin("PATCH", "/services/slow", json={"headers": []}).status_code == 200
     assert whoami(restarted, "Bearer three") is None
     assert "authorization" not in _server(subgraphs, "slow").request_headers[-1]
+
+
+def test_urls_are_replicas_balanced_with_url(
+    subgraphs: Subgraphs, database: str, start_router: Callable[..., RegistryRouter]
+) -> None:
+    """A service's ``urls`` are more instances beside its ``url``: PATCH applies them at
+    once (no recomposition) and the requests are spread over every instance."""
+    from tests.registry.harness import reviews_spec
+
+    second = SubgraphServer(reviews_spec())
+    second_url = subgraphs.loop.run(second.start())
+    try:
+        router = start_router(database)
+        for name in ("products", "reviews"):
+            body = {"name": name, "url": subgraphs.urls[name]}
+            assert router.admin("POST", "/services", json=body).status_code == 201
+        query = "{ products { upc reviews { body } } }"
+        expected = router.query(query)
+        assert "errors" not in expected
+        refused = router.admin("PATCH", "/services/reviews", json={"urls": ["ftp://x"]})
+        assert refused.status_code == 400 and "'urls'" in refused.text
+
+        patched = router.admin("PATCH", "/services/reviews", json={"urls": [second_url]})
+        assert patched.status_code == 200
+        assert patched.json()["service"]["urls"] == [second_url]
+        assert patched.json()["supergraph"]["id"] == 2  # the first two adds; no recompose
+        first = _server(subgraphs, "reviews")
+        before = (len(first.requests), len(second.requests))
+        for _ in range(6):
+            assert router.query(query) == expected
+        sent = (len(first.requests) - before[0], len(second.requests) - before[1])
+        assert sent == (3, 3)  # sequential requests: ties take turns
+        detail = router.http.get("/health/detailed")  # anonymous: URLs left out
+        replicas = detail.json()["subgraphs"]["reviews"]["replicas"]
+        assert [(r["requests"], r["ejected"]) for r in replicas] == [(3, False), (3, False)]
+        listed = router.admin("GET", "/services/reviews").json()["service"]
+        assert listed["urls"] == [second_url]
+    finally:
+        subgraphs.loop.run(second.stop())

@@ -67,7 +67,52 @@ function showErrors(box, errors) {
   }
   const title = errors.length === 1 ? "The change was refused:" : `The change was refused (${errors.length} errors):`;
   box.append(el("strong", {}, title), list);
+  for (const e of errors) {
+    if (e.extensions && e.extensions.report) box.append(renderReport(e.extensions.report));
+  }
   box.hidden = false;
+}
+
+// --- schema check reports ----------------------------------------------------------------
+
+// A schema check report (POST /services/{name}/check, or a BREAKING_CHANGE refusal):
+// the changes coloured by severity, then the operations the change breaks or puts at
+// risk, with how often clients sent them.
+function renderReport(report) {
+  const box = el("div", { class: "check-report" });
+  const s = report.summary;
+  const verdict = report.passed ? "passes" : "fails";
+  box.append(el("p", { class: report.passed ? "ok" : "check-failed" },
+    el("strong", {}, `Schema check ${verdict}: `),
+    `${s.breaking} breaking, ${s.dangerous} dangerous, ${s.safe} safe change(s)`,
+    s.operations_checked === null ? "; no recorded operations (schema-level check)."
+      : `; ${s.operations_checked} operation(s) checked, ${s.operations_broken} broken.`));
+  if (!report.composition.ok) {
+    const list = el("ul");
+    for (const e of report.composition.errors) list.append(el("li", { class: "composition-error" }, el("code", {}, e.code), " ", e.message));
+    box.append(el("strong", {}, "Does not compose:"), list);
+  }
+  if (report.changes.length) {
+    const list = el("ul", { class: "changes" });
+    for (const c of report.changes) {
+      list.append(el("li", { class: `change severity-${c.severity}`, "data-severity": c.severity },
+        el("span", { class: "severity" }, c.severity), " ", el("code", {}, c.coordinate), " ", c.message));
+    }
+    box.append(list);
+  }
+  const ops = report.operations;
+  const affected = ops ? [...ops.broken, ...ops.at_risk] : [];
+  if (affected.length) {
+    const rows = affected.map((op) => el("tr", { class: `operation failure-${op.failure}` },
+      el("td", {}, el("code", {}, op.name || "(anonymous)")),
+      el("td", {}, op.failure),
+      el("td", { class: "requests" }, op.requests === null ? "—" : String(op.requests)),
+      el("td", {}, op.fields.join(", "))));
+    box.append(el("table", { class: "affected-operations" },
+      el("thead", {}, el("tr", {}, el("th", {}, "Operation"), el("th", {}, "Failure"), el("th", {}, "Requests"), el("th", {}, "Uses"))),
+      el("tbody", {}, ...rows)));
+  }
+  return box;
 }
 
 function colourOf(subgraph) {
@@ -142,6 +187,14 @@ function toggle(service, field) {
   return box;
 }
 
+// More instances beside `url` (the service's `urls`): requests are balanced over all.
+function replicasNote(service) {
+  const urls = service.urls || [];
+  if (urls.length === 0) return null;
+  const label = `+ ${urls.length} replica${urls.length === 1 ? "" : "s"}`;
+  return el("div", { class: "muted replicas", title: urls.join("\n") }, label);
+}
+
 async function loadServices() {
   const data = await api("GET", "/services");
   const body = $("#services tbody");
@@ -161,7 +214,7 @@ async function loadServices() {
     });
     body.append(el("tr", { "data-service": service.name },
       el("td", {}, el("strong", {}, service.name)),
-      el("td", { class: "url" }, service.url),
+      el("td", { class: "url" }, service.url, replicasNote(service)),
       el("td", {}, statusBadge(service)),
       el("td", {}, latency),
       el("td", {}, toggle(service, "enabled")),
@@ -172,15 +225,29 @@ async function loadServices() {
   $("#services-empty").hidden = data.services.length > 0;
 }
 
-$("#add-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const name = $("#add-name").value.trim();
-  const url = $("#add-url").value.trim();
+// Adding a service shows its schema check first; one that breaks recorded operations
+// is not saved unless the operator confirms with "Add anyway" (?force=true, audited).
+async function addService(name, url, force) {
   const submit = $("#add-submit");
   submit.disabled = true;
   $("#add-ok").hidden = true;
+  $("#add-force").hidden = true;
   try {
-    const result = await api("POST", "/services", { name, url });
+    if (!force) {
+      const checked = await api("POST", `/services/${encodeURIComponent(name)}/check`, { url });
+      const box = $("#add-check");
+      box.replaceChildren();
+      if (checked.report && checked.report.composition.ok) {
+        box.append(renderReport(checked.report));
+        box.hidden = false;
+        const broken = checked.report.operations ? checked.report.operations.broken.length : 0;
+        if (broken > 0) { $("#add-force").hidden = false; submit.disabled = false; return; }
+      } else {
+        // Nothing served yet, or it does not compose: saving answers with the errors.
+        box.hidden = true;
+      }
+    }
+    const result = await api("POST", `/services${force ? "?force=true" : ""}`, { name, url });
     showErrors($("#add-errors"), []);
     $("#add-ok").textContent = `Added ${name}; supergraph version ${result.supergraph ? result.supergraph.id : "?"} is active.`;
     $("#add-ok").hidden = false;
@@ -190,6 +257,15 @@ $("#add-form").addEventListener("submit", async (event) => {
   }
   submit.disabled = false;
   await refreshAll();
+}
+
+$("#add-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  await addService($("#add-name").value.trim(), $("#add-url").value.trim(), false);
+});
+
+$("#add-force").addEventListener("click", async () => {
+  await addService($("#add-name").value.trim(), $("#add-url").value.trim(), true);
 });
 
 $("#refresh").addEventListener("click", async () => {
@@ -259,14 +335,40 @@ async function showDiff(id) {
 // --- audit -----------------------------------------------------------------------------
 
 async function loadAudit() {
-  const data = await api("GET", "/audit");
+  const params = new URLSearchParams();
+  const actor = $("#audit-actor") ? $("#audit-actor").value.trim() : "";
+  const action = $("#audit-action") ? $("#audit-action").value.trim() : "";
+  if (actor) params.set("actor", actor);
+  if (action) params.set("action", action);
+  for (const [name, id] of [["from", "#audit-from"], ["to", "#audit-to"]]) {
+    const input = $(id);
+    if (input && input.value) params.set(name, new Date(input.value).toISOString());
+  }
+  const query = params.toString();
+  const box = $("#audit-errors");
+  let data;
+  try {
+    data = await api("GET", "/audit" + (query ? `?${query}` : ""));
+    if (box) showErrors(box, []);
+  } catch (error) {
+    if (box) showErrors(box, error.errors);
+    throw error;
+  }
   const body = $("#audit tbody");
   body.replaceChildren();
   for (const entry of data.entries) {
     body.append(el("tr", {},
       el("td", {}, when(entry.at)), el("td", {}, entry.actor), el("td", {}, entry.action),
-      el("td", {}, entry.target || ""), el("td", { class: "url" }, JSON.stringify(entry.detail))));
+      el("td", {}, entry.target || ""), el("td", {}, entry.ip || ""),
+      el("td", { class: "url" }, JSON.stringify(entry.detail))));
   }
+}
+
+if ($("#audit-form")) {
+  $("#audit-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    loadAudit().catch(() => {});
+  });
 }
 
 // --- API keys ----------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 - ``keyformat``: make and parse keys (pure, no I/O);
 - ``store``: the ``api_keys`` table (create, list, revoke, look up, touch), each
-  change audited in ``registry_audit``;
+  change audited in ``audit_logs``;
 - ``verifier``: ``ApiKeyVerifier``, the ``CredentialVerifier`` the auth plugin calls;
 - ``usage``: ``last_used_at`` written in batches, never once per request;
 - ``settings``: ``ApiKeySettings``;

@@ -3,7 +3,7 @@
 
 ``create`` prints only the key on stdout so a script can capture it
 (``KEY=$(gateway keys create --name ci)``); everything else goes to stderr. Each
-change is audited in ``registry_audit`` with the actor ``cli:<user>@<host>``.
+change is audited in ``audit_logs`` with the actor ``cli:<user>@<host>``.
 """
 
 from __future__ import annotations

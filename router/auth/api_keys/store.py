@@ -1,6 +1,6 @@
 """The ``api_keys`` table: the only module that reads or writes it.
 
-Each change is one transaction that also writes its ``registry_audit`` row, so a key
+Each change is one transaction that also writes its ``audit_logs`` row, so a key
 never changes without a record of who changed it. The secret leaves this module
 once, in ``create``'s return value; only its sha256 is stored.
 """

@@ -6,7 +6,8 @@ import { check } from "k6";
 import { Counter } from "k6/metrics";
 
 export const URL = __ENV.URL || "http://127.0.0.1:4000/graphql";
-export const QUERY = open(__ENV.QUERY_FILE || "../../../../shared/bench/query.graphql");
+// The bench operation ships with the repository (tests/bench/assets), so a plain clone runs.
+export const QUERY = open(__ENV.QUERY_FILE || "../assets/query.graphql");
 export const badResponses = new Counter("bad_responses");
 // API_KEY (the seed's "Set API_KEY if required for authorization") is sent as x-api-key.
 export const HEADERS = __ENV.API_KEY
@@ -14,6 +15,22 @@ export const HEADERS = __ENV.API_KEY
   : { "content-type": "application/json" };
 const PARAMS = { headers: HEADERS };
 const BODY = JSON.stringify({ query: QUERY });
+
+// DURATION as k6 writes durations ("90s", "10m", "1h", "1h30m", "500ms") or bare seconds
+// ("60"), in whole seconds (at least 1); `fallback` when unset. Anything else stops the run.
+export function durationSeconds(text, fallback) {
+  const value = String(text === undefined || text === "" ? fallback : text).trim();
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.max(1, Math.round(Number(value)));
+  if (!/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(value)) {
+    throw new Error(`DURATION=${value} is not a duration like 90s, 10m, 1h or 1h30m`);
+  }
+  const unit = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
+  let seconds = 0;
+  for (const match of value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) {
+    seconds += Number(match[1]) * unit[match[2]];
+  }
+  return Math.max(1, Math.round(seconds));
+}
 
 export function post(body) {
   return http.post(URL, body, PARAMS);

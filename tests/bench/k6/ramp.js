@@ -1,8 +1,8 @@
-// ramp: progressive load from 0 to RAMP_MAX_VU (100) VUs and back over DURATION (60s).
-import { heavyQuery, reference, summaryTo } from "./lib.js";
+// ramp: progressive load from 0 to RAMP_MAX_VU (100) VUs and back over DURATION (60s; 90s, 10m, 1h...).
+import { durationSeconds, heavyQuery, reference, summaryTo } from "./lib.js";
 
 const max = Number(__ENV.RAMP_MAX_VU || 100);
-const total = parseInt(__ENV.DURATION || "60", 10); // seconds
+const total = durationSeconds(__ENV.DURATION, "60s");
 const step = Math.max(1, Math.round(total / 5));
 export const options = {
   scenarios: {
