@@ -8,6 +8,10 @@
     plan.to_json()                              # Apollo's query-plan JSON shape
 
 No I/O, and nothing imported beyond the standard library and graphql-core.
+
+Deprecated: ``planner.Sequence`` is an alias of `SequenceNode` (the plan node whose JSON
+kind is ``"Sequence"``), kept for code written before the rename; new code should import
+``SequenceNode``, which does not shadow ``collections.abc.Sequence``.
 """
 
 from planner.cache import LRUCache, PlanCache
@@ -31,11 +35,14 @@ from planner.plan import (
     Parallel,
     PlanNode,
     QueryPlan,
-    Sequence,
+    SequenceNode,
     ValueSetter,
 )
 from planner.query_planner import PreparedOperation, QueryPlanner
 from planner.supergraph import FieldInGraph, KeyInfo, SubgraphInfo, Supergraph, TypeInGraph
+
+Sequence = SequenceNode
+"""Deprecated alias of `SequenceNode` (kept for the public API; see the module docstring)."""
 
 __all__ = [
     "BatchFetch",
@@ -61,6 +68,7 @@ __all__ = [
     "QueryPlan",
     "QueryPlanner",
     "Sequence",
+    "SequenceNode",
     "SubgraphInfo",
     "Supergraph",
     "SupergraphError",

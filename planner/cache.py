@@ -66,6 +66,10 @@ class LRUCache(Generic[K, V]):
     def __len__(self) -> int:
         return len(self._entries)
 
+    def __contains__(self, key: object) -> bool:
+        """Whether ``key`` is cached, without counting a hit or refreshing it."""
+        return key in self._entries
+
     def clear(self) -> None:
         self._entries.clear()
         self._weights.clear()

@@ -201,8 +201,11 @@ class Flatten:
 
 
 @dataclass(frozen=True, slots=True)
-class Sequence:
-    """Children run one after another (later ones read what earlier ones wrote)."""
+class SequenceNode:
+    """Children run one after another (later ones read what earlier ones wrote).
+
+    JSON kind ``"Sequence"``; the class is named ``SequenceNode`` so it never shadows
+    ``collections.abc.Sequence`` where both are imported."""
 
     nodes: tuple[PlanNode, ...]
     kind: Literal["Sequence"] = field(default="Sequence", init=False)
@@ -240,7 +243,7 @@ class Condition:
         return out
 
 
-PlanNode: TypeAlias = Fetch | BatchFetch | Flatten | Sequence | Parallel | Condition
+PlanNode: TypeAlias = Fetch | BatchFetch | Flatten | SequenceNode | Parallel | Condition
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +282,7 @@ def _executed_fetches(node: PlanNode | None) -> int:
         return 0
     if isinstance(node, Fetch | BatchFetch | Flatten):
         return 1
-    if isinstance(node, Sequence | Parallel):
+    if isinstance(node, SequenceNode | Parallel):
         return sum(_executed_fetches(child) for child in node.nodes)
     return max(_executed_fetches(node.if_clause), _executed_fetches(node.else_clause))
 
@@ -291,7 +294,7 @@ def _iter_fetches(node: PlanNode | None) -> Iterator[Fetch | BatchFetch]:
         yield node
     elif isinstance(node, Flatten):
         yield node.node
-    elif isinstance(node, Sequence | Parallel):
+    elif isinstance(node, SequenceNode | Parallel):
         for child in node.nodes:
             yield from _iter_fetches(child)
     else:

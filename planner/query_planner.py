@@ -22,7 +22,7 @@ from graphql import (
 from planner.cache import LRUCache, PlanCache
 from planner.errors import OperationValidationError, PlanningError
 from planner.operation import OperationAnalysis
-from planner.plan import PlanNode, QueryPlan, Sequence
+from planner.plan import PlanNode, QueryPlan, SequenceNode
 from planner.planning.assemble import Assembler
 from planner.planning.conditions import branch
 from planner.planning.deadline import Deadline
@@ -203,7 +203,7 @@ class QueryPlanner:
                 steps.append(node)
         if not steps:
             return None
-        return steps[0] if len(steps) == 1 else Sequence(tuple(steps))
+        return steps[0] if len(steps) == 1 else SequenceNode(tuple(steps))
 
 
 def _mutation_steps(

@@ -33,7 +33,6 @@ from graphql import (
     GraphQLUnionType,
     ListValueNode,
     NullValueNode,
-    SchemaDefinitionNode,
     StringValueNode,
     TypeDefinitionNode,
     TypeExtensionNode,
@@ -44,15 +43,8 @@ from graphql import (
 
 from planner.api_schema import build_api_schema
 from planner.errors import SupergraphError
+from planner.specs import JOIN, is_spec_type, linked_spec_names, spec_url
 from planner.validation import SchemaIndex
-
-_JOIN_SPEC = "https://specs.apollo.dev/join/"
-_INACCESSIBLE_SPEC = "https://specs.apollo.dev/inaccessible/"
-_TAG_SPEC = "https://specs.apollo.dev/tag/"
-_AUTHENTICATED_SPEC = "https://specs.apollo.dev/authenticated/"
-_REQUIRES_SCOPES_SPEC = "https://specs.apollo.dev/requiresScopes/"
-_LINK_SPEC = "https://specs.apollo.dev/link/"
-_CORE_SPEC = "https://specs.apollo.dev/core/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,12 +305,12 @@ def _read_supergraph(sdl: str) -> Supergraph:
         document = parse(sdl, no_location=False)
     except GraphQLError as exc:
         raise SupergraphError(f"the supergraph SDL does not parse: {exc.message}") from exc
-    names = _spec_names(document)
-    join = names.get("join")
+    names = linked_spec_names(document)
+    join = names.get(JOIN)
     if join is None:
         raise SupergraphError(
             "not a supergraph: no @link (or @core) to the join spec "
-            f"({_JOIN_SPEC}v0.x) on the schema definition"
+            f"({spec_url(JOIN)}v0.x) on the schema definition"
         )
     try:
         schema = build_ast_schema(document, assume_valid_sdl=True)
@@ -341,7 +333,7 @@ def _read_supergraph(sdl: str) -> Supergraph:
 
     for definition in _type_definitions(document):
         type_name = definition.name.value
-        if _is_spec_type(type_name, names):
+        if is_spec_type(type_name, names):
             continue
         for directive in definition.directives or ():
             name = directive.name.value
@@ -403,7 +395,7 @@ def _read_supergraph(sdl: str) -> Supergraph:
     # join v0.1 left value types unannotated: such a type exists in every subgraph.
     for named in schema.type_map.values():
         name = named.name
-        if name.startswith("__") or _is_spec_type(name, names) or name in type_graphs:
+        if name.startswith("__") or is_spec_type(name, names) or name in type_graphs:
             continue
         if isinstance(named, GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType):
             type_graphs[name] = {g: TypeInGraph(graph=g) for g in subgraphs}
@@ -447,41 +439,6 @@ def _read_supergraph(sdl: str) -> Supergraph:
         spec_directive_names=spec_directives,
         spec_type_prefixes=tuple(f"{p}__" for p in names.values()),
     )
-
-
-def _spec_names(document: DocumentNode) -> dict[str, str]:
-    """Local names of the linked specs: {"join": "join", "inaccessible": ..., "link": ...}."""
-    names: dict[str, str] = {}
-    for definition in document.definitions:
-        if (
-            not isinstance(definition, SchemaDefinitionNode)
-            and definition.kind != "schema_extension"
-        ):
-            continue
-        for directive in getattr(definition, "directives", None) or ():
-            if directive.name.value not in {"link", "core"}:
-                continue
-            args = _arguments(directive)
-            url = _opt_str(args.get("url")) or _opt_str(args.get("feature")) or ""
-            alias = _opt_str(args.get("as"))
-            for spec, prefix in (
-                ("join", _JOIN_SPEC),
-                ("inaccessible", _INACCESSIBLE_SPEC),
-                ("tag", _TAG_SPEC),
-                ("authenticated", _AUTHENTICATED_SPEC),
-                ("requiresScopes", _REQUIRES_SCOPES_SPEC),
-                ("link", _LINK_SPEC),
-                ("core", _CORE_SPEC),
-            ):
-                if url.startswith(prefix):
-                    names[spec] = alias or spec
-    if "link" not in names and "core" not in names:
-        names.setdefault("link", "link")
-    return names
-
-
-def _is_spec_type(type_name: str, names: Mapping[str, str]) -> bool:
-    return any(type_name.startswith(f"{prefix}__") for prefix in names.values())
 
 
 def _type_definitions(

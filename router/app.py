@@ -63,6 +63,8 @@ from router.records.setup import records_plugins
 from router.response.encoding import encode
 from router.state import StateHolder
 from router.telemetry import Telemetry
+from router.telemetry.request_log import RequestLog
+from router.telemetry.tracing import Tracing, trace_headers
 
 log = logging.getLogger("router")
 
@@ -72,17 +74,30 @@ _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 class GraphQLEndpoint:
     """``/graphql``: the request path through the pipeline's stages."""
 
-    def __init__(self, settings: Settings, holder: StateHolder, plugins: Plugins) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        holder: StateHolder,
+        plugins: Plugins,
+        tracing: Tracing | None = None,
+    ) -> None:
         self.settings = settings
         self.holder = holder
         self.plugins = plugins
+        self.tracing = tracing
+        """None when tracing is off: then no stage touches OpenTelemetry at all."""
 
     async def handle(self, request: Request) -> Response:
         settings = self.settings
         if request.method == "GET" and settings.graphiql and wants_html(request):
             return HTMLResponse(browser_page())
         ctx = RequestContext.begin(request)
-        headers = request.headers
+        if self.tracing is not None:
+            return await self.tracing.request(ctx, self._answer)
+        return await self._answer(ctx)
+
+    async def _answer(self, ctx: RequestContext) -> Response:
+        headers = ctx.http.headers
         media_type = response_media_type(headers.get("accept"), headers.get("x-msgpack-enabled"))
         try:
             status, body = await self._run(ctx)
@@ -91,10 +106,20 @@ class GraphQLEndpoint:
             if exc.headers:
                 ctx.response_headers.update(exc.headers)
         except ClientDisconnect:
-            log.debug("client disconnected before sending its request (id %s)", ctx.request_id)
+            log.debug(
+                "client disconnected before sending its request",
+                extra={"request_id": ctx.request_id},
+            )
             status, body = 400, {"errors": [graphql_error("Client disconnected.", BAD_REQUEST)]}
         except Exception:
-            log.exception("request %s failed inside the router", ctx.request_id)
+            log.exception(
+                "request failed inside the router",
+                extra={
+                    "request_id": ctx.request_id,
+                    "operation_name": ctx.operation_name,
+                    "operation_hash": ctx.operation_hash,
+                },
+            )
             status, body = 500, {"errors": [_internal_error(ctx)]}
         ctx.status = status
         if self.plugins.on_response:
@@ -128,7 +153,16 @@ class GraphQLEndpoint:
         if state is None:
             raise RequestError.single(503, "No supergraph is loaded.", SCHEMA_NOT_LOADED)
         started = time.perf_counter()
-        prepared = await state.prepare_async(graphql.query, graphql.operation_name)
+        tracing, propagate = self.tracing, None
+        if tracing is not None and not tracing.recording():
+            # Sampled out: no child spans at all; every subgraph fetch carries the
+            # request's own traceparent (sampled flag off), so subgraphs do not sample.
+            tracing, propagate = None, trace_headers()
+        if tracing is None:
+            prepared = await state.prepare_async(graphql.query, graphql.operation_name)
+        else:
+            prepared = await tracing.prepare(state, graphql.query, graphql.operation_name)
+        prepared.usage.count += 1  # schema usage (router.telemetry.schema_usage)
         ctx.operation_name, ctx.operation_hash = prepared.name, prepared.hash
         ctx.operation_kind = prepared.kind
         if request.method == "GET" and prepared.kind != "query":
@@ -149,9 +183,21 @@ class GraphQLEndpoint:
         executed = time.perf_counter()
         ctx.timings["operation"] = executed - started
         # 3. execution
-        result = await state.executor.execute(
-            prepared.plan, variables, prepared.kind, request.headers, ctx, plugins
-        )
+        if tracing is None:
+            result = await state.executor.execute(
+                prepared.plan,
+                variables,
+                prepared.kind,
+                request.headers,
+                ctx,
+                plugins,
+                trace_headers=propagate,
+            )
+        else:
+            with tracing.span("execute"):
+                result = await state.executor.execute(
+                    prepared.plan, variables, prepared.kind, request.headers, ctx, plugins, tracing
+                )
         errors = result.errors
         if refused:
             errors[:0] = refused
@@ -168,7 +214,11 @@ class GraphQLEndpoint:
         shaping = time.perf_counter()
         ctx.timings["execution"] = shaping - executed
         # 4. response out
-        body: dict[str, Any] = {"data": prepared.shaper.shape(result.data, variables, errors)}
+        if tracing is None:
+            body: dict[str, Any] = {"data": prepared.shaper.shape(result.data, variables, errors)}
+        else:
+            with tracing.span("response.shape"):
+                body = {"data": prepared.shaper.shape(result.data, variables, errors)}
         if errors:
             body["errors"] = errors
         ctx.timings["response"] = time.perf_counter() - shaping
@@ -183,7 +233,7 @@ class GraphQLEndpoint:
             try:
                 await on_response(ctx, out)
             except Exception:
-                log.exception("on_response hook failed (request %s)", ctx.request_id)
+                log.exception("on_response hook failed", extra={"request_id": ctx.request_id})
         return out.body
 
     def _after_response(self, ctx: RequestContext, body: dict[str, Any], size: int) -> None:
@@ -247,7 +297,12 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
             telemetry.shutdown()
 
     registry = CollectorRegistry()
-    telemetry = Telemetry(registry)
+    telemetry = Telemetry(
+        registry,
+        tracing=settings.tracing,
+        sampling_ratio=settings.trace_sampling_ratio,
+        traces_exporter=settings.traces_exporter,
+    )
     app = FastAPI(
         title="graphql-gateway",
         lifespan=lifespan,
@@ -263,7 +318,8 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
     app.state.settings = settings
     app.state.plugins = plugins
     app.state.telemetry = telemetry  # plugins take their OpenTelemetry meters from it
-    add_plugin(app, Metrics(holder, registry))
+    add_plugin(app, Metrics(holder, registry, settings.max_operation_labels))
+    add_plugin(app, RequestLog(settings.access_log))
     for plugin in identity_plugins(settings.auth):
         add_plugin(app, plugin)
     if settings.rate_limit.enabled:
@@ -275,7 +331,7 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
 
     # Plain Starlette routes on the FastAPI app: the handlers take the raw Request,
     # and skipping FastAPI's dependency solving is ~25% more requests/s on small queries.
-    endpoint = GraphQLEndpoint(settings, holder, plugins)
+    endpoint = GraphQLEndpoint(settings, holder, plugins, telemetry.tracing)
     app.router.add_route("/graphql", endpoint.handle, methods=_METHODS, include_in_schema=False)
     app.router.add_route("/", endpoint.handle, methods=_METHODS, include_in_schema=False)
     _add_health_routes(app, holder, client, plugins, settings)

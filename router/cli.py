@@ -104,6 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             workers=args.workers,
         )
         settings.subgraph_settings()  # report a malformed value now, not at start-up
+        _check_telemetry(settings)
     except ConfigError as exc:
         print(f"gateway: invalid configuration in {exc.source}:", file=sys.stderr)
         for issue in exc.issues:
@@ -117,6 +118,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return serve_registry(settings)
     return serve(settings)
+
+
+def _check_telemetry(settings: Settings) -> None:
+    """The telemetry variables router.yaml's model cannot see (``GATEWAY_*``)."""
+    if settings.log_format not in ("auto", "json", "console"):
+        raise SettingsError(
+            f"GATEWAY_LOG_FORMAT={settings.log_format!r} is not auto, json or console"
+        )
+    if settings.traces_exporter not in ("otlp", "console", "none"):
+        raise SettingsError(
+            f"GATEWAY_TRACES_EXPORTER={settings.traces_exporter!r} is not otlp, console or none"
+        )
+    if not 0 <= settings.trace_sampling_ratio <= 1:
+        raise SettingsError(
+            f"GATEWAY_TRACE_SAMPLING_RATIO={settings.trace_sampling_ratio!r} is not within 0..1"
+        )
 
 
 def _base_settings(config_path: str | None) -> Settings:

@@ -8,26 +8,10 @@ Names must be imported through a ``@link`` (``DIRECTIVE_COMPOSITION_ERROR``)."""
 from __future__ import annotations
 
 from graphql import print_ast
-from graphql.language.print_string import print_string
+
+from planner.specs import print_link_arguments
 
 from .context import MergeContext
-
-
-def _print_link_args(args: dict[str, object]) -> str:
-    parts = [f"url: {print_string(str(args['url']))}"]
-    if args.get("as"):
-        parts.append(f"as: {print_string(str(args['as']))}")
-    imports = args.get("import")
-    if isinstance(imports, list) and imports:
-        printed = []
-        for item in imports:
-            if isinstance(item, dict):
-                inner = ", ".join(f"{k}: {print_string(str(v))}" for k, v in item.items())
-                printed.append("{" + inner + "}")
-            else:
-                printed.append(print_string(str(item)))
-        parts.append("import: [" + ", ".join(printed) + "]")
-    return ", ".join(parts)
 
 
 def merge_compose_directives(ctx: MergeContext) -> None:
@@ -56,7 +40,7 @@ def merge_compose_directives(ctx: MergeContext) -> None:
                     [f"@{name}"],
                 )
                 continue
-            printed = _print_link_args(link)
+            printed = print_link_arguments(link)
             if printed not in links:
                 links.append(printed)
             definition = subgraph.directive_defs.get(name)

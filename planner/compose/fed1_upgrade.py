@@ -13,10 +13,10 @@ def upgrade_fed1(schema: SubgraphSchema) -> None:
     for typedef in schema.types.values():
         if typedef.kind == "INTERFACE":
             typedef.keys = []
-            for f in typedef.fields.values():
-                f.external = False
-                f.provides = None
-                f.requires = None
+            for field in typedef.fields.values():
+                field.external = False
+                field.provides = None
+                field.requires = None
         if typedef.kind == "OBJECT":
             typedef.external = False
     metadata = SubgraphMetadata(schema, None)
@@ -26,12 +26,11 @@ def upgrade_fed1(schema: SubgraphSchema) -> None:
     for typedef in list(schema.types.values()):
         if typedef.kind not in ("OBJECT", "INTERFACE"):
             continue
-        for fname in list(typedef.fields):
-            f = typedef.fields[fname]
-            if metadata.is_external(typedef.name, f.name) and not metadata.is_used(
-                typedef.name, f.name
+        for field_name in list(typedef.fields):
+            if metadata.is_external(typedef.name, field_name) and not metadata.is_used(
+                typedef.name, field_name
             ):
-                del typedef.fields[fname]
+                del typedef.fields[field_name]
         if not typedef.fields:
             del schema.types[typedef.name]
     for typedef in schema.types.values():

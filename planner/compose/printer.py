@@ -12,12 +12,21 @@ from graphql import print_ast
 from graphql.language.block_string import print_block_string
 from graphql.language.print_string import print_string
 
+from planner.specs import (
+    AUTHENTICATED,
+    INACCESSIBLE,
+    JOIN,
+    LINK,
+    LINK_DIRECTIVE_DEFINITION,
+    LINK_IMPORT_DEFINITION,
+    LINK_PURPOSE_DEFINITION,
+    REQUIRES_SCOPES,
+    TAG,
+    link_application,
+)
+
 from .merged import JoinField, JoinType, MergedApplied, MergedArgument, MergedSchema, MergedType
 
-LINK_DIRECTIVE = (
-    "directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) "
-    "repeatable on SCHEMA"
-)
 JOIN_DIRECTIVES = [
     "directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE",
     "directive @join__field(graph: join__Graph, requires: join__FieldSet, provides: "
@@ -47,17 +56,6 @@ TAG_DIRECTIVE = (
     "UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | "
     "INPUT_FIELD_DEFINITION | SCHEMA"
 )
-LINK_PURPOSE = '''enum link__Purpose {
-  """
-  `SECURITY` features provide metadata necessary to securely resolve fields.
-  """
-  SECURITY
-
-  """
-  `EXECUTION` features provide metadata necessary for operation execution.
-  """
-  EXECUTION
-}'''
 
 
 def _all_applied(schema: MergedSchema) -> list[MergedApplied]:
@@ -84,19 +82,19 @@ def print_supergraph(schema: MergedSchema) -> str:
     labels = _uses_labels(schema)
     join_version = "v0.4" if labels else "v0.3"
     links = [
-        '@link(url: "https://specs.apollo.dev/link/v1.0")',
-        f'@link(url: "https://specs.apollo.dev/join/{join_version}", for: EXECUTION)',
+        link_application(LINK, "v1.0"),
+        link_application(JOIN, join_version, "EXECUTION"),
     ]
     if uses_inaccessible:
-        links.append('@link(url: "https://specs.apollo.dev/inaccessible/v0.2", for: SECURITY)')
+        links.append(link_application(INACCESSIBLE, "v0.2", "SECURITY"))
     if uses_tag:
-        links.append('@link(url: "https://specs.apollo.dev/tag/v0.3")')
+        links.append(link_application(TAG, "v0.3"))
     uses_authenticated = any(a.authenticated for a in applied)
     uses_scopes = any(a.requires_scopes for a in applied)
     if uses_authenticated:
-        links.append('@link(url: "https://specs.apollo.dev/authenticated/v0.1", for: SECURITY)')
+        links.append(link_application(AUTHENTICATED, "v0.1", "SECURITY"))
     if uses_scopes:
-        links.append('@link(url: "https://specs.apollo.dev/requiresScopes/v0.1", for: SECURITY)')
+        links.append(link_application(REQUIRES_SCOPES, "v0.1", "SECURITY"))
     links += [f"@link({args})" for args in schema.composed_links]
     parts: list[str] = []
     header = "schema\n" + "".join(f"  {link}\n" for link in links) + "{\n"
@@ -108,7 +106,7 @@ def print_supergraph(schema: MergedSchema) -> str:
     directives += [
         d.replace("{label}", ", overrideLabel: String" if labels else "") for d in JOIN_DIRECTIVES
     ]
-    directives.append(LINK_DIRECTIVE)
+    directives.append(LINK_DIRECTIVE_DEFINITION)
     if uses_tag:
         directives.append(TAG_DIRECTIVE)
     if uses_authenticated:
@@ -128,8 +126,8 @@ def print_supergraph(schema: MergedSchema) -> str:
     )
     if uses_scopes:
         blocks["requiresScopes__Scope"] = "scalar requiresScopes__Scope"
-    blocks["link__Import"] = "scalar link__Import"
-    blocks["link__Purpose"] = LINK_PURPOSE
+    blocks["link__Import"] = LINK_IMPORT_DEFINITION
+    blocks["link__Purpose"] = LINK_PURPOSE_DEFINITION
     parts += [blocks[name] for name in sorted(blocks, key=lambda n: (n.lower(), n))]
     return "\n\n".join(parts)
 

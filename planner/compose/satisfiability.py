@@ -90,17 +90,17 @@ class _Checker:
         self.merged = ctx.merged
         self.overridden: set[tuple[int, str, str]] = set()
         names = ctx.names
-        for s in self.subgraphs:
-            for typedef in s.types.values():
+        for subgraph in self.subgraphs:
+            for typedef in subgraph.types.values():
                 for field in typedef.fields.values():
                     source = field.override_from
-                    if source is None or source not in names or source == s.name:
+                    if source is None or source not in names or source == subgraph.name:
                         continue
                     if field.override_label:
                         continue
-                    idx = names.index(source)
-                    if not ctx.is_external(idx, typedef.name, field.name):
-                        self.overridden.add((idx, typedef.name, field.name))
+                    subgraph_index = names.index(source)
+                    if not ctx.is_external(subgraph_index, typedef.name, field.name):
+                        self.overridden.add((subgraph_index, typedef.name, field.name))
         self.in_progress: set[tuple[int, str, str]] = set()
         self.edges: dict[tuple[int, str], set[tuple[int, str]]] = {}
         self.edges_final = False
@@ -108,74 +108,74 @@ class _Checker:
         self._compute_edges()
 
     # -- local resolution ---------------------------------------------------------------
-    def _field_ok_locally(self, opt: Option, field_name: str) -> tuple[bool, str]:
-        """Can subgraph ``opt.subgraph`` resolve ``field_name`` at ``opt.type`` itself?"""
-        s = self.subgraphs[opt.subgraph]
-        typedef = s.types.get(opt.type)
+    def _field_ok_locally(self, option: Option, field_name: str) -> tuple[bool, str]:
+        """Can subgraph ``option.subgraph`` resolve ``field_name`` at ``option.type`` itself?"""
+        subgraph = self.subgraphs[option.subgraph]
+        typedef = subgraph.types.get(option.type)
         if typedef is None:
-            return False, f'cannot find type "{opt.type}"'
+            return False, f'cannot find type "{option.type}"'
         field = typedef.fields.get(field_name)
         if field is None:
-            return False, f'cannot find field "{opt.type}.{field_name}"'
-        if (opt.subgraph, opt.type, field_name) in self.overridden:
-            return False, f'field "{opt.type}.{field_name}" is overridden by another subgraph'
-        if self.ctx.is_external(opt.subgraph, opt.type, field_name) and (
-            _provided_field(opt.provided, field_name, opt.type) is None
+            return False, f'cannot find field "{option.type}.{field_name}"'
+        if (option.subgraph, option.type, field_name) in self.overridden:
+            return False, f'field "{option.type}.{field_name}" is overridden by another subgraph'
+        if self.ctx.is_external(option.subgraph, option.type, field_name) and (
+            _provided_field(option.provided, field_name, option.type) is None
         ):
             return (
                 False,
-                f'field "{opt.type}.{field_name}" is not resolvable because marked @external',
+                f'field "{option.type}.{field_name}" is not resolvable because marked @external',
             )
         if field.requires is not None:
-            key = (opt.subgraph, opt.type, field_name)
+            key = (option.subgraph, option.type, field_name)
             if key in self.in_progress:
                 return False, "cyclic @requires"
             self.in_progress.add(key)
             try:
-                ok = self._collectable(Option(opt.subgraph, opt.type), field.requires)
+                ok = self._collectable(Option(option.subgraph, option.type), field.requires)
             finally:
                 self.in_progress.discard(key)
             if not ok:
                 return False, (
-                    f'cannot satisfy @requires conditions on field "{opt.type}.{field_name}"'
+                    f'cannot satisfy @requires conditions on field "{option.type}.{field_name}"'
                 )
         return True, ""
 
-    def _next(self, opt: Option, field_name: str) -> Option:
-        s = self.subgraphs[opt.subgraph]
-        field = s.types[opt.type].fields[field_name]
-        provided = _provided_field(opt.provided, field_name, opt.type)
+    def _next(self, option: Option, field_name: str) -> Option:
+        subgraph = self.subgraphs[option.subgraph]
+        field = subgraph.types[option.type].fields[field_name]
+        provided = _provided_field(option.provided, field_name, option.type)
         if field.provides is not None:
             try:
                 extra = _provided(parse_fieldset(field.provides))
             except FieldSetError:
                 extra = ()
             provided = _merge_provided(provided or (), extra)
-        return Option(opt.subgraph, field.type.named, provided or None)
+        return Option(option.subgraph, field.type.named, provided or None)
 
     # -- entity jumps -------------------------------------------------------------------
     def _key_candidates(self, position: tuple[int, str]) -> list[tuple[int, str, SelectionSetNode]]:
         """(subgraph, type, key selection) an entity at ``position`` might jump to."""
-        subgraph, type_name = position
+        source_index, type_name = position
         names = [type_name]
         supergraph_type = self.merged.types.get(type_name)
         if supergraph_type is not None and supergraph_type.kind == "OBJECT":
             names += supergraph_type.interfaces
         result: list[tuple[int, str, SelectionSetNode]] = []
-        for idx, s in enumerate(self.subgraphs):
+        for subgraph_index, subgraph in enumerate(self.subgraphs):
             for name in names:
-                typedef = s.types.get(name)
+                typedef = subgraph.types.get(name)
                 if typedef is None or not typedef.keys:
                     continue
                 if name != type_name and not typedef.interface_object:
                     continue
-                if idx == subgraph and name == type_name:
+                if subgraph_index == source_index and name == type_name:
                     continue
                 for key in typedef.keys:
                     if key.resolvable is False:
                         continue
                     try:
-                        result.append((idx, name, parse_fieldset(key.fields)))
+                        result.append((subgraph_index, name, parse_fieldset(key.fields)))
                     except FieldSetError:
                         continue
         return result
@@ -185,10 +185,10 @@ class _Checker:
         when the target's key can be collected from the source, possibly through other
         edges already known (keys fetched from a third subgraph)."""
         positions = [
-            (i, t.name)
-            for i, s in enumerate(self.subgraphs)
-            for t in s.types.values()
-            if t.kind in ("OBJECT", "INTERFACE")
+            (index, typedef.name)
+            for index, subgraph in enumerate(self.subgraphs)
+            for typedef in subgraph.types.values()
+            if typedef.kind in ("OBJECT", "INTERFACE")
         ]
         candidates = {p: self._key_candidates(p) for p in positions}
         changed = True
@@ -196,17 +196,17 @@ class _Checker:
             changed = False
             for position in positions:
                 known = self.edges.setdefault(position, set())
-                for idx, name, selection in candidates[position]:
-                    if (idx, name) in known:
+                for subgraph_index, name, selection in candidates[position]:
+                    if (subgraph_index, name) in known:
                         continue
                     if self._collect(frozenset({Option(*position)}), selection):
-                        known.add((idx, name))
+                        known.add((subgraph_index, name))
                         changed = True
         self.edges_final = True
 
-    def _jump_targets(self, opt: Option) -> list[Option]:
-        """Options reachable from ``opt`` through @key jumps (chains included)."""
-        start = (opt.subgraph, opt.type)
+    def _jump_targets(self, option: Option) -> list[Option]:
+        """Options reachable from ``option`` through @key jumps (chains included)."""
+        start = (option.subgraph, option.type)
         if self.edges_final and start in self.closures:
             return self.closures[start]
         seen = {start}
@@ -230,26 +230,26 @@ class _Checker:
         result: set[Option] = set()
         reasons: list[str] = []
         satisfied = False
-        for opt in options:
-            found, ok, why = self._advance_one(opt, field_name)
+        for option in options:
+            found, ok, why = self._advance_one(option, field_name)
             result |= found
             satisfied |= ok
             if not ok:
-                reasons.append(f'from subgraph "{self.subgraphs[opt.subgraph].name}": {why}')
+                reasons.append(f'from subgraph "{self.subgraphs[option.subgraph].name}": {why}')
         return result, satisfied, reasons
 
-    def _advance_one(self, opt: Option, field_name: str) -> tuple[set[Option], bool, str]:
+    def _advance_one(self, option: Option, field_name: str) -> tuple[set[Option], bool, str]:
         found: set[Option] = set()
-        ok, why = self._field_ok_locally(opt, field_name)
+        ok, why = self._field_ok_locally(option, field_name)
         satisfied = ok
         if ok:
-            found.add(self._next(opt, field_name))
+            found.add(self._next(option, field_name))
         else:
-            exploded, trivially = self._explode_interface(opt, field_name)
+            exploded, trivially = self._explode_interface(option, field_name)
             found |= exploded
             satisfied |= trivially
         notes: list[str] = []
-        for target in self._jump_targets(opt):
+        for target in self._jump_targets(option):
             target_ok, target_why = self._field_ok_locally(target, field_name)
             if target_ok:
                 found.add(self._next(target, field_name))
@@ -260,17 +260,17 @@ class _Checker:
             why = "; ".join([why, *notes])
         return found, satisfied or bool(found), why
 
-    def _explode_interface(self, opt: Option, field_name: str) -> tuple[set[Option], bool]:
+    def _explode_interface(self, option: Option, field_name: str) -> tuple[set[Option], bool]:
         """An interface lacking the field in this subgraph: every implementation must
         resolve it (an interface without implementations here never has values)."""
-        s = self.subgraphs[opt.subgraph]
-        typedef = s.types.get(opt.type)
+        subgraph = self.subgraphs[option.subgraph]
+        typedef = subgraph.types.get(option.type)
         if typedef is None or typedef.kind != "INTERFACE" or field_name in typedef.fields:
             return set(), False
         found: set[Option] = set()
-        for impl in s.possible_types(opt.type):
+        for impl in subgraph.possible_types(option.type):
             sub, ok, _ = self._advance_one(
-                Option(opt.subgraph, impl, _provided_cast(opt.provided, impl)), field_name
+                Option(option.subgraph, impl, _provided_cast(option.provided, impl)), field_name
             )
             if not ok:
                 return set(), False
@@ -279,28 +279,30 @@ class _Checker:
 
     def downcast(self, options: frozenset[Option], runtime: str) -> set[Option]:
         result: set[Option] = set()
-        for opt in options:
-            s = self.subgraphs[opt.subgraph]
-            if opt.type == runtime:
-                result.add(opt)
+        for option in options:
+            subgraph = self.subgraphs[option.subgraph]
+            if option.type == runtime:
+                result.add(option)
                 continue
-            typedef = s.types.get(opt.type)
+            typedef = subgraph.types.get(option.type)
             if typedef is None:
                 continue
             if typedef.interface_object:
-                for target in self._jump_targets(opt):
+                for target in self._jump_targets(option):
                     if runtime in self.subgraphs[target.subgraph].possible_types(target.type):
                         result.add(Option(target.subgraph, runtime))
-            elif runtime in s.possible_types(opt.type):
-                result.add(Option(opt.subgraph, runtime, _provided_cast(opt.provided, runtime)))
+            elif runtime in subgraph.possible_types(option.type):
+                result.add(
+                    Option(option.subgraph, runtime, _provided_cast(option.provided, runtime))
+                )
         return result
 
-    def _collectable(self, opt: Option, fields: str) -> bool:
+    def _collectable(self, option: Option, fields: str) -> bool:
         try:
             selection = parse_fieldset(fields)
         except FieldSetError:
             return False
-        return self._collect(frozenset({opt}), selection)
+        return self._collect(frozenset({option}), selection)
 
     def _collect(self, options: frozenset[Option], selection: SelectionSetNode) -> bool:
         for node in selection.selections:
@@ -347,7 +349,11 @@ def check_satisfiability(ctx: MergeContext) -> None:
     merged = ctx.merged
     queue: deque[tuple[str, frozenset[Option], list[str]]] = deque()
     for root in merged.roots.values():
-        options = frozenset(Option(i, root) for i, s in enumerate(ctx.subgraphs) if root in s.types)
+        options = frozenset(
+            Option(index, root)
+            for index, subgraph in enumerate(ctx.subgraphs)
+            if root in subgraph.types
+        )
         queue.append((root, options, [] if root == "Query" else [root.lower()]))
     seen: set[tuple[str, frozenset[Option]]] = set()
     reported: set[str] = set()

@@ -50,9 +50,9 @@ def combine_scopes(
     if not second:
         return list(first)
     merged: dict[tuple[str, ...], None] = {}
-    for a in first:
-        for b in second:
-            merged.setdefault(tuple(sorted(set(a) | set(b))), None)
+    for one in first:
+        for other in second:
+            merged.setdefault(tuple(sorted(set(one) | set(other))), None)
     return list(merged)
 
 

@@ -18,7 +18,6 @@ Implements the subgraph side of the Apollo Federation specification:
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from graphql import GraphQLError, Visitor, parse, value_from_ast_untyped, visit
@@ -46,6 +45,17 @@ from graphql.language import (
     UnionTypeExtensionNode,
 )
 
+from planner.specs import (
+    FEDERATION,
+    FEDERATION_MAJOR,
+    FEDERATION_MAX_MINOR,
+    INACCESSIBLE,
+    LINK,
+    TAG,
+    parse_import,
+    parse_spec_url,
+)
+
 from .fed1_upgrade import upgrade_fed1
 from .model import ErrorCollector
 from .subgraph import (
@@ -60,10 +70,6 @@ from .subgraph import (
     combine_scopes,
 )
 from .typeref import TypeRef
-
-FEDERATION_URL = re.compile(r"^https?://specs\.apollo\.dev/federation/v(\d+)\.(\d+)/?$")
-SPEC_URL = re.compile(r"^https?://specs\.apollo\.dev/(\w+)/v(\d+)\.(\d+)/?$")
-MAX_FEDERATION_MINOR = 9
 
 #: Federation directives, by canonical name.
 FEDERATION_DIRECTIVES = (
@@ -146,17 +152,17 @@ class _Reader:
     # -- links -------------------------------------------------------------------------
     def read_links(self, schema_nodes: list[Any]) -> list[dict[str, Any]]:
         others: list[dict[str, Any]] = []
-        link_names = {"link"}
+        link_names = {LINK}
         for node in schema_nodes:
             for directive in node.directives or ():
                 if directive.name.value not in link_names:
                     continue
                 args = _args(directive)
                 url = str(args.get("url", ""))
-                fed = FEDERATION_URL.match(url)
-                if fed:
-                    major, minor = int(fed.group(1)), int(fed.group(2))
-                    if major != 2 or minor > MAX_FEDERATION_MINOR:
+                spec = parse_spec_url(url)
+                if spec is not None and spec.name == FEDERATION:
+                    major, minor = spec.major, spec.minor
+                    if major != FEDERATION_MAJOR or minor > FEDERATION_MAX_MINOR:
                         self.fail(
                             "UNKNOWN_FEDERATION_LINK_VERSION",
                             f"Invalid version v{major}.{minor} for the federation feature in @link "
@@ -168,11 +174,10 @@ class _Reader:
                     )
                     self.map_imports(args, "federation", available, url)
                     continue
-                spec = SPEC_URL.match(url)
-                if spec and spec.group(1) in ("inaccessible", "tag"):
-                    self.map_imports(args, spec.group(1), (spec.group(1),), url)
+                if spec is not None and spec.name in (INACCESSIBLE, TAG):
+                    self.map_imports(args, spec.name, (spec.name,), url)
                     continue
-                if spec and spec.group(1) == "link":
+                if spec is not None and spec.name == LINK:
                     continue
                 others.append(args)
         return others
@@ -183,13 +188,11 @@ class _Reader:
         prefix = str(args.get("as") or default_prefix)
         imported: dict[str, str] = {}
         for item in args.get("import") or ():
-            if isinstance(item, str):
-                original, alias = item, item
-            elif isinstance(item, dict) and "name" in item:
-                original, alias = str(item["name"]), str(item.get("as") or item["name"])
-            else:
+            parsed = parse_import(item)
+            if parsed is None:
                 self.fail("INVALID_LINK_IMPORT", f"Invalid @link import {item!r}")
                 continue
+            original, alias = parsed
             if not original.startswith("@"):
                 continue  # a type import such as FieldSet
             canonical = original[1:]
@@ -533,13 +536,14 @@ class _Reader:
         builtins = {"String", "Int", "Float", "Boolean", "ID"}
         for typedef in schema.types.values():
             refs: list[tuple[str, str]] = []
-            for f in typedef.fields.values():
-                refs.append((f"{typedef.name}.{f.name}", f.type.named))
+            for field in typedef.fields.values():
+                refs.append((f"{typedef.name}.{field.name}", field.type.named))
                 refs += [
-                    (f"{typedef.name}.{f.name}({a.name}:)", a.type.named) for a in f.args.values()
+                    (f"{typedef.name}.{field.name}({arg.name}:)", arg.type.named)
+                    for arg in field.args.values()
                 ]
-            refs += [(typedef.name, i) for i in typedef.interfaces]
-            refs += [(typedef.name, m) for m in typedef.members]
+            refs += [(typedef.name, interface) for interface in typedef.interfaces]
+            refs += [(typedef.name, member) for member in typedef.members]
             for coordinate, ref in refs:
                 if ref not in schema.types and ref not in builtins:
                     self.fail(
@@ -586,22 +590,22 @@ class _Reader:
 def rename_types(schema: SubgraphSchema, renames: dict[str, str]) -> None:
     """Rename types (used for root types) everywhere they are referenced."""
 
-    def ref(t: TypeRef) -> TypeRef:
-        if t.non_null_of is not None:
-            return TypeRef(non_null_of=ref(t.non_null_of))
-        if t.list_of is not None:
-            return TypeRef(list_of=ref(t.list_of))
-        return TypeRef(name=renames.get(str(t.name), t.name))
+    def renamed(type_ref: TypeRef) -> TypeRef:
+        if type_ref.non_null_of is not None:
+            return TypeRef(non_null_of=renamed(type_ref.non_null_of))
+        if type_ref.list_of is not None:
+            return TypeRef(list_of=renamed(type_ref.list_of))
+        return TypeRef(name=renames.get(str(type_ref.name), type_ref.name))
 
     types: dict[str, TypeDef] = {}
     for name, typedef in schema.types.items():
         typedef.name = renames.get(name, name)
         typedef.interfaces = [renames.get(i, i) for i in typedef.interfaces]
         typedef.members = [renames.get(m, m) for m in typedef.members]
-        for f in typedef.fields.values():
-            f.type = ref(f.type)
-            for a in f.args.values():
-                a.type = ref(a.type)
+        for field in typedef.fields.values():
+            field.type = renamed(field.type)
+            for arg in field.args.values():
+                arg.type = renamed(arg.type)
         types[typedef.name] = typedef
     schema.types = types
 

@@ -22,7 +22,7 @@ from planner.plan import (
     Parallel,
     PlanNode,
     Selection,
-    Sequence,
+    SequenceNode,
     ValueSetter,
 )
 from planner.planning.groups import FetchGroup, RepresentationFields
@@ -42,7 +42,7 @@ class Assembler:
         self._fetch_index = 0
 
     def assemble(self, groups: list[FetchGroup]) -> PlanNode | None:
-        live = [g for g in groups if not g.selection.is_empty()]
+        live = [g for g in groups if not g.selection_set.is_empty()]
         live_ids = {g.id for g in live}
         levels: dict[int, int] = {}
 
@@ -51,8 +51,8 @@ class Assembler:
             if found is not None:
                 return found
             levels[group.id] = 0
-            deps = [d for d in group.deps if d.id in live_ids and d is not group]
-            value = 1 + max((level(d) for d in deps), default=-1)
+            dependencies = [d for d in group.dependencies if d.id in live_ids and d is not group]
+            value = 1 + max((level(d) for d in dependencies), default=-1)
             levels[group.id] = value
             return value
 
@@ -66,7 +66,7 @@ class Assembler:
                 stages.append(nodes[0] if len(nodes) == 1 else Parallel(tuple(nodes)))
         if not stages:
             return None
-        return stages[0] if len(stages) == 1 else Sequence(tuple(stages))
+        return stages[0] if len(stages) == 1 else SequenceNode(tuple(stages))
 
     def _stage(self, groups: list[FetchGroup]) -> list[PlanNode]:
         merged: list[FetchGroup] = []
@@ -85,7 +85,7 @@ class Assembler:
                 merged.append(group)
                 same_place.append(group)
             else:
-                target.selection.merge(group.selection)
+                target.selection_set.merge(group.selection_set)
                 target.output_rewrites.extend(group.output_rewrites)
                 target.representation.merge(group.representation)
         nodes: list[PlanNode] = []
@@ -123,11 +123,11 @@ class Assembler:
         return head
 
     def _node(self, group: FetchGroup) -> PlanNode:
-        variables = _unique(group.selection.variables())
+        variables = _unique(group.selection_set.variables())
         name = self._name(group.graph)
         if not group.is_entity:
             kind = cast(OperationKind, group.root_kind or "query")
-            body = group.selection.render()
+            body = group.selection_set.render()
             header = self._header(kind, name, variables)
             operation = body if header == "query" else header + body
             return Fetch(
@@ -144,7 +144,10 @@ class Assembler:
         )
         head = "query" + (f" {name}" if name else "") + f"({defs})"
         operation = (
-            head + "{_entities(representations:$representations)" + group.selection.render() + "}"
+            head
+            + "{_entities(representations:$representations)"
+            + group.selection_set.render()
+            + "}"
         )
         requires, rewrites = _requires(group)
         fetch = Fetch(
@@ -164,9 +167,9 @@ class Assembler:
         bodies: list[str] = []
         batches: list[EntityBatch] = []
         for index, group in enumerate(groups):
-            variables.extend(group.selection.variables())
+            variables.extend(group.selection_set.variables())
             bodies.append(
-                f"_e{index}:_entities(representations:$r{index})" + group.selection.render()
+                f"_e{index}:_entities(representations:$r{index})" + group.selection_set.render()
             )
             requires, rewrites = _requires(group)
             batches.append(EntityBatch(group.path, requires, rewrites))

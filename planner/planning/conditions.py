@@ -8,7 +8,7 @@ kept once, and children two ``Parallel`` stages share run unconditionally.
 
 from __future__ import annotations
 
-from planner.plan import Condition, Parallel, PlanNode, Sequence
+from planner.plan import Condition, Parallel, PlanNode, SequenceNode
 
 
 def branch(
@@ -46,7 +46,7 @@ def _split_parallel(condition: str, when_true: PlanNode, when_false: PlanNode) -
 
 
 def _stages(node: PlanNode) -> list[PlanNode]:
-    return list(node.nodes) if isinstance(node, Sequence) else [node]
+    return list(node.nodes) if isinstance(node, SequenceNode) else [node]
 
 
 def _children(node: PlanNode) -> list[PlanNode]:
@@ -56,7 +56,7 @@ def _children(node: PlanNode) -> list[PlanNode]:
 def _sequence(nodes: list[PlanNode]) -> PlanNode | None:
     if not nodes:
         return None
-    return nodes[0] if len(nodes) == 1 else Sequence(tuple(nodes))
+    return nodes[0] if len(nodes) == 1 else SequenceNode(tuple(nodes))
 
 
 def _parallel(nodes: list[PlanNode]) -> PlanNode | None:

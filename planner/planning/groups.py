@@ -9,7 +9,7 @@ data they read (the entity itself, its keys, its required fields).
 from __future__ import annotations
 
 from planner.plan import KeyRenamer
-from planner.planning.selection import SubSelection
+from planner.planning.selection import SubgraphSelectionSet
 
 
 class Representation:
@@ -89,14 +89,14 @@ class FetchGroup:
     """One future subgraph request."""
 
     __slots__ = (
-        "deps",
+        "dependencies",
         "graph",
         "id",
         "output_rewrites",
         "path",
         "representation",
         "root_kind",
-        "selection",
+        "selection_set",
     )
 
     def __init__(
@@ -111,10 +111,10 @@ class FetchGroup:
         self.path = path
         self.root_kind = root_kind
         """``"query"``/``"mutation"`` for a root fetch, None for an entity fetch."""
-        self.selection = SubSelection()
+        self.selection_set = SubgraphSelectionSet()
         """Root fetch: the root selection. Entity fetch: fragments by type condition."""
         self.representation = Representation()
-        self.deps: set[FetchGroup] = set()
+        self.dependencies: set[FetchGroup] = set()
         self.output_rewrites: list[KeyRenamer] = []
         """Aliases the subgraph operation needed, renamed back after the fetch."""
 
@@ -125,7 +125,7 @@ class FetchGroup:
     def depends_on(self, other: FetchGroup) -> bool:
         """True when this group (transitively) waits for `other`."""
         seen: set[int] = set()
-        stack = list(self.deps)
+        stack = list(self.dependencies)
         while stack:
             group = stack.pop()
             if group is other:
@@ -133,7 +133,7 @@ class FetchGroup:
             if group.id in seen:
                 continue
             seen.add(group.id)
-            stack.extend(group.deps)
+            stack.extend(group.dependencies)
         return False
 
     def __repr__(self) -> str:

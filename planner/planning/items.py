@@ -8,6 +8,12 @@ apply to one runtime type — the planner's unit of work.
 
 Field sets of ``@key``, ``@requires`` and ``@provides`` are parsed into the same
 shape, so keys and requirements are planned exactly like client selections.
+
+Vocabulary (docs/planner.md): the nodes of this tree are *items*, a `FieldItem` or an
+`InlineFragmentItem`; a selection set of them is a ``tuple[Item, ...]``, passed around
+as ``items``; children are ``.selections``. The subgraph operations being built use
+``SubgraphField``/``SubgraphSelectionSet`` (selection.py), the plan ``FieldSelection``/
+``InlineFragmentSelection`` (plan.py).
 """
 
 from __future__ import annotations
@@ -68,14 +74,14 @@ class FieldItem:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class FragmentItem:
+class InlineFragmentItem:
     """An inline fragment whose type condition narrows the parent type."""
 
     type_condition: str
     selections: tuple[Item, ...]
 
 
-Item = FieldItem | FragmentItem
+Item = FieldItem | InlineFragmentItem
 
 
 class Normaliser:
@@ -167,7 +173,7 @@ class Normaliser:
             return  # can never apply
         inner: list[Item] = []
         self._collect(condition, selection_set, inner, visiting)
-        out.append(FragmentItem(condition, merge_items(inner)))
+        out.append(InlineFragmentItem(condition, merge_items(inner)))
 
     def _field(self, parent: str, parent_type: object, node: FieldNode) -> FieldItem:
         name = node.name.value
@@ -205,8 +211,10 @@ class Normaliser:
 def alias_argument_fields(items: tuple[Item, ...]) -> tuple[Item, ...]:
     out: list[Item] = []
     for item in items:
-        if isinstance(item, FragmentItem):
-            out.append(FragmentItem(item.type_condition, alias_argument_fields(item.selections)))
+        if isinstance(item, InlineFragmentItem):
+            out.append(
+                InlineFragmentItem(item.type_condition, alias_argument_fields(item.selections))
+            )
             continue
         selections = alias_argument_fields(item.selections) if item.selections else item.selections
         alias = item.alias
@@ -224,7 +232,7 @@ def alias_argument_fields(items: tuple[Item, ...]) -> tuple[Item, ...]:
 def merge_items(items: Sequence[Item]) -> tuple[Item, ...]:
     """Merge fields with the same response key and fragments with the same condition."""
     fields: dict[str, FieldItem] = {}
-    fragments: dict[str, FragmentItem] = {}
+    fragments: dict[str, InlineFragmentItem] = {}
     order: list[tuple[str, str]] = []
     for item in items:
         if isinstance(item, FieldItem):
@@ -241,7 +249,7 @@ def merge_items(items: Sequence[Item]) -> tuple[Item, ...]:
                 fragments[item.type_condition] = item
                 order.append(("t", item.type_condition))
             else:
-                fragments[item.type_condition] = FragmentItem(
+                fragments[item.type_condition] = InlineFragmentItem(
                     item.type_condition,
                     merge_items(existing_fragment.selections + item.selections),
                 )

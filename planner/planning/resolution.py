@@ -10,20 +10,25 @@ module answers them for one operation, on top of the supergraph's query graph
   position, given a key G can hand them (``@key``; ``@interfaceObject`` subgraphs
   through the interface);
 * **can it be finished from here, and how many more fetches?** `feasible` and `cost`:
-  a walk of the selection below a position, jumping where a field is not local.
-  Both are memoised per (graph, type, selection, provided); a cycle between
-  subgraphs is broken by answering the pending question with a guard (infeasible,
-  unreachable). Answers that never leaned on a guard are exact, and the
-  supergraph-only ones (`jump_targets`) are kept in the query graph for later plans.
+  two questions asked of one traversal (`_walk`). The traversal splits an abstract
+  position per runtime type and classifies every field of a selection as a *step*
+  (local, remote, or ``__typename``/a narrowing fragment on an ``@interfaceObject``),
+  once per position, shared by both questions;
+  each question (`_Feasibility`, `_Cost`) only says how to fold the steps and what to
+  answer for a leaf and for a cycle. Each question is memoised per (graph, type,
+  selection, provided); a cycle between subgraphs is broken by answering the pending
+  question with its guard (infeasible, unreachable). Answers that never leaned on a
+  guard are exact, and the supergraph-only ones (`jump_targets`) are kept in the query
+  graph for later plans.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Generic, TypeVar
 
-from planner.planning.items import Collector, FieldItem, FragmentItem, Item, Normaliser
+from planner.planning.items import Collector, FieldItem, InlineFragmentItem, Item, Normaliser
 from planner.planning.query_graph import QueryGraph
 from planner.supergraph import Supergraph
 
@@ -33,6 +38,16 @@ _UNREACHABLE = 1000
 
 _MemoKey = tuple[str, str, int, int]
 _T = TypeVar("_T")
+
+_NARROWING = 0
+"""A fragment narrows an ``@interfaceObject``: only the interface's owner knows the type."""
+_TYPENAME = 1
+"""``__typename`` on an ``@interfaceObject``: only the interface's owner knows it."""
+_LOCAL = 2
+"""A field the subgraph resolves in place (`Resolution.field_local`)."""
+_REMOTE = 3
+"""A field only another subgraph can resolve: a jump."""
+_Step = tuple[int, "FieldItem | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,35 +70,14 @@ class Resolution:
         self.deadline = normaliser.deadline
         self.normaliser = normaliser
         self.collector = collector
-        self._feasible_memo: dict[_MemoKey, bool] = {}
-        self._cost_memo: dict[_MemoKey, int] = {}
+        self._feasibility = _Feasibility(self)
+        self._cost = _Cost(self)
+        self._step_memo: dict[_MemoKey, tuple[_Step, ...]] = {}
         self._in_progress: set[tuple[object, ...]] = set()
         self._provisional: set[tuple[object, ...]] = set()
         self._guesses = 0
         """How many answers so far rested on a cycle guard or the depth limit: an answer
         computed while this stayed unchanged is exact, and may be shared across plans."""
-
-    def _memoised(
-        self, memo: dict[_MemoKey, _T], key: _MemoKey, guard: _T, compute: Callable[[], _T]
-    ) -> _T:
-        """Look `key` up in `memo`, else compute it; while computing, a recursive look-up of
-        the same key answers `guard`, which is what breaks cycles between subgraphs."""
-        cached = memo.get(key)
-        if cached is not None:
-            tag = (id(memo), *key)
-            if tag in self._in_progress or tag in self._provisional:
-                self._guesses += 1
-            return cached
-        tag = (id(memo), *key)
-        memo[key] = guard
-        self._in_progress.add(tag)
-        before = self._guesses
-        result = compute()
-        self._in_progress.discard(tag)
-        memo[key] = result
-        if self._guesses != before:
-            self._provisional.add(tag)
-        return result
 
     def field_set(
         self, type_name: str, fields: str, alias_arguments: bool = False
@@ -133,11 +127,11 @@ class Resolution:
             return self.field_set(self.return_type(type_name, item, graph), entry.provides)
         if not provided:
             return None
-        subs: list[Item] = []
-        for p in self.collector.collect_for(type_name, provided):
-            if p.name == item.name and p.selections:
-                subs.extend(p.selections)
-        return tuple(subs) or None
+        below: list[Item] = []
+        for provided_field in self.collector.collect_for(type_name, provided):
+            if provided_field.name == item.name and provided_field.selections:
+                below.extend(provided_field.selections)
+        return tuple(below) or None
 
     def item_feasible(
         self,
@@ -147,16 +141,8 @@ class Resolution:
         provided: tuple[Item, ...] | None,
         depth: int = 0,
     ) -> bool:
-        if item.selections is None:
-            return True
-        provided_below = self.child_provided(graph, type_name, item, provided)
-        return self.feasible(
-            graph,
-            self.return_type(type_name, item, graph),
-            item.selections,
-            provided_below,
-            depth + 1,
-        )
+        """Can everything below `item` be planned once `graph` has it?"""
+        return self._below(self._feasibility, graph, type_name, item, provided, depth)
 
     def item_cost(
         self,
@@ -167,16 +153,18 @@ class Resolution:
         depth: int = 0,
     ) -> int:
         """Estimated number of further fetches to resolve `item` once `graph` has it."""
-        if item.selections is None:
-            return 0
-        provided_below = self.child_provided(graph, type_name, item, provided)
-        return self.cost(
-            graph,
-            self.return_type(type_name, item, graph),
-            item.selections,
-            provided_below,
-            depth + 1,
-        )
+        return self._below(self._cost, graph, type_name, item, provided, depth)
+
+    def feasible(
+        self,
+        graph: str,
+        type_name: str,
+        items: tuple[Item, ...],
+        provided: tuple[Item, ...] | None,
+        depth: int = 0,
+    ) -> bool:
+        """Can `items` at a position of `type_name` in `graph` be planned from there?"""
+        return self._answer(self._feasibility, graph, type_name, items, provided, depth)
 
     def cost(
         self,
@@ -187,58 +175,126 @@ class Resolution:
         depth: int = 0,
     ) -> int:
         """Estimated number of fetches beyond the current one that `items` need."""
-        if depth > _MAX_DEPTH:
-            self._guesses += 1
-            return _UNREACHABLE
-        return self._memoised(
-            self._cost_memo,
-            (graph, type_name, id(items), id(provided)),
-            _UNREACHABLE,
-            lambda: self._cost(graph, type_name, items, provided, depth),
+        return self._answer(self._cost, graph, type_name, items, provided, depth)
+
+    # -- the one traversal behind `feasible` and `cost` ------------------------------
+
+    def _below(
+        self,
+        question: _Question[_T],
+        graph: str,
+        type_name: str,
+        item: FieldItem,
+        provided: tuple[Item, ...] | None,
+        depth: int,
+    ) -> _T:
+        """`question` about the selection below `item`, once `graph` has resolved it."""
+        if item.selections is None:
+            return question.leaf
+        provided_below = self.child_provided(graph, type_name, item, provided)
+        return self._answer(
+            question,
+            graph,
+            self.return_type(type_name, item, graph),
+            item.selections,
+            provided_below,
+            depth + 1,
         )
 
-    def _cost(
+    def _answer(
         self,
+        question: _Question[_T],
         graph: str,
         type_name: str,
         items: tuple[Item, ...],
         provided: tuple[Item, ...] | None,
         depth: int,
-    ) -> int:
+    ) -> _T:
+        """`question` about `items` at (graph, type), memoised per question. While an answer
+        is being computed, a recursive look-up of the same key answers the question's
+        guard, which is what breaks cycles between subgraphs."""
+        if depth > _MAX_DEPTH:
+            self._guesses += 1
+            return question.guard
+        memo = question.memo
+        key = (graph, type_name, id(items), id(provided))
+        cached = memo.get(key)
+        tag = (id(memo), *key)
+        if cached is not None:
+            if tag in self._in_progress or tag in self._provisional:
+                self._guesses += 1
+            return cached
+        memo[key] = question.guard
+        self._in_progress.add(tag)
+        before = self._guesses
+        result = self._walk(question, graph, type_name, items, provided, depth)
+        self._in_progress.discard(tag)
+        memo[key] = result
+        if self._guesses != before:
+            self._provisional.add(tag)
+        return result
+
+    def _walk(
+        self,
+        question: _Question[_T],
+        graph: str,
+        type_name: str,
+        items: tuple[Item, ...],
+        provided: tuple[Item, ...] | None,
+        depth: int,
+    ) -> _T:
+        """The traversal both questions share: an abstract type is answered per runtime
+        type; otherwise each field is classified (`_steps`) and `question` folds them."""
         self.deadline.check()
         supergraph = self.supergraph
-        total = 0
         if supergraph.is_abstract(type_name) and not supergraph.is_interface_object(
             type_name, graph
         ):
-            for runtime, runtime_items, runtime_provided in self.per_runtime_type(
-                supergraph.possible_runtime_types(type_name, graph), items, provided
-            ):
-                total = max(
-                    total, self.cost(graph, runtime, runtime_items, runtime_provided, depth + 1)
+            return question.per_runtime_type(
+                self._answer(question, graph, runtime, runtime_items, runtime_provided, depth + 1)
+                for runtime, runtime_items, runtime_provided in self.per_runtime_type(
+                    supergraph.possible_runtime_types(type_name, graph), items, provided
                 )
-        else:
-            jumped: set[str] = set()
-            for item in self.collector.collect_for(type_name, items):
-                if item.is_typename:
-                    if supergraph.is_interface_object(type_name, graph):
-                        jumped.add("__typename")
-                    continue
-                if self.field_local(graph, type_name, item.name, provided):
-                    total += self.item_cost(graph, type_name, item, provided, depth)
-                    continue
-                targets = self.jump_targets(graph, type_name, item)
-                best = min(
-                    (
-                        self.item_cost(t.graph, t.type_condition, item, None, depth + 1)
-                        for t in targets
-                    ),
-                    default=_UNREACHABLE,
-                )
-                total += best
-                jumped.update(t.graph for t in targets[:1])
-            total += len(jumped)
-        return total
+            )
+        steps = self._steps(graph, type_name, items, provided)
+        return question.fold(graph, type_name, provided, steps, depth)
+
+    def _steps(
+        self,
+        graph: str,
+        type_name: str,
+        items: tuple[Item, ...],
+        provided: tuple[Item, ...] | None,
+    ) -> tuple[_Step, ...]:
+        """What resolving `items` at (graph, type) takes, one step per field; classified
+        once per position and shared by both questions."""
+        key = (graph, type_name, id(items), id(provided))
+        found = self._step_memo.get(key)
+        if found is None:
+            found = self._step_memo[key] = tuple(self._classify(graph, type_name, items, provided))
+        return found
+
+    def _classify(
+        self,
+        graph: str,
+        type_name: str,
+        items: tuple[Item, ...],
+        provided: tuple[Item, ...] | None,
+    ) -> Iterator[_Step]:
+        interface_object = self.supergraph.is_interface_object(type_name, graph)
+        if interface_object and any(
+            isinstance(i, InlineFragmentItem) and i.type_condition != type_name for i in items
+        ):
+            yield _NARROWING, None
+        for item in self.collector.collect_for(type_name, items):
+            if item.is_typename:
+                if interface_object:
+                    yield _TYPENAME, item
+                continue
+            if self.field_local(graph, type_name, item.name, provided):
+                yield _LOCAL, item
+            else:
+                yield _REMOTE, item
 
     def per_runtime_type(
         self, runtime_types: list[str], items: tuple[Item, ...], provided: tuple[Item, ...] | None
@@ -252,67 +308,8 @@ class Resolution:
                 )
                 yield runtime, runtime_items, runtime_provided
 
-    def feasible(
-        self,
-        graph: str,
-        type_name: str,
-        items: tuple[Item, ...],
-        provided: tuple[Item, ...] | None,
-        depth: int = 0,
-    ) -> bool:
-        """Can `items` at a position of `type_name` in `graph` be planned from there?"""
-        if depth > _MAX_DEPTH:
-            self._guesses += 1
-            return False
-        return self._memoised(
-            self._feasible_memo,
-            (graph, type_name, id(items), id(provided)),
-            False,
-            lambda: self._feasible(graph, type_name, items, provided, depth),
-        )
-
-    def _feasible(
-        self,
-        graph: str,
-        type_name: str,
-        items: tuple[Item, ...],
-        provided: tuple[Item, ...] | None,
-        depth: int,
-    ) -> bool:
-        self.deadline.check()
-        supergraph = self.supergraph
-        if supergraph.is_abstract(type_name) and not supergraph.is_interface_object(
-            type_name, graph
-        ):
-            for runtime, runtime_items, runtime_provided in self.per_runtime_type(
-                supergraph.possible_runtime_types(type_name, graph), items, provided
-            ):
-                if not self.feasible(graph, runtime, runtime_items, runtime_provided, depth + 1):
-                    return False
-            return True
-        narrows = any(isinstance(i, FragmentItem) and i.type_condition != type_name for i in items)
-        if (
-            narrows
-            and supergraph.is_interface_object(type_name, graph)
-            and not self.interface_owner_targets(type_name)
-        ):
-            return False
-        for item in self.collector.collect_for(type_name, items):
-            if item.is_typename:
-                if supergraph.is_interface_object(
-                    type_name, graph
-                ) and not self.interface_owner_targets(type_name):
-                    return False
-                continue
-            if self.field_local(graph, type_name, item.name, provided) and self.item_feasible(
-                graph, type_name, item, provided, depth
-            ):
-                continue
-            if not self._can_jump(graph, type_name, item, depth):
-                return False
-        return True
-
-    def _can_jump(self, graph: str, type_name: str, item: FieldItem, depth: int) -> bool:
+    def can_jump(self, graph: str, type_name: str, item: FieldItem, depth: int = 0) -> bool:
+        """Can another subgraph take `item` over from (graph, type), whole or split?"""
         targets = self.jump_targets(graph, type_name, item)
         for target in targets:
             if self.item_feasible(target.graph, target.type_condition, item, None, depth + 1):
@@ -440,8 +437,8 @@ class Resolution:
         assigned: dict[str, list[Item]] = {}
         for sub in item.selections:
             for graph, target in candidates:
-                cond = target.type_condition if target else type_name
-                if not self.field_local(graph, cond, item.name, None) and not self.field_local(
+                condition = target.type_condition if target else type_name
+                if not self.field_local(graph, condition, item.name, None) and not self.field_local(
                     graph, type_name, item.name, None
                 ):
                     continue
@@ -453,3 +450,105 @@ class Resolution:
             else:
                 return []
         return [(graph, item.with_selections(tuple(subs))) for graph, subs in assigned.items()]
+
+
+class _Question(Generic[_T]):
+    """One question the traversal (`Resolution._walk`) answers: how to fold the steps of a
+    selection into an answer, with its memo, its answer for a leaf field and the guard
+    that answers a cycle or the depth limit."""
+
+    leaf: _T
+    guard: _T
+
+    def __init__(self, resolution: Resolution) -> None:
+        self.resolution = resolution
+        self.memo: dict[_MemoKey, _T] = {}
+
+    def per_runtime_type(self, answers: Iterator[_T]) -> _T:
+        """Combine the answers of an abstract position's runtime types."""
+        raise NotImplementedError
+
+    def fold(
+        self,
+        graph: str,
+        type_name: str,
+        provided: tuple[Item, ...] | None,
+        steps: tuple[_Step, ...],
+        depth: int,
+    ) -> _T:
+        """The answer for the steps of one selection at (graph, type)."""
+        raise NotImplementedError
+
+
+class _Feasibility(_Question[bool]):
+    """Can the selection be finished from here (jumping, or splitting, where needed)?"""
+
+    leaf = True
+    guard = False
+
+    def per_runtime_type(self, answers: Iterator[bool]) -> bool:
+        return all(answers)
+
+    def fold(
+        self,
+        graph: str,
+        type_name: str,
+        provided: tuple[Item, ...] | None,
+        steps: tuple[_Step, ...],
+        depth: int,
+    ) -> bool:
+        resolution = self.resolution
+        for kind, item in steps:
+            if kind in (_NARROWING, _TYPENAME):
+                if not resolution.interface_owner_targets(type_name):
+                    return False
+                continue
+            assert item is not None
+            if kind == _LOCAL and resolution._below(self, graph, type_name, item, provided, depth):
+                continue
+            if not resolution.can_jump(graph, type_name, item, depth):
+                return False
+        return True
+
+
+class _Cost(_Question[int]):
+    """How many fetches beyond the current one the selection needs: the cheapest jump for
+    each field that is not local, one fetch per subgraph jumped to."""
+
+    leaf = 0
+    guard = _UNREACHABLE
+
+    def per_runtime_type(self, answers: Iterator[int]) -> int:
+        return max(answers, default=0)
+
+    def fold(
+        self,
+        graph: str,
+        type_name: str,
+        provided: tuple[Item, ...] | None,
+        steps: tuple[_Step, ...],
+        depth: int,
+    ) -> int:
+        resolution = self.resolution
+        total = 0
+        jumped: set[str] = set()
+        for kind, item in steps:
+            if kind == _NARROWING:
+                continue
+            if kind == _TYPENAME:
+                jumped.add("__typename")
+                continue
+            assert item is not None
+            if kind == _LOCAL:
+                total += resolution._below(self, graph, type_name, item, provided, depth)
+                continue
+            targets = resolution.jump_targets(graph, type_name, item)
+            total += min(
+                (
+                    resolution._below(self, t.graph, t.type_condition, item, None, depth + 1)
+                    for t in targets
+                ),
+                default=_UNREACHABLE,
+            )
+            jumped.update(t.graph for t in targets[:1])
+        return total + len(jumped)

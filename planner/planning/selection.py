@@ -10,10 +10,10 @@ from graphql import ArgumentNode, ListValueNode, ObjectValueNode, ValueNode, Var
 from planner.planning.items import FieldItem
 
 
-class SubField:
+class SubgraphField:
     """A field in a subgraph selection."""
 
-    __slots__ = ("alias", "args_text", "arguments", "name", "sub")
+    __slots__ = ("alias", "args_text", "arguments", "name", "selection_set")
 
     def __init__(
         self, name: str, alias: str | None, arguments: tuple[ArgumentNode, ...], args_text: str
@@ -22,7 +22,7 @@ class SubField:
         self.alias = alias
         self.arguments = arguments
         self.args_text = args_text
-        self.sub: SubSelection | None = None
+        self.selection_set: SubgraphSelectionSet | None = None
 
 
 class MergeScope:
@@ -43,54 +43,54 @@ class MergeScope:
         return found
 
 
-class SubSelection:
+class SubgraphSelectionSet:
     """A selection set: fields by response key, then inline fragments by type."""
 
     __slots__ = ("fields", "fragments", "scope")
 
     def __init__(self, scope: MergeScope | None = None) -> None:
-        self.fields: dict[str, SubField] = {}
-        self.fragments: dict[str, SubSelection] = {}
+        self.fields: dict[str, SubgraphField] = {}
+        self.fragments: dict[str, SubgraphSelectionSet] = {}
         self.scope = scope or MergeScope()
 
-    def add_field(self, item: FieldItem, composite: bool) -> SubField:
+    def add_field(self, item: FieldItem, composite: bool) -> SubgraphField:
         """Add (or find) the field for `item`; the client's response key is kept."""
         key = item.response_key
         existing = self.fields.get(key)
         if existing is not None:
             if existing.name != item.name or existing.args_text != item.args_text:
                 raise ValueError(f"response key {key!r} is used for two different fields")
-            if composite and existing.sub is None:
-                existing.sub = SubSelection(self.scope.child(key))
+            if composite and existing.selection_set is None:
+                existing.selection_set = SubgraphSelectionSet(self.scope.child(key))
             return existing
-        field = SubField(item.name, item.alias, item.arguments, item.args_text)
+        field = SubgraphField(item.name, item.alias, item.arguments, item.args_text)
         if composite:
-            field.sub = SubSelection(self.scope.child(key))
+            field.selection_set = SubgraphSelectionSet(self.scope.child(key))
         self.fields[key] = field
         return field
 
     def add_typename(self) -> None:
         if "__typename" not in self.fields:
-            self.fields["__typename"] = SubField("__typename", None, (), "")
+            self.fields["__typename"] = SubgraphField("__typename", None, (), "")
 
-    def fragment(self, type_condition: str) -> SubSelection:
+    def fragment(self, type_condition: str) -> SubgraphSelectionSet:
         found = self.fragments.get(type_condition)
         if found is None:
-            found = self.fragments[type_condition] = SubSelection(self.scope)
+            found = self.fragments[type_condition] = SubgraphSelectionSet(self.scope)
         return found
 
     def is_empty(self) -> bool:
         return not self.fields and all(f.is_empty() for f in self.fragments.values())
 
-    def merge(self, other: SubSelection) -> None:
+    def merge(self, other: SubgraphSelectionSet) -> None:
         for key, field in other.fields.items():
             mine = self.fields.get(key)
             if mine is None:
                 self.fields[key] = field
-            elif field.sub is not None:
-                if mine.sub is None:
-                    mine.sub = SubSelection()
-                mine.sub.merge(field.sub)
+            elif field.selection_set is not None:
+                if mine.selection_set is None:
+                    mine.selection_set = SubgraphSelectionSet()
+                mine.selection_set.merge(field.selection_set)
         for condition, fragment in other.fragments.items():
             self.fragment(condition).merge(fragment)
 
@@ -104,8 +104,8 @@ class SubSelection:
                 continue
             text = f"{field.alias}:{field.name}" if field.alias else field.name
             text += field.args_text
-            if field.sub is not None:
-                inner = field.sub.render()
+            if field.selection_set is not None:
+                inner = field.selection_set.render()
                 if not inner:
                     inner = "{__typename}"
                 text += inner
@@ -122,8 +122,8 @@ class SubSelection:
         for field in self.fields.values():
             for argument in field.arguments:
                 yield from _variables_in(argument.value)
-            if field.sub is not None:
-                yield from field.sub.variables()
+            if field.selection_set is not None:
+                yield from field.selection_set.variables()
         for fragment in self.fragments.values():
             yield from fragment.variables()
 

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from planner.errors import PlanningError
 from planner.plan import KeyRenamer
 from planner.planning.groups import FetchGroup, Representation, RepresentationFields
-from planner.planning.items import Collector, FieldItem, FragmentItem, Item, Normaliser
+from planner.planning.items import Collector, FieldItem, InlineFragmentItem, Item, Normaliser
 from planner.planning.resolution import JumpTarget, Resolution
-from planner.planning.selection import SubField, SubSelection
+from planner.planning.selection import SubgraphField, SubgraphSelectionSet
 from planner.supergraph import KeyInfo, Supergraph
 
 
@@ -36,7 +36,7 @@ class Position:
     """Where in which group the walker is writing: a selection set at a response path."""
 
     group: FetchGroup
-    sel: SubSelection
+    selection_set: SubgraphSelectionSet
     path: tuple[str, ...]
     type_name: str
     provided: tuple[Item, ...] | None = None
@@ -72,8 +72,9 @@ class Walker:
         self._entity_groups: dict[tuple[str, tuple[str, ...]], list[FetchGroup]] = {}
         """Entity groups by (subgraph, path), in creation order: where a jump may join."""
         self._next_id = first_group_id
-        self.unresolvable_roots: dict[str, str] = {}
-        """Root response keys whose subgraph can only answer an error (and why)."""
+        self.unreachable: dict[str, str] = {}
+        """Root response keys under which a field no subgraph can reach was left out, and
+        why (`_plan_without_implementations`)."""
 
     def plan_root(self, root_type: str, items: tuple[Item, ...]) -> None:
         fields = tuple(i for i in self.collector.collect_for(root_type, items) if not i.is_typename)
@@ -107,12 +108,14 @@ class Walker:
             for graph, part in parts:
                 self._plan_in_root(graph, root_type, (part,))
         keys = {item.response_key for item in fields}
-        if keys and keys <= self.unresolvable_roots.keys():
-            raise PlanningError(next(iter(self.unresolvable_roots.values())))
+        if keys and keys <= self.unreachable.keys():
+            # Nothing left that any subgraph could answer: refuse, as for any
+            # operation the supergraph cannot serve.
+            raise PlanningError(next(iter(self.unreachable.values())))
 
     def _plan_in_root(self, graph: str, root_type: str, items: tuple[Item, ...]) -> None:
         group = self.root_group(graph)
-        pos = Position(group, group.selection, (), root_type, None, root=True)
+        pos = Position(group, group.selection_set, (), root_type, None, root=True)
         self.plan_items(pos, items)
 
     def _new_group(self, graph: str, path: tuple[str, ...], root_kind: str | None) -> FetchGroup:
@@ -128,22 +131,26 @@ class Walker:
         return group
 
     def entity_group(
-        self, graph: str, path: tuple[str, ...], rep: Representation, deps: set[FetchGroup]
+        self,
+        graph: str,
+        path: tuple[str, ...],
+        representation: Representation,
+        dependencies: set[FetchGroup],
     ) -> FetchGroup:
         candidates = self._entity_groups.setdefault((graph, path), [])
         for group in candidates:
-            if group.representation.conflicts_with(rep):
+            if group.representation.conflicts_with(representation):
                 continue
-            new = deps - group.deps
+            new = dependencies - group.dependencies
             if new and any(d is group or d.depends_on(group) for d in new):
                 continue
-            group.deps |= new
-            group.representation.merge(rep)
+            group.dependencies |= new
+            group.representation.merge(representation)
             return group
         group = self._new_group(graph, path, None)
         candidates.append(group)
-        group.deps |= deps
-        group.representation.merge(rep)
+        group.dependencies |= dependencies
+        group.representation.merge(representation)
         return group
 
     def plan_items(self, pos: Position, items: tuple[Item, ...]) -> set[FetchGroup]:
@@ -160,7 +167,7 @@ class Walker:
         for item in self.collector.collect_for(pos.type_name, items):
             if item.is_typename:
                 if not pos.root:
-                    pos.sel.add_typename()
+                    pos.selection_set.add_typename()
                 producers.add(pos.group)
                 continue
             if item.name in pos.satisfied or self.resolve.field_local(
@@ -208,13 +215,13 @@ class Walker:
         data must wait for all of them)."""
         assert item.selections is not None
         field = self._add_field(pos, item, composite=True)
-        assert field.sub is not None
+        assert field.selection_set is not None
         graph = pos.group.graph
         child_type = self.resolve.return_type(pos.type_name, item, graph)
         if (
             self.supergraph.is_abstract(child_type) or self.supergraph.is_entity(child_type)
         ) and not self.supergraph.is_interface_object(child_type, graph):
-            field.sub.add_typename()
+            field.selection_set.add_typename()
         path = (
             *pos.path,
             item.response_key,
@@ -239,7 +246,7 @@ class Walker:
             )
         child = Position(
             pos.group,
-            field.sub,
+            field.selection_set,
             path,
             child_type,
             provided_below,
@@ -248,13 +255,13 @@ class Walker:
         )
         return self.plan_items(child, item.selections)
 
-    def _add_field(self, pos: Position, item: FieldItem, composite: bool) -> SubField:
+    def _add_field(self, pos: Position, item: FieldItem, composite: bool) -> SubgraphField:
         """Add a field at `pos`; alias it when a field GraphQL would merge it with (same
         response key, same merge scope) has another type in this subgraph, renaming it
         back after the fetch with a ``KeyRenamer``."""
         if not pos.root:
             signature = self.resolve.type_signature(pos.group.graph, pos.type_name, item)
-            seen = pos.sel.scope.signatures.setdefault(item.response_key, signature)
+            seen = pos.selection_set.scope.signatures.setdefault(item.response_key, signature)
             if seen != signature:
                 alias = f"{item.response_key}__alias_{len(pos.group.output_rewrites)}"
                 relative = [p for p in pos.path[len(pos.group.path) :] if p != "@"]
@@ -264,25 +271,24 @@ class Walker:
                 item = FieldItem(
                     alias, item.name, alias, item.arguments, item.selections, item.type_name
                 )
-        return pos.sel.add_field(item, composite)
+        return pos.selection_set.add_field(item, composite)
 
     def _plan_abstract(self, pos: Position, items: tuple[Item, ...]) -> set[FetchGroup]:
         supergraph = self.supergraph
         graph = pos.group.graph
         type_name = pos.type_name
-        pos.sel.add_typename()
+        pos.selection_set.add_typename()
         runtime = supergraph.possible_runtime_types(type_name, graph)
         if pos.runtime_filter is not None:
             runtime = [r for r in runtime if r in pos.runtime_filter]
         simple = self._interface_simple(graph, type_name, items, runtime, pos.provided)
         if not runtime and not simple:
-            message = (
-                f"subgraph {graph} has no implementation of {type_name} to resolve "
-                f"the selection at {'.'.join(pos.path) or '<root>'}"
-            )
             if supergraph.possible_runtime_types(type_name, graph):
-                raise PlanningError(message)
-            return self._plan_without_implementations(pos, items, message)
+                raise PlanningError(
+                    f"subgraph {graph} has no implementation of {type_name} to resolve "
+                    f"the selection at {'.'.join(pos.path) or '<root>'}"
+                )
+            return self._plan_without_implementations(pos, items)
         if simple:
             simple_producers: set[FetchGroup] = {pos.group}
             fields = self.collector.collect_for(type_name, items)
@@ -295,7 +301,7 @@ class Walker:
         for runtime_type, runtime_items, runtime_provided in self.resolve.per_runtime_type(
             runtime, items, pos.provided
         ):
-            fragment = pos.sel.fragment(runtime_type)
+            fragment = pos.selection_set.fragment(runtime_type)
             producers |= self.plan_items(
                 Position(pos.group, fragment, pos.path, runtime_type, runtime_provided),
                 runtime_items,
@@ -303,24 +309,35 @@ class Walker:
         return producers
 
     def _plan_without_implementations(
-        self, pos: Position, items: tuple[Item, ...], message: str
+        self, pos: Position, items: tuple[Item, ...]
     ) -> set[FetchGroup]:
         """An abstract position where the subgraph has no object type at all (e.g. a root
-        field returning an interface that only ``@interfaceObject``s implement elsewhere):
-        whatever it answers there is an error or null. Plan what it can answer in place, so
-        its error comes back on this field and the rest of the operation keeps its data
-        (as Apollo's and Hive's gateways do); only when every root field ends like this is
-        the operation refused (`plan_root`), as there is no data left to return."""
-        if pos.group.root_kind is not None and pos.path and set(pos.path[1:]) <= {"@"}:
-            self.unresolvable_roots[pos.path[0]] = message
+        field returning an interface that only ``@interfaceObject``s implement elsewhere).
+
+        Whatever the subgraph answers here is null or an error, so its fetch is planned
+        with what it can answer in place: the error comes back on this field (null plus
+        ``DOWNSTREAM_SERVICE_ERROR``) and the operation's other root fields keep their
+        data, as Apollo's and Hive's gateways do. A field another subgraph could take over
+        by a jump is left out: there will be no entity to jump from. A field that no
+        subgraph can reach from here is left out too, and noted: it costs nothing beyond
+        the null this position gets anyway, so it refuses the operation only when every
+        root field has one (`plan_root`), when there is nothing left to answer."""
+        graph = pos.group.graph
         producers: set[FetchGroup] = {pos.group}
         for item in self.collector.collect_for(pos.type_name, items):
             if item.is_typename:
                 continue
             if self.resolve.field_local(
-                pos.group.graph, pos.type_name, item.name, pos.provided
-            ) and self.resolve.item_feasible(pos.group.graph, pos.type_name, item, pos.provided):
+                graph, pos.type_name, item.name, pos.provided
+            ) and self.resolve.item_feasible(graph, pos.type_name, item, pos.provided):
                 producers |= self._add_here(pos, item)
+            elif pos.path and not self.resolve.can_jump(graph, pos.type_name, item):
+                self.unreachable.setdefault(
+                    pos.path[0],
+                    f"cannot plan field {pos.type_name}.{item.name} at {'.'.join(pos.path)}: "
+                    f"subgraph {graph} has no implementation of {pos.type_name} and no "
+                    "subgraph can resolve the field there",
+                )
         return producers
 
     def _interface_simple(
@@ -332,7 +349,7 @@ class Walker:
         provided: tuple[Item, ...] | None,
     ) -> bool:
         """True when the selection can stay on the abstract type itself in `graph`."""
-        if any(isinstance(i, FragmentItem) for i in items):
+        if any(isinstance(i, InlineFragmentItem) for i in items):
             return False
         for item in self.collector.collect_for(type_name, items):
             if item.is_typename:
@@ -362,7 +379,7 @@ class Walker:
         interface = pos.type_name
         producers: set[FetchGroup] = set()
         remote: list[Item] = [
-            i for i in items if isinstance(i, FragmentItem) and i.type_condition != interface
+            i for i in items if isinstance(i, InlineFragmentItem) and i.type_condition != interface
         ]
         elsewhere: list[FieldItem] = []
         for item in self.collector.collect_for(interface, items):
@@ -438,7 +455,7 @@ class Walker:
         for target, target_items in assignments.items():
             if pos.root:
                 group = self.root_group(target.graph)
-                root_pos = Position(group, group.selection, (), type_name, None, root=True)
+                root_pos = Position(group, group.selection_set, (), type_name, None, root=True)
                 producers |= self.plan_items(root_pos, tuple(target_items))
             else:
                 plain: list[Item] = []
@@ -493,17 +510,17 @@ class Walker:
             )
         condition = target.type_condition
         key_items = self.resolve.field_set(condition, key.fields)
-        deps: set[FetchGroup] = {pos.group}
-        deps |= self.plan_items(pos, key_items)
+        dependencies: set[FetchGroup] = {pos.group}
+        dependencies |= self.plan_items(pos, key_items)
         satisfied: set[str] = set()
-        rep = Representation()
-        rep_fields = RepresentationFields()
-        rep_fields.fields["__typename"] = ("__typename", None)
-        _add_rep_fields(rep_fields, key_items)
-        if pos.sel is not None and not (
+        representation = Representation()
+        representation_fields = RepresentationFields()
+        representation_fields.fields["__typename"] = ("__typename", None)
+        _add_representation_fields(representation_fields, key_items)
+        if pos.selection_set is not None and not (
             self.supergraph.is_interface_object(pos.type_name, pos.group.graph)
         ):
-            pos.sel.add_typename()
+            pos.selection_set.add_typename()
         for item in items:
             if not isinstance(item, FieldItem) or item.is_typename:
                 continue
@@ -511,17 +528,17 @@ class Walker:
             if entry is None or not entry.requires:
                 continue
             required = self.resolve.field_set(condition, entry.requires, alias_arguments=True)
-            deps |= self.plan_items(pos, required)
-            _add_rep_fields(rep_fields, required)
+            dependencies |= self.plan_items(pos, required)
+            _add_representation_fields(representation_fields, required)
             satisfied.add(item.name)
-        rep.by_type[condition] = rep_fields
+        representation.by_type[condition] = representation_fields
         if target.rewrite_typename or self.supergraph.is_abstract(condition):
             # The target knows this entity through the interface (@interfaceObject, or
             # an interface with @key): it expects the interface's name as __typename,
             # while the data holds the concrete type.
-            rep.rewrites[condition] = condition
-        group = self.entity_group(target.graph, pos.path, rep, deps)
-        fragment = group.selection.fragment(condition)
+            representation.rewrites[condition] = condition
+        group = self.entity_group(target.graph, pos.path, representation, dependencies)
+        fragment = group.selection_set.fragment(condition)
         child_type = condition
         child = Position(
             group, fragment, pos.path, child_type, None, satisfied=frozenset(satisfied)
@@ -529,10 +546,10 @@ class Walker:
         return {group} | self.plan_items(child, items)
 
 
-def _add_rep_fields(target: RepresentationFields, items: tuple[Item, ...]) -> None:
+def _add_representation_fields(target: RepresentationFields, items: tuple[Item, ...]) -> None:
     for item in items:
-        if isinstance(item, FragmentItem):
-            _add_rep_fields(
+        if isinstance(item, InlineFragmentItem):
+            _add_representation_fields(
                 target.fragments.setdefault(item.type_condition, RepresentationFields()),
                 item.selections,
             )
@@ -540,7 +557,7 @@ def _add_rep_fields(target: RepresentationFields, items: tuple[Item, ...]) -> No
         nested: RepresentationFields | None = None
         if item.selections is not None:
             nested = RepresentationFields()
-            _add_rep_fields(nested, item.selections)
+            _add_representation_fields(nested, item.selections)
         existing = target.fields.get(item.name)
         if existing is not None and existing[1] is not None and nested is not None:
             existing[1].merge(nested)

@@ -9,6 +9,7 @@ with a 4xx status, never a traceback. The registry says why it refused a change
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import logging
 import re
@@ -39,6 +40,7 @@ from router.registry.errors import (
 from router.registry.presenters import errors_json
 from router.registry.runtime import Registry
 from router.registry.store import version_summary
+from router.telemetry.schema_usage import field_usage
 
 log = logging.getLogger("router.admin")
 
@@ -320,7 +322,9 @@ def mount_admin_api(app: FastAPI, registry: Registry, token: str | None) -> None
         state = registry.holder.current
         if state is None:
             return {"subgraphs": [], "hash": None, "types": [], "edges": []}
-        return schema_graph(state.supergraph)
+        cached = state.operations.newest_first()  # a snapshot, taken on the loop
+        usage = await asyncio.to_thread(field_usage, state.api_schema, cached)
+        return schema_graph(state.supergraph, usage)
 
     async def audit(request: Request, __: str) -> Any:
         from router.audit.plugin import audit_filters

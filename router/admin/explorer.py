@@ -43,8 +43,12 @@ def _composite(named: GraphQLNamedType) -> bool:
     return isinstance(named, GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType)
 
 
-def schema_graph(supergraph: Supergraph) -> dict[str, Any]:
-    """JSON for the explorer: ``subgraphs``, ``types`` (with fields) and ``edges``."""
+def schema_graph(supergraph: Supergraph, usage: dict[str, int] | None = None) -> dict[str, Any]:
+    """JSON for the explorer: ``subgraphs``, ``types`` (with fields) and ``edges``.
+
+    ``usage`` (``router.telemetry.schema_usage.field_usage``) gives each field its
+    ``requests`` and each type the sum of its fields', for the heat colours."""
+    usage = usage or {}
     api = supergraph.api_schema
     types: list[dict[str, Any]] = []
     edges: list[dict[str, str]] = []
@@ -78,6 +82,7 @@ def schema_graph(supergraph: Supergraph) -> dict[str, Any]:
                         "type": str(field.type),
                         "target": target.name,
                         "args": [f"{a}: {arg.type}" for a, arg in field.args.items()],
+                        "requests": usage.get(f"{name}.{field_name}", 0),
                         "resolvedBy": sorted(
                             {e.graph for e in entries if e.resolvable and e.graph}
                         ),
@@ -109,10 +114,12 @@ def schema_graph(supergraph: Supergraph) -> dict[str, Any]:
                 )
         elif isinstance(named, GraphQLEnumType):
             entry["values"] = list(named.values)
+        entry["requests"] = sum(f.get("requests", 0) for f in entry["fields"])
         types.append(entry)
     return {
         "subgraphs": sorted(supergraph.subgraphs),
         "hash": supergraph.sdl_hash,
+        "maxFieldRequests": max(usage.values(), default=0),
         "types": types,
         "edges": edges,
     }

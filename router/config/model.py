@@ -273,6 +273,45 @@ class HealthSection(Section):
         return {"health_details": self.details_public}
 
 
+class TracingSection(Section):
+    """OpenTelemetry traces; exporters read the standard ``OTEL_*`` variables."""
+
+    enabled: Flag = Field(default=_SETTINGS.tracing, description="Record spans.")
+    sampling_ratio: Annotated[float, Field(ge=0, le=1), _number_from_env(float)] = Field(
+        default=_SETTINGS.trace_sampling_ratio,
+        description="Share of new traces kept (parent-based).",
+    )
+    exporter: Literal["otlp", "console", "none"] = Field(
+        default="otlp", description="otlp uses OTEL_EXPORTER_OTLP_* (HTTP or gRPC)."
+    )
+
+
+class TelemetrySection(Section):
+    """Traces, structured logs and per-operation metrics."""
+
+    tracing: TracingSection = Field(default_factory=TracingSection)
+    log_format: Literal["auto", "json", "console"] = Field(
+        default="auto", description="auto: JSON unless stderr is a terminal."
+    )
+    access_log: Flag = Field(
+        default=_SETTINGS.access_log, description="One log line per GraphQL request."
+    )
+    max_operation_labels: Positive = Field(
+        default=_SETTINGS.max_operation_labels,
+        description="Operation label sets kept by per-operation metrics; the rest: other.",
+    )
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "tracing": self.tracing.enabled,
+            "trace_sampling_ratio": self.tracing.sampling_ratio,
+            "traces_exporter": self.tracing.exporter,
+            "log_format": self.log_format,
+            "access_log": self.access_log,
+            "max_operation_labels": self.max_operation_labels,
+        }
+
+
 class PlanWarmupSection(Section):
     """On a reload, the busiest operations are planned against the new schema first."""
 
@@ -711,6 +750,7 @@ class RouterFile(Section):
     auth: AuthSection = Field(default_factory=AuthSection)
     usage: UsageSection = Field(default_factory=UsageSection)
     audit: AuditSection = Field(default_factory=AuditSection)
+    telemetry: TelemetrySection = Field(default_factory=TelemetrySection)
 
     def settings(self) -> dict[str, Any]:
         values: dict[str, Any] = {}

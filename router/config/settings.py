@@ -161,6 +161,19 @@ class Settings:
     introspection: bool = True
     graphiql: bool = True
     log_level: str = "info"
+    log_format: str = "auto"
+    """``json``, ``console`` (key=value) or ``auto``: JSON unless stderr is a terminal."""
+    access_log: bool = False
+    """One structured log line per GraphQL request (errors are logged either way)."""
+    tracing: bool = False
+    """OpenTelemetry tracing; off, the request path creates no spans at all."""
+    trace_sampling_ratio: float = 1.0
+    """Share of new traces recorded (parent-based: a client's sampled flag wins)."""
+    traces_exporter: str = "otlp"
+    """``otlp`` (``OTEL_EXPORTER_OTLP_*`` variables), ``console`` or ``none``."""
+    max_operation_labels: int = 200
+    """Distinct (operation name, hash, client) label sets per-operation metrics keep;
+    later ones are counted under ``other``, bounding the series a scrape returns."""
     workers: int = 1
     """Server processes sharing the port (``auto`` in router.yaml = one per core)."""
     shutdown_grace_s: float = 10.0

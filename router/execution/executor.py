@@ -27,7 +27,7 @@ from planner.plan import (
     PlanNode,
     QueryPlan,
     Selection,
-    Sequence,
+    SequenceNode,
 )
 from router.errors import DOWNSTREAM_SERVICE_ERROR
 from router.execution.merge import (
@@ -43,6 +43,7 @@ from router.execution.subgraph_client import SubgraphClient, SubgraphResponse
 if TYPE_CHECKING:
     from router.pipeline.context import RequestContext
     from router.pipeline.plugin import Plugins
+    from router.telemetry.tracing import Tracing
 
 Path = list[str | int]
 _NO_HEADERS: Mapping[str, str] = {}
@@ -99,13 +100,18 @@ class Executor:
         request_headers: Mapping[str, str] = _NO_HEADERS,
         ctx: RequestContext | None = None,
         plugins: Plugins | None = None,
+        tracing: Tracing | None = None,
+        trace_headers: Mapping[str, str] | None = None,
     ) -> ExecutionResult:
         """Run ``plan``.
 
         ``request_headers`` are the client's headers (case-insensitive lookups, e.g.
         Starlette's ``Headers``); each subgraph gets the ones it is configured to
         receive (``SubgraphClient.configure``). With ``plugins`` that hook subgraph
-        fetches (and the request's ``ctx``), every fetch passes through their hooks."""
+        fetches (and the request's ``ctx``), every fetch passes through their hooks.
+        With ``tracing``, each fetch is a ``subgraph.fetch`` span whose trace headers
+        are sent along; without, ``trace_headers`` (a sampled-out request's
+        ``traceparent``) go with every fetch."""
         result = ExecutionResult()
         if plan.node is not None:
             hooks = None
@@ -118,6 +124,8 @@ class Executor:
                 operation_kind == "query",
                 request_headers,
                 hooks,
+                tracing,
+                trace_headers,
             )
             await run.node(plan.node)
         return result
@@ -126,7 +134,16 @@ class Executor:
 class _Run:
     """State of one plan execution."""
 
-    __slots__ = ("executor", "hooks", "request_headers", "result", "share", "variables")
+    __slots__ = (
+        "executor",
+        "hooks",
+        "request_headers",
+        "result",
+        "share",
+        "trace_headers",
+        "tracing",
+        "variables",
+    )
 
     def __init__(
         self,
@@ -136,8 +153,12 @@ class _Run:
         share: bool,
         request_headers: Mapping[str, str],
         hooks: tuple[RequestContext, Plugins] | None = None,
+        tracing: Tracing | None = None,
+        trace_headers: Mapping[str, str] | None = None,
     ) -> None:
         self.executor = executor
+        self.tracing = tracing
+        self.trace_headers = trace_headers
         self.variables = variables
         self.result = result
         self.share = share
@@ -149,7 +170,7 @@ class _Run:
             await self.fetch(node.node, node.path)
         elif isinstance(node, Fetch):
             await self.fetch(node, ())
-        elif isinstance(node, Sequence):
+        elif isinstance(node, SequenceNode):
             for child in node.nodes:
                 await self.node(child)
         elif isinstance(node, Parallel):
@@ -174,20 +195,38 @@ class _Run:
                     "extensions": {"code": "SUBGRAPH_REQUEST_FAILED", "serviceName": service},
                 }
             )
+        if self.tracing is not None:
+            return await self.tracing.fetch(
+                fetch, url, variables, lambda headers: self._deliver(fetch, url, variables, headers)
+            )
+        return await self._deliver(fetch, url, variables, self.trace_headers)
+
+    async def _deliver(
+        self,
+        fetch: Fetch | BatchFetch,
+        url: str,
+        variables: dict[str, Any],
+        trace_headers: Mapping[str, str] | None = None,
+    ) -> SubgraphResponse:
         if self.hooks is not None:
-            return await self._send_hooked(fetch, url, variables)
+            return await self._send_hooked(fetch, url, variables, trace_headers)
         return await self.executor.client.execute(
-            service,
+            fetch.service_name,
             url,
             fetch.operation,
             variables,
             fetch.operation_name,
             share=self.share,
             request_headers=self.request_headers,
+            trace_headers=trace_headers,
         )
 
     async def _send_hooked(
-        self, fetch: Fetch | BatchFetch, url: str, variables: dict[str, Any]
+        self,
+        fetch: Fetch | BatchFetch,
+        url: str,
+        variables: dict[str, Any],
+        trace_headers: Mapping[str, str] | None = None,
     ) -> SubgraphResponse:
         """``_send`` through the plugins' subgraph hooks (only when a plugin has one)."""
         from router.pipeline.plugin import SubgraphRequest
@@ -206,6 +245,7 @@ class _Run:
             share=self.share,
             request_headers=self.request_headers,
             extra_headers=request.headers,
+            trace_headers=trace_headers,
         )
         for hook in plugins.on_subgraph_response:
             await hook(ctx, request, response)

@@ -215,6 +215,11 @@ class SubgraphClient:
         ] = {}
         self.observe: Callable[[str, str, float], None] | None = None
         """Called per subgraph request with (subgraph, outcome, seconds): metrics."""
+        self.observe_exchange: Callable[[str, int, int, int], None] | None = None
+        """Called per subgraph request with (subgraph, bytes sent, bytes received,
+        GraphQL errors in the answer): metrics."""
+        self.in_flight: dict[str, int] = {}
+        """Requests under way by subgraph (read at scrape time)."""
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -296,13 +301,16 @@ class SubgraphClient:
         share: bool = True,
         request_headers: Mapping[str, str] = _NO_HEADERS,
         extra_headers: Mapping[str, str] | None = None,
+        trace_headers: Mapping[str, str] | None = None,
     ) -> SubgraphResponse:
         """Send one operation; ``share`` lets identical in-flight requests share it.
 
         ``request_headers`` are the client's request headers; the ones this
         subgraph is configured to receive are copied onto the request.
         ``extra_headers`` (set by plugins) are sent as they are; like forwarded
-        headers they are part of the in-flight sharing key."""
+        headers they are part of the in-flight sharing key. ``trace_headers``
+        (``traceparent``) are sent but are not part of that key: they never change
+        the answer, so requests of different traces still share one fetch."""
         payload: dict[str, Any] = {"query": operation}
         if variables:
             payload["variables"] = variables
@@ -320,7 +328,12 @@ class SubgraphClient:
             added = tuple(sorted(extra_headers.items()))
             forwarded += added
             headers = {**headers, **dict(added)}
+        if trace_headers:
+            headers = {**headers, **trace_headers}
         started = time.perf_counter()
+        in_flight = self.in_flight
+        in_flight[service_name] = in_flight.get(service_name, 0) + 1
+        received = 0
         try:
             if share:
                 raw = await self._shared_post(
@@ -330,11 +343,14 @@ class SubgraphClient:
                 raw = await self._post_balanced(route.pool, body, route.timeout, headers, False)
             else:
                 raw = await self._post(url, body, route.timeout, headers, retry_stale=False)
+            received = len(raw.body)
             if raw.content_type in MSGPACK_MEDIA_TYPES:
                 self.msgpack_answers += 1
             response = _decode(raw)
         except _Failure as failure:
             response = SubgraphResponse(failure=_failure_error(service_name, failure))
+        finally:
+            in_flight[service_name] -= 1
         if self.observe is not None:
             outcome = (
                 "ok"
@@ -342,6 +358,8 @@ class SubgraphClient:
                 else str(response.failure.get("extensions", {}).get("code", "error"))
             )
             self.observe(service_name, outcome, time.perf_counter() - started)
+        if self.observe_exchange is not None:
+            self.observe_exchange(service_name, len(body), received, len(response.errors))
         return response
 
     async def _shared_post(

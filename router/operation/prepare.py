@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +49,7 @@ from router.operation.introspection import (
     run_introspection,
     split_document,
 )
+from router.operation.usage import FieldUsage
 from router.response.shaping import OperationShaper
 
 if TYPE_CHECKING:
@@ -87,6 +89,13 @@ class CompiledOperation:
     """(document text, requested operation name) as the client sent them: what plan
     warm-up re-prepares against a new supergraph (the cache key is only a hash). The
     text is the same string the parsed document already holds."""
+    usage: FieldUsage = field(default_factory=FieldUsage)
+    """Requests served with this compiled operation, and (computed when first asked)
+    the fields it selects: ``router.telemetry.schema_usage``."""
+    stages: tuple[tuple[str, int, int], ...] = ()
+    """(stage, start, end) in epoch nanoseconds of ``operation.parse``,
+    ``operation.validate`` and ``operation.plan`` when this was compiled: tracing turns
+    them into spans of the request that missed the cache (compiling never traces)."""
 
 
 def operation_key(query: str, operation_name: str | None) -> str:
@@ -100,9 +109,11 @@ def compile_operation(
 ) -> CompiledOperation:
     """Parse, limit, validate and plan; raises ``RequestError`` for a bad document."""
     settings = state.settings
+    parsing = time.time_ns()
     analysis = parse_document(
         query, settings.max_depth, settings.max_aliases, settings.max_fields, operation_name
     )
+    validating = planning = time.time_ns()
     if analysis.operation.operation == OperationType.SUBSCRIPTION:
         raise RequestError.single(
             400, "Subscriptions are not supported by this router.", GRAPHQL_VALIDATION_FAILED
@@ -126,9 +137,14 @@ def compile_operation(
         errors = validate(schema, analysis.document)
         if errors:
             raise RequestError(400, errors_from_graphql(errors, GRAPHQL_VALIDATION_FAILED))
+        planning = time.time_ns()
         introspection, plan_input = split_document(analysis)
         answer = _static_introspection_answer(state, introspection)
-    plan = _plan(state, plan_input, operation_name) if plan_input is not None else None
+    plan = None
+    if plan_input is not None:
+        prepared = _validate(state, plan_input, operation_name)
+        planning = time.time_ns()
+        plan = _plan(state, prepared)
     try:
         shaper = OperationShaper(schema, analysis)
     except ValueError as exc:
@@ -149,6 +165,11 @@ def compile_operation(
         introspection_answer=answer,
         source_bytes=len(query),
         request=(query, operation_name),
+        stages=(
+            ("operation.parse", parsing, validating),
+            ("operation.validate", validating, planning),
+            ("operation.plan", planning, time.time_ns()),
+        ),
     )
 
 
@@ -191,13 +212,19 @@ def authorized(
     return variant, list(errors)
 
 
-def _plan(state: GatewayState, document: Any, operation_name: str | None) -> QueryPlan:
+def _validate(state: GatewayState, document: Any, operation_name: str | None) -> Any:
+    """Validate against the API schema (the planner's ``prepare``)."""
     try:
-        return state.planner.plan(document, operation_name)
+        return state.planner.prepare(document, operation_name)
     except OperationValidationError as exc:
         raise RequestError(
             400, errors_from_graphql(list(exc.errors), GRAPHQL_VALIDATION_FAILED)
         ) from exc
+
+
+def _plan(state: GatewayState, prepared: Any) -> QueryPlan:
+    try:
+        return state.planner.plan_prepared(prepared)
     except PlanningError as exc:
         # No combination of subgraphs can serve this operation (e.g. a key every
         # subgraph marks @external): a request the graph cannot answer, not a

@@ -14,21 +14,21 @@ supergraph watcher, registry poller and caches).
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 from typing import Any
 
 from router.config.settings import Settings
 from router.ops.connections import guarded_protocol, quiet_client_noise
+from router.telemetry.logs import configure_logging as setup_logging
 
 WORKER_HEALTHCHECK_S = 30
 
 
 def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    """The one structured set-up (``router.telemetry.logs``) at the settings' level and
+    format (each worker calls it too, with the settings its parent resolved)."""
+    setup_logging(settings.log_level, settings.log_format)
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
@@ -42,6 +42,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "http": guarded_protocol(settings.header_read_timeout_s, settings.max_connections),
         "log_level": settings.log_level.lower(),
         "access_log": False,
+        "log_config": None,  # uvicorn's records go through the root handler (structured)
         "timeout_graceful_shutdown": settings.shutdown_grace_s,
         "timeout_keep_alive": settings.keep_alive_timeout_s,
     }

@@ -22,6 +22,7 @@ from router.records.database import records_url
 from router.registry.checks import SeenOperation, SeenOperationsSource
 from router.registry.config import RegistryConfig
 from router.registry.runtime import Registry
+from router.telemetry.database import DatabaseMetrics, instrument_engine
 from router.usage.operations import operations_seen
 
 
@@ -62,6 +63,23 @@ class RegistryPlugin(Plugin):
         app.state.registry = self.registry
         mount_admin_api(app, self.registry, self.config.admin_token)
         mount_admin_ui(app)
+        self._instrument(app)
+
+    def _instrument(self, app: FastAPI) -> None:
+        """Pool gauges and statement metrics of the registry's database on /metrics
+        (``router.telemetry.database``), statement spans when tracing is on."""
+        assert self.registry is not None
+        metrics = getattr(app.state, "metrics", None)
+        if metrics is None:
+            return
+        tracing = app.state.telemetry.tracing
+        instrument_engine(
+            self.registry.store.engine.sync_engine,
+            DatabaseMetrics(metrics.registry),
+            metrics.registry,
+            "registry",
+            tracing.tracer if tracing is not None else None,
+        )
 
     async def start(self) -> None:
         assert self.registry is not None

@@ -33,6 +33,8 @@ from opentelemetry.sdk.metrics.export import (
 from opentelemetry.sdk.resources import Resource
 from prometheus_client import CollectorRegistry
 
+from router.telemetry.tracing import Tracing, span_exporter, tracer_provider
+
 DEFAULT_SERVICE_NAME = "graphql-gateway"
 
 
@@ -68,7 +70,10 @@ def _otlp_metric_exporter(environ: Mapping[str, str]) -> MetricExporter:
 
 
 class Telemetry:
-    """One app's OpenTelemetry providers (metrics now; tracing joins here)."""
+    """One app's OpenTelemetry providers: metrics always, tracing when asked.
+
+    ``tracing`` is None unless ``tracing=True``: the request path checks that once per
+    request and otherwise runs untraced (see ``router.telemetry.tracing``)."""
 
     def __init__(
         self,
@@ -76,6 +81,9 @@ class Telemetry:
         *,
         service_name: str | None = None,
         environ: Mapping[str, str] | None = None,
+        tracing: bool = False,
+        sampling_ratio: float = 1.0,
+        traces_exporter: str = "otlp",
     ) -> None:
         env = os.environ if environ is None else environ
         self.service_name = service_name or env.get("OTEL_SERVICE_NAME") or DEFAULT_SERVICE_NAME
@@ -89,11 +97,17 @@ class Telemetry:
         if self.otlp_metrics:
             readers.append(PeriodicExportingMetricReader(_otlp_metric_exporter(env)))
         self.meter_provider = MeterProvider(metric_readers=readers, resource=self.resource)
+        self.tracing: Tracing | None = None
+        if tracing:
+            exporter = span_exporter(traces_exporter, env)
+            self.tracing = Tracing(tracer_provider(self.resource, sampling_ratio, exporter))
 
     def meter(self, name: str) -> Meter:
         """A meter for one component (``router.usage``, ``router.audit``, ...)."""
         return self.meter_provider.get_meter(name)
 
     def shutdown(self) -> None:
-        """Flush OTLP exporters (last values) and stop their threads."""
+        """Flush OTLP exporters (last values, batched spans) and stop their threads."""
         self.meter_provider.shutdown()
+        if self.tracing is not None:
+            self.tracing.shutdown()

@@ -22,6 +22,7 @@ from subgraphs.events.health import events_health
 from subgraphs.events.relay import Relay
 from subgraphs.graphql_errors import CodedGraphQLRouter
 from subgraphs.msgpack_responses import MsgpackResponses
+from subgraphs.observability import ServiceTelemetry
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings)
+        telemetry.instrument_engine(engine, "categories")
         await create_tables(engine)
         state["engine"] = engine
         relay: Relay | None = None
@@ -50,10 +52,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if relay is not None:
                 await relay.stop()
             await engine.dispose()
+            telemetry.shutdown()
 
     async def context() -> dict[str, Any]:
         return {"categories": state["categories"]}
 
+    telemetry = ServiceTelemetry("categories")
     app = FastAPI(title="categories subgraph", lifespan=lifespan)
     app.add_middleware(MsgpackResponses)
     app.include_router(CodedGraphQLRouter(schema, context_getter=context), prefix="/graphql")
@@ -85,4 +89,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             body["status"] = "degraded"
         return JSONResponse(body, status_code=503 if body["status"] == "unavailable" else 200)
 
+    telemetry.install(app)
     return app

@@ -26,6 +26,7 @@ from typing import Any
 from nats.js.api import DeliverPolicy
 from nats.js.errors import NotFoundError
 
+from router.telemetry.logs import configure_logging
 from subgraphs.events.broker import BROKER_ERRORS, Broker
 from subgraphs.events.settings import EventSettings
 from subgraphs.processors.registry import PROCESSORS
@@ -202,7 +203,7 @@ async def dispatch(args: argparse.Namespace, echo: Echo = print) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging(os.environ.get("LOG_LEVEL", "info"))
     if args.command != "run":
         logging.getLogger("subgraphs.events").setLevel(logging.ERROR)
     try:

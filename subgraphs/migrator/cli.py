@@ -8,6 +8,7 @@ A service adds it with `add_migrate_parser(subparsers)` and runs it with
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from pymongo.errors import PyMongoError
 
 from subgraphs.migrator.discovery import MigrationDefinitionError, discover
 from subgraphs.migrator.lock import LockBusyError
+from subgraphs.migrator.metrics import MigrationMetrics
 from subgraphs.migrator.runner import (
     MigrationFailedError,
     MigrationStateError,
@@ -41,6 +43,16 @@ def add_migrate_parser(subparsers: Any) -> argparse.ArgumentParser:
             type=Path,
             metavar="DIR",
             help="dump affected collections to DIR first; restore them if a migration fails",
+        )
+        sub.add_argument(
+            "--metrics-file",
+            type=Path,
+            default=Path(os.environ["MIGRATION_METRICS_FILE"])
+            if os.environ.get("MIGRATION_METRICS_FILE")
+            else None,
+            metavar="PATH",
+            help="write the run's metrics there (Prometheus text, for node_exporter's "
+            "textfile collector); default MIGRATION_METRICS_FILE",
         )
         sub.add_argument(
             "--lock-timeout",
@@ -76,11 +88,14 @@ async def run_migrate(
             if not migrations:
                 echo("no migrations found")
             return 0
+        metrics_file: Path | None = getattr(args, "metrics_file", None)
+        metrics = MigrationMetrics() if metrics_file is not None else None
         migrator = Migrator(
             db_factory(),
             migrations,
             lock_wait=getattr(args, "lock_timeout", 30.0),
             echo=echo,
+            metrics=metrics,
         )
         if args.action == "status":
             for row in await migrator.status():
@@ -90,10 +105,14 @@ async def run_migrate(
         if args.action == "plan":
             _print_plan(await migrator.plan_up(), echo, dry_run=True)
             return 0
-        if args.action == "up":
-            plan = await migrator.up(args.to, dry_run=args.dry_run, backup_dir=args.backup)
-        else:
-            plan = await migrator.down(args.steps, dry_run=args.dry_run, backup_dir=args.backup)
+        try:
+            if args.action == "up":
+                plan = await migrator.up(args.to, dry_run=args.dry_run, backup_dir=args.backup)
+            else:
+                plan = await migrator.down(args.steps, dry_run=args.dry_run, backup_dir=args.backup)
+        finally:
+            if metrics is not None and metrics_file is not None and not args.dry_run:
+                metrics.write(metrics_file)
         _print_plan(plan, echo, dry_run=args.dry_run)
         return 0
     except (MigrationDefinitionError, MigrationStateError) as exc:

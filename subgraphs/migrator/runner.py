@@ -22,6 +22,7 @@ from typing import Any, Literal
 from subgraphs.migrator import backup
 from subgraphs.migrator.discovery import Migration
 from subgraphs.migrator.lock import MigrationLock
+from subgraphs.migrator.metrics import MigrationMetrics
 
 STATE_COLLECTION = "_migrations"
 Direction = Literal["up", "down"]
@@ -65,8 +66,10 @@ class Migrator:
         lock_wait: float = 30.0,
         lock_lease: float = 600.0,
         echo: Callable[[str], None] = lambda _line: None,
+        metrics: MigrationMetrics | None = None,
     ) -> None:
         self.db = db
+        self.metrics = metrics
         self.migrations = sorted(migrations, key=lambda m: m.id)
         self.lock_wait = lock_wait
         self.lock_lease = lock_lease
@@ -151,10 +154,16 @@ class Migrator:
         """Apply pending migrations (up to and including `to`); returns what ran."""
         if dry_run:
             return await self.plan_up(to)
-        async with MigrationLock(self.db, wait=self.lock_wait, lease=self.lock_lease) as lock:
-            steps = self._plan_up(await self._check_consistent(), to)
-            await self._run(steps, lock, backup_dir)
-            return steps
+        started = time.perf_counter()
+        try:
+            async with MigrationLock(self.db, wait=self.lock_wait, lease=self.lock_lease) as lock:
+                steps = self._plan_up(await self._check_consistent(), to)
+                await self._run(steps, lock, backup_dir)
+        except Exception:
+            self._count_run("up", started, ok=False)
+            raise
+        self._count_run("up", started, ok=True)
+        return steps
 
     async def down(
         self, steps: int = 1, *, dry_run: bool = False, backup_dir: Path | None = None
@@ -162,10 +171,20 @@ class Migrator:
         """Revert the last `steps` applied migrations, newest first; returns what ran."""
         if dry_run:
             return await self.plan_down(steps)
-        async with MigrationLock(self.db, wait=self.lock_wait, lease=self.lock_lease) as lock:
-            plan = self._plan_down(await self._check_consistent(), steps)
-            await self._run(plan, lock, backup_dir)
-            return plan
+        started = time.perf_counter()
+        try:
+            async with MigrationLock(self.db, wait=self.lock_wait, lease=self.lock_lease) as lock:
+                plan = self._plan_down(await self._check_consistent(), steps)
+                await self._run(plan, lock, backup_dir)
+        except Exception:
+            self._count_run("down", started, ok=False)
+            raise
+        self._count_run("down", started, ok=True)
+        return plan
+
+    def _count_run(self, direction: str, started: float, ok: bool) -> None:
+        if self.metrics is not None:
+            self.metrics.run(direction, time.perf_counter() - started, ok)
 
     async def _run(
         self, plan: list[PlanStep], lock: MigrationLock, backup_dir: Path | None
@@ -184,6 +203,8 @@ class Migrator:
             try:
                 await (migration.up if step.direction == "up" else migration.down)(self.db)
             except Exception as exc:
+                if self.metrics is not None:
+                    self.metrics.step(step.direction, time.perf_counter() - started, ok=False)
                 restored = ""
                 if snapshot is not None:
                     await backup.restore(self.db, migration.collections, snapshot)
@@ -196,6 +217,8 @@ class Migrator:
                     f"{done}; {migration.id} is not recorded and nothing after it ran.{restored}"
                 ) from exc
             duration_ms = (time.perf_counter() - started) * 1000
+            if self.metrics is not None:
+                self.metrics.step(step.direction, duration_ms / 1000, ok=True)
             if step.direction == "up":
                 await state.replace_one(
                     {"_id": migration.id},

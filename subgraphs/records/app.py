@@ -18,6 +18,7 @@ from subgraphs.events.relay import Relay
 from subgraphs.graphql_errors import CodedGraphQLRouter
 from subgraphs.migrator import Migrator, discover
 from subgraphs.msgpack_responses import MsgpackResponses
+from subgraphs.observability import ServiceTelemetry
 from subgraphs.records.category_check import CategoryChecker
 from subgraphs.records.database import Database, open_database
 from subgraphs.records.loaders import Loaders
@@ -50,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        database = await open_database(settings)
+        database = await open_database(settings, [telemetry.mongo_monitor()])
         state["database"] = database
         outbox: RecordOutbox | None = None
         relay: Relay | None = None
@@ -72,11 +73,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if relay is not None:
                 await relay.stop()
             await database.close()
+            telemetry.shutdown()
 
     async def context() -> dict[str, Any]:
         service: RecordService = state["records"]
         return {"records": service, "loaders": Loaders(service.repo)}
 
+    telemetry = ServiceTelemetry("records")
     app = FastAPI(title="records subgraph", lifespan=lifespan)
     app.add_middleware(MsgpackResponses)
     app.include_router(CodedGraphQLRouter(schema, context_getter=context), prefix="/graphql")
@@ -109,4 +112,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             body["status"] = "degraded"
         return JSONResponse(body, status_code=503 if body["status"] == "unavailable" else 200)
 
+    telemetry.install(app)
     return app

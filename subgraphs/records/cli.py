@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from typing import Any
 
 import uvicorn
 from pymongo import AsyncMongoClient
 
+from router.telemetry.logs import configure_logging
 from subgraphs.embedded_mongo import EmbeddedMongo, EmbeddedMongoError
 from subgraphs.migrator.cli import add_migrate_parser, run_migrate
 from subgraphs.records.migrations import PACKAGE
@@ -57,12 +59,13 @@ async def _migrate(args: argparse.Namespace, settings: Settings) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
+    configure_logging(os.environ.get("LOG_LEVEL", "info"))
     try:
         if args.command == "migrate":
             return asyncio.run(_migrate(args, settings))
         from subgraphs.records.app import create_app
 
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
         return 0
     except EmbeddedMongoError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -7,6 +7,7 @@ The embedded server is started in a thread (it blocks for about a second) and st
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +32,9 @@ class Database:
             await asyncio.to_thread(self.embedded.stop)
 
 
-async def open_database(settings: Settings) -> Database:
+async def open_database(settings: Settings, listeners: Sequence[Any] = ()) -> Database:
+    """Connect (starting the embedded server without a URI); ``listeners`` are PyMongo
+    event listeners (the service's spans and pool metrics)."""
     embedded: EmbeddedMongo | None = None
     uri = settings.mongodb_uri
     if uri is None:
@@ -42,5 +45,6 @@ async def open_database(settings: Settings) -> Database:
         serverSelectionTimeoutMS=settings.mongodb_timeout_ms,
         connectTimeoutMS=settings.mongodb_timeout_ms,
         tz_aware=True,
+        event_listeners=list(listeners),
     )
     return Database(client=client, db=client[settings.mongodb_db], embedded=embedded)

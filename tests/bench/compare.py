@@ -6,8 +6,8 @@ warm up, then the measured run, sampling the CPU time of the gateway's whole pro
 tree and of the subgraphs around it. k6 checks every response against the first one.
 Settings (env): BENCH_VUS (50), BENCH_DURATION (30s), BENCH_WARMUP (10s),
 BENCH_SOLO_DURATION (10s: a 1-VU run after the measured one, where no concurrent
-requests can share subgraph fetches), BENCH_GATEWAYS (router,router-2w,router-guarded,router-usage,apollo-gateway,
-hive-gateway), BENCH_BASELINE (a git revision of this repository: adds ``baseline``,
+requests can share subgraph fetches), BENCH_GATEWAYS (router,router-2w,router-guarded,router-usage,
+router-traced-0,router-traced-1,apollo-gateway,hive-gateway), BENCH_BASELINE (a git revision of this repository: adds ``baseline``,
 the router at that revision, see baseline.py), BENCH_REPEAT (1: rounds over all the
 gateways, every other round in reverse order, so that noise from the shared machine
 falls on every variant alike; the figures reported are the medians over the rounds).
@@ -244,6 +244,15 @@ def _gateways(opts: dict[str, Any], stack: contextlib.ExitStack) -> dict[str, Ga
         known["router-usage"] = dataclasses.replace(
             known["router-usage"], config=recording.prepare()
         )
+    traced = [n for n in opts["gateways"] if n.startswith("router-traced") and n in known]
+    if traced:
+        from tests.bench.otlp_sink import otlp_sink
+
+        endpoint = stack.enter_context(otlp_sink())
+        for name in traced:
+            gateway = known[name]
+            exporter = (("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", endpoint),)
+            known[name] = dataclasses.replace(gateway, env=gateway.env + exporter)
     unknown = [g for g in opts["gateways"] if g not in known]
     if unknown:
         raise BenchError(f"unknown gateways {unknown}; known: {sorted(known)}")
@@ -307,6 +316,9 @@ def run(make_target: str = "bench-compare") -> dict[str, Any]:
 
         compared.append(ratios(rows, "router-usage", "router"))
         usage_flush = recording.flush_timing()
+    for traced in ("router-traced-0", "router-traced-1"):
+        if "router" in rows and traced in rows:
+            compared.append(ratios(rows, traced, "router"))
     return {
         "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "command": command,

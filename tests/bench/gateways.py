@@ -2,7 +2,9 @@
 
 The single-process gateways are pinned to one core so that they compete on equal
 terms: our router (uvicorn, one worker), Apollo Gateway and Hive Gateway (Node).
-``router-2w`` is our router with ``--workers 2``, allowed both cores (the load
+``router-traced-0``/``-1`` are ``router`` with tracing on at sampling 0 and 1 (the
+"tracing off costs nothing" check reads ``router`` against them). ``router-2w`` is our
+router with ``--workers 2``, allowed both cores (the load
 generator and the subgraphs still run on the second one). A baseline revision of our
 router (``BENCH_BASELINE``, see baseline.py) is served the same way as ``router``,
 from its own checkout and virtualenv.
@@ -40,6 +42,8 @@ class Gateway:
     """A router.yaml for the router (``router-guarded``, ``router-usage``)."""
     api_key: str | None = None
     """Sent as ``x-api-key`` by the first request and by k6 (``API_KEY``)."""
+    env: tuple[tuple[str, str], ...] = ()
+    """Extra environment of the gateway process (the traced variants' settings)."""
 
     @property
     def short(self) -> str:
@@ -68,6 +72,7 @@ class Gateway:
 
     def start(self, supergraph: Path, port: int, cpus: str | None = None) -> Child:
         extra = {} if self.router else {"NODE_ENV": "production"}
+        extra.update(self.env)
         child = Child(
             self.name,
             self.command(supergraph, port),
@@ -92,6 +97,22 @@ GATEWAYS = {
         ),
         Gateway("router-guarded", "ours (API key + rate limit)", "/graphql", router=True),
         Gateway("router-usage", "ours (usage + audit recording)", "/graphql", router=True),
+        # Tracing on: sampling 0 (spans are non-recording, traceparent still sent) and
+        # 1 (every span recorded and exported over OTLP/HTTP to a sink; compare.py).
+        Gateway(
+            "router-traced-0",
+            "ours (tracing on, sampling 0)",
+            "/graphql",
+            router=True,
+            env=(("GATEWAY_TRACING", "true"), ("GATEWAY_TRACE_SAMPLING_RATIO", "0")),
+        ),
+        Gateway(
+            "router-traced-1",
+            "ours (tracing on, sampling 1)",
+            "/graphql",
+            router=True,
+            env=(("GATEWAY_TRACING", "true"), ("GATEWAY_TRACE_SAMPLING_RATIO", "1")),
+        ),
         Gateway("apollo-gateway", "Apollo Gateway", "/"),
         Gateway("hive-gateway", "Hive Gateway", "/graphql"),
     )

@@ -96,7 +96,10 @@ def test_add_a_service_in_the_admin_ui(
     assert "yes" in row and "up" in row
     page.screenshot(path=str(ARTIFACTS / "admin-services.png"), full_page=True)
 
-    # The schema explorer shows the new type, coloured, with who resolves each field.
+    # The schema explorer shows the new type, coloured, with who resolves each field,
+    # and schema usage as heat: Product.name was requested, Product.reviews never.
+    for _ in range(2):
+        assert "errors" not in router.query("{ products { name } }")
     page.click("#tabs button[data-tab=explorer]")
     page.wait_for_selector("#graph .node[data-type=Review]")
     page.fill("#search", "Prod")
@@ -105,6 +108,14 @@ def test_add_a_service_in_the_admin_ui(
     resolvers = page.inner_text("#details tr[data-field=reviews]")
     assert "reviews" in resolvers.split("\t")[-1]
     assert "products" in page.inner_text("#details tr[data-field=name]")
+    name_heat = "#details tr[data-field=name] td.heat"
+    assert page.get_attribute(name_heat, "data-requests") == "2"
+    assert page.get_attribute("#details tr[data-field=reviews] td.heat", "data-requests") == "0"
+    hot = page.eval_on_selector(name_heat, "td => getComputedStyle(td).backgroundColor")
+    cold = page.eval_on_selector(
+        "#details tr[data-field=reviews] td.heat", "td => getComputedStyle(td).backgroundColor"
+    )
+    assert hot != cold
     page.fill("#search", "")
     page.click("#details a[data-goto=Review]")  # click through to the field's type
     page.wait_for_selector("#graph .node.selected[data-type=Review]")

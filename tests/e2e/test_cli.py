@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.e2e.suites import audit_supergraph
 from tests.support import free_port, require_shared_data
@@ -56,3 +57,20 @@ def test_gateway_serve_rejects_an_invalid_file(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "invalid supergraph" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("GATEWAY_LOG_FORMAT", "xml"),
+        ("GATEWAY_TRACES_EXPORTER", "zipkin"),
+        ("GATEWAY_TRACE_SAMPLING_RATIO", "2"),
+    ],
+)
+def test_gateway_serve_rejects_bad_telemetry_variables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    from router.cli import main
+
+    monkeypatch.setenv(name, value)
+    assert main(["serve", "--supergraph", str(tmp_path / "unused.graphql")]) == 2

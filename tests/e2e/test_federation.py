@@ -159,7 +159,8 @@ def test_a_root_field_no_subgraph_can_answer_keeps_the_others_data(
 ) -> None:
     """`a` returns Node, which subgraph a has no object type for (only @interfaceObjects
     implement it elsewhere): its fetch is planned and a's error comes back on `a`, while
-    `b` keeps its data. Alone, `a { field }` is refused (the audit's case 1)."""
+    `b` keeps its data. `field` has no path at all (b's Node key is not resolvable), so
+    alone `a { field }` is refused (the audit's case 1: data null)."""
     gateway = _gateway(gateways, gateway_factory, "non-resolvable-interface-object")
     response = gateway.post({"query": "{ a { field } b { id field } }"})
     got = response.json()

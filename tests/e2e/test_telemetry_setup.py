@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import pytest
 from prometheus_client import CollectorRegistry
 
 from router.config.settings import PluginSpec
@@ -64,3 +65,39 @@ def test_otlp_is_enabled_by_the_standard_variable() -> None:
     assert telemetry.otlp_metrics
     assert telemetry.service_name == "gw-a"
     telemetry.shutdown()
+
+
+def test_traces_exporter_follows_the_standard_protocol_variable() -> None:
+    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
+        OTLPSpanExporter as GrpcExporter,
+    )
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
+        OTLPSpanExporter as HttpExporter,
+    )
+    from opentelemetry.sdk.trace.export import ConsoleSpanExporter
+
+    from router.telemetry.tracing import span_exporter
+
+    assert isinstance(span_exporter("otlp", {}), HttpExporter)  # http/protobuf: the default
+    grpc = {"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}
+    assert isinstance(span_exporter("otlp", grpc), GrpcExporter)
+    only_traces = {"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "grpc"}
+    assert isinstance(span_exporter("otlp", only_traces), GrpcExporter)
+    assert isinstance(span_exporter("console", {}), ConsoleSpanExporter)
+    assert span_exporter("none", {}) is None
+    with pytest.raises(ValueError, match="otlp, console, none"):
+        span_exporter("zipkin", {})
+
+
+def test_tracing_is_built_only_when_asked() -> None:
+    off = Telemetry(CollectorRegistry(), environ={})
+    assert off.tracing is None
+    on = Telemetry(
+        CollectorRegistry(), environ={}, tracing=True, sampling_ratio=0.25, traces_exporter="none"
+    )
+    assert on.tracing is not None
+    sampler = on.tracing.provider.sampler
+    assert "ParentBased" in sampler.get_description()
+    assert "0.25" in sampler.get_description()
+    off.shutdown()
+    on.shutdown()

@@ -21,10 +21,10 @@ from planner import (
     PlanningError,
     PlanningTimeout,
     QueryPlanner,
+    SequenceNode,
     Supergraph,
     ValueSetter,
 )
-from planner import Sequence as Sequence_
 from tests.support import AUDIT_DIR, BENCH_DIR, REPO_ROOT, SHARED_DIR, require_shared_data
 
 
@@ -82,7 +82,7 @@ def test_condition_branches_share_what_they_have_in_common() -> None:
     assert "@include(if: $title)" in case["query"]
     plan = planner.plan(case["query"])
     node = plan.node
-    assert isinstance(node, Sequence_) and not isinstance(node.nodes[0], Condition)
+    assert isinstance(node, SequenceNode) and not isinstance(node.nodes[0], Condition)
     assert any(isinstance(n, Condition) for n in node.nodes)
     with_title = planner.plan(case["query"], None, {"title": True}).fetch_count
     without = planner.plan(case["query"], None, {"title": False}).fetch_count
@@ -270,3 +270,45 @@ def test_planning_stops_at_the_time_budget() -> None:
     assert isinstance(raised.value, PlanningError)
     # The budget is per plan: small operations still plan within it.
     assert planner.plan("{ me { id } }").fetch_count == 1
+
+
+def test_sequence_node_keeps_its_json_kind_and_the_deprecated_alias() -> None:
+    import planner
+
+    node = SequenceNode((Fetch("a", "{a}"), Fetch("b", "{b}")))
+    assert node.to_json()["kind"] == "Sequence"
+    assert planner.Sequence is SequenceNode
+
+
+def _no_implementation_supergraph(b_key_resolvable: bool) -> Supergraph:
+    """The audit's non-resolvable-interface-object supergraph: `Query.a` (subgraph a)
+    returns Node, for which a has no object type; Node.field is only in b, an
+    @interfaceObject whose key is resolvable only when `b_key_resolvable`."""
+    require_shared_data()
+    sdl = (AUDIT_DIR / "non-resolvable-interface-object" / "supergraph.graphql").read_text()
+    marker = '@join__type(graph: B, key: "id", resolvable: false, isInterfaceObject: true)'
+    assert marker in sdl
+    if b_key_resolvable:
+        sdl = sdl.replace(marker, '@join__type(graph: B, key: "id", isInterfaceObject: true)')
+    return Supergraph.parse(sdl)
+
+
+def test_a_root_field_without_implementations_is_fetched_for_its_error() -> None:
+    planner = QueryPlanner(_no_implementation_supergraph(b_key_resolvable=False))
+    # What subgraph a can answer in place is fetched; a's error will null `a`.
+    alone = planner.plan("{ a { id } }").to_json()
+    assert alone["node"]["operation"] == "{a{__typename id}}"
+    # A field no subgraph can reach is left out while another root field has data...
+    both = planner.plan("{ a { id field } b { id } }")
+    assert sorted(f.operation for f in both.fetches()) == ["{a{__typename id}}", "{b{id}}"]
+    # ...and refuses the operation when nothing else is left (the audit's case 1).
+    with pytest.raises(PlanningError, match=r"Node\.field"):
+        planner.plan("{ a { field } }")
+
+
+def test_a_root_field_without_implementations_alone_is_fetched_when_reachable() -> None:
+    """Were Node's key resolvable in b, `field` has a path (a jump to b), so `{ a { field } }`
+    is no longer refused: a's fetch is planned and its error comes back on `a`."""
+    planner = QueryPlanner(_no_implementation_supergraph(b_key_resolvable=True))
+    plan = planner.plan("{ a { field } }")
+    assert [f.service_name for f in plan.fetches()] == ["a"]

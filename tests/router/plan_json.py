@@ -20,7 +20,7 @@ from planner.plan import (
     QueryPlan,
     Rewrite,
     Selection,
-    Sequence,
+    SequenceNode,
     ValueSetter,
 )
 
@@ -48,7 +48,7 @@ def node_from_json(data: dict[str, Any]) -> PlanNode:
         assert isinstance(inner, Fetch)
         return Flatten(tuple(data["path"]), inner)
     if kind == "Sequence":
-        return Sequence(tuple(node_from_json(n) for n in data["nodes"]))
+        return SequenceNode(tuple(node_from_json(n) for n in data["nodes"]))
     if kind == "Parallel":
         return Parallel(tuple(node_from_json(n) for n in data["nodes"]))
     if kind == "Condition":

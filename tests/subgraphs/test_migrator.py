@@ -290,3 +290,48 @@ def test_discovery_of_the_records_package() -> None:
     collections = {m.id: m.collections for m in found}
     assert collections["20260101000000_initial_indexes"] == ("records",)
     assert collections["20261201000000_outbox_and_search_index"] == ("outbox", "search_index")
+
+
+async def test_metrics_file_counts_runs_and_steps(mongo_db: Any, tmp_path: Path) -> None:
+    """`migrate up --metrics-file` writes success and failure counts and durations
+    where node_exporter's textfile collector reads them, failed runs included."""
+    import argparse
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from subgraphs.migrator.cli import run_migrate
+
+    def samples(path: Path) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+        out = {}
+        for family in text_string_to_metric_families(path.read_text()):
+            for sample in family.samples:
+                out[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+        return out
+
+    good = shop(tmp_path / "good")
+    metrics_file = tmp_path / "textfile" / "records_migrations.prom"
+    args = argparse.Namespace(
+        action="up",
+        to=None,
+        dry_run=False,
+        backup=None,
+        lock_timeout=5.0,
+        metrics_file=metrics_file,
+    )
+    lines: list[str] = []
+    assert await run_migrate(args, lambda: mongo_db, good, lines.append) == 0
+    found = samples(metrics_file)
+    direction_up = (("direction", "up"), ("outcome", "success"))
+    assert found[("migration_runs_total", direction_up)] == 1
+    assert found[("migration_steps_total", direction_up)] == 3
+    assert found[("migration_step_duration_seconds_count", (("direction", "up"),))] == 3
+
+    failing = failing_set(tmp_path / "bad")
+    args.metrics_file = tmp_path / "textfile" / "failed.prom"
+    await mongo_db.drop_collection("_migrations")
+    await mongo_db.drop_collection("items")
+    assert await run_migrate(args, lambda: mongo_db, failing, lines.append) == 1
+    found = samples(args.metrics_file)
+    assert found[("migration_runs_total", (("direction", "up"), ("outcome", "failure")))] == 1
+    assert found[("migration_steps_total", (("direction", "up"), ("outcome", "success")))] == 1
+    assert found[("migration_steps_total", (("direction", "up"), ("outcome", "failure")))] == 1

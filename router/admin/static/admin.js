@@ -459,6 +459,14 @@ function typeColour(type) {
   return colourOf(type.owner || type.subgraphs[0]);
 }
 
+// Schema usage as heat: pale yellow (rarely requested) to red (the most requested),
+// on a log scale so one hot field does not wash out the rest; grey when never requested.
+function heatColour(count, max) {
+  if (!count || !max) return "#e8e8e8";
+  const ratio = Math.log1p(count) / Math.log1p(max);
+  return `hsl(${Math.round(50 - 50 * ratio)}, 95%, ${Math.round(85 - 35 * ratio)}%)`;
+}
+
 function renderLegend() {
   const legend = $("#legend");
   legend.replaceChildren();
@@ -565,10 +573,12 @@ function draw(nodes, edges, byName) {
         group.append(svg("rect", { class: "band", x: 6 + i * part, y: n.h - 7, width: part, height: 4, fill: colourOf(sub) }));
       });
     }
+    const maxType = Math.max(0, ...state.graph.types.map((t) => t.requests || 0));
+    group.append(svg("circle", { class: "heat", cx: n.w - 7, cy: 7, r: 4, fill: heatColour(n.type.requests, maxType) }));
     const text = svg("text", { x: n.w / 2, y: subs.length > 1 ? 15 : 18, "text-anchor": "middle" });
     text.textContent = n.type.name;
     const title = svg("title");
-    title.textContent = `${n.type.name} (${n.type.kind}) · ${n.type.subgraphs.join(", ")}`;
+    title.textContent = `${n.type.name} (${n.type.kind}) · ${n.type.subgraphs.join(", ")} · ${n.type.requests || 0} field requests`;
     group.append(text, title);
     group.addEventListener("click", (event) => { event.stopPropagation(); select(n.type.name); });
     nodeLayer.append(group);
@@ -652,7 +662,8 @@ function select(name) {
   if (type.values) panel.append(el("p", {}, el("strong", {}, "Values: "), type.values.join(", ")));
   if (!type.fields.length) return;
   const query = $("#search").value.trim().toLowerCase();
-  const table = el("table", { id: "fields" }, el("thead", {}, el("tr", {}, el("th", {}, "Field"), el("th", {}, "Type"), el("th", {}, "Resolved by"))));
+  const table = el("table", { id: "fields" }, el("thead", {}, el("tr", {}, el("th", {}, "Field"), el("th", {}, "Type"), el("th", { title: "Requests selecting the field (operations in the router's cache)" }, "Requests"), el("th", {}, "Resolved by"))));
+  const maxField = state.graph.maxFieldRequests || 0;
   const body = el("tbody");
   for (const field of type.fields) {
     const target = state.graph.types.find((t) => t.name === field.target);
@@ -666,6 +677,7 @@ function select(name) {
     body.append(el("tr", { "data-field": field.name, class: query && field.name.toLowerCase().includes(query) ? "match" : "" },
       el("td", {}, field.name, field.args.length ? el("div", { class: "muted" }, `(${field.args.join(", ")})`) : null),
       el("td", {}, typeCell),
+      el("td", { class: "heat", "data-requests": String(field.requests || 0), style: `background:${heatColour(field.requests, maxField)}` }, String(field.requests || 0)),
       el("td", {}, ...field.resolvedBy.map((s) => el("span", { class: "chip", style: `background:${colourOf(s)}` }, s)),
         notes.length ? el("div", { class: "muted" }, notes.join("; ")) : null)));
   }
