@@ -5,6 +5,7 @@ build context, mounted file, Secret and ConfigMap they name exists and matches."
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -289,3 +290,24 @@ def test_k8s_commands_variables_ports_and_references() -> None:
             if host in service_ports:
                 assert service_ports[host] == port, url
     assert pytest.approx(3) == k8s_by_kind("Deployment")["graphql-gateway"]["spec"]["replicas"]
+
+
+def test_prometheus_loads_the_alert_rules_and_grafana_the_dashboard() -> None:
+    """The rule files prometheus.yml names and the dashboard folder Grafana's
+    provisioning reads are mounted from files in the repository."""
+    services = compose()["services"]
+    mounts = {
+        name: {v.split(":")[1]: v.split(":")[0] for v in service.get("volumes", [])}
+        for name, service in services.items()
+    }
+    scrape = yaml.safe_load((DEPLOY_DIR / "prometheus.yml").read_text())
+    assert scrape["rule_files"]
+    for rule_file in scrape["rule_files"]:
+        source = mounts["prometheus"][rule_file]
+        assert yaml.safe_load((REPO_ROOT / source).read_text())["groups"]
+    provider = yaml.safe_load((DEPLOY_DIR / "grafana" / "dashboards.yaml").read_text())
+    folder = provider["providers"][0]["options"]["path"]
+    dashboards = [target for target in mounts["grafana"] if target.startswith(folder + "/")]
+    assert dashboards, "no dashboard mounted where the provider reads"
+    for target in dashboards:
+        assert json.loads((REPO_ROOT / mounts["grafana"][target]).read_text())["panels"]
