@@ -167,14 +167,15 @@ class ResponseCache(Plugin):
             self._count("miss")
             return
         expires, body = orjson.loads(raw)
-        left = int(expires - time.time())
+        left = expires - time.time()
         if left <= 0:
             self._count("miss")
             return
         pending.hit = True
         self._count("hit")
         scope = "private" if private else "public"
-        raise Respond(body, headers={"Cache-Control": f"max-age={left}, {scope}", "X-Cache": "HIT"})
+        headers = {"Cache-Control": f"max-age={int(left)}, {scope}", "X-Cache": "HIT"}
+        raise Respond(body, headers=headers)
 
     async def on_response(self, ctx: RequestContext, response: ResponseOut) -> None:
         pending: _Pending | None = ctx.extensions.get(self.name)
