@@ -30,7 +30,9 @@ class Router:
         self.subgraphs = subgraphs
         self.http = httpx.Client(base_url=thread.url, timeout=30)
 
-    def post(self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any) -> httpx.Response:
+    def post(
+        self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any
+    ) -> httpx.Response:
         body: dict[str, Any] = {"query": query}
         if variables is not None:
             body["variables"] = variables

@@ -73,7 +73,7 @@ def specs() -> list[SubgraphSpec]:
     def flaky(_: Any) -> str:
         raise RuntimeError("flaky failed")
 
-    def product(_: Any, id: str) -> dict[str, Any] | None:  # noqa: A002 (the argument's name)
+    def product(_: Any, id: str) -> dict[str, Any] | None:
         return next((dict(p) for p in PRODUCTS if p["id"] == id), None)
 
     catalog = SubgraphSpec(
@@ -103,7 +103,10 @@ def specs() -> list[SubgraphSpec]:
 
 def write_supergraph(urls: dict[str, str], path: Path) -> Path:
     result = compose(
-        [Subgraph("catalog", urls["catalog"], _HINTED), Subgraph("reviews", urls["reviews"], REVIEWS)]
+        [
+            Subgraph("catalog", urls["catalog"], _HINTED),
+            Subgraph("reviews", urls["reviews"], REVIEWS),
+        ]
     )
     assert result.ok and result.supergraph_sdl is not None, result.errors
     path.write_text(result.supergraph_sdl)
