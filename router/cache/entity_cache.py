@@ -38,6 +38,7 @@ from router.pipeline.plugin import Plugin, SubgraphRequest
 
 if TYPE_CHECKING:
     from router.pipeline.context import RequestContext
+    from router.state import GatewayState
 
 MAX_FETCH_REPRESENTATIONS = 10_000
 """Larger entity fetches are sent as they are (no look-ups)."""
@@ -61,13 +62,27 @@ _Selections = dict[str, dict[str, tuple[str, SelectionSetNode]]]
 """alias -> type -> (printed selection, selection)."""
 
 
+@dataclass(frozen=True, slots=True)
+class _TypeEntry:
+    """What one entity type of one fetch document needs, computed once per supergraph."""
+
+    printed: bytes
+    ttl: float
+    private: bool
+    type_tags: tuple[str, ...]
+
+
+_Plan = dict[str, dict[str, _TypeEntry]]
+"""alias -> type -> _TypeEntry, per (supergraph, fetch document)."""
+
+
 class EntityCache(Plugin):
     name = "entity-cache"
 
     def __init__(self, store: CacheStore, hints: Hints) -> None:
         self.store = store
         self.hints = hints
-        self._documents: LRUCache[str, _Selections] = LRUCache(2048)
+        self._plans: LRUCache[tuple[str, str], _Plan] = LRUCache(2048)
         self.counts = {"hit": 0, "miss": 0, "stored": 0, "errors": 0}
 
     def health(self, body: dict[str, Any]) -> None:
@@ -81,38 +96,38 @@ class EntityCache(Plugin):
         lists = _lists(variables)
         if not lists or sum(x.size for x in lists) > MAX_FETCH_REPRESENTATIONS:
             return
-        selections = self._selections(request.operation)
-        hints = self.hints.of(state)
-        others = {k: v for k, v in variables.items() if k not in {x.variable for x in lists}}
-        common = [state.sdl_hash, request.service_name, others, request.headers]
+        plan = self._plan(state, request.operation)
+        keys = self.hints.of(state).keys
+        names = {x.variable for x in lists}
+        others = {k: v for k, v in variables.items() if k not in names}
+        common = hashlib.sha256(
+            orjson.dumps(
+                [state.sdl_hash, request.service_name, others, request.headers],
+                option=orjson.OPT_SORT_KEYS,
+            )
+        )
         who = scope_id(ctx)
         lookups: list[tuple[_List, int, str]] = []
         for entry in lists:
-            by_type = selections.get(entry.alias, {})
+            by_type = plan.get(entry.alias)
+            if not by_type:
+                continue
             for index, representation in enumerate(variables[entry.variable]):
-                type_name = (
-                    representation.get("__typename") if isinstance(representation, dict) else None
-                )
+                if not isinstance(representation, dict):
+                    continue
+                type_name = representation.get("__typename")
                 found = by_type.get(type_name) if isinstance(type_name, str) else None
-                if found is None:
+                if found is None or found.ttl <= 0 or (found.private and who is None):
                     continue
-                printed, selection = found
-                policy = hints.entity_policy(type_name, selection)  # type: ignore[arg-type]
-                if policy.ttl <= 0 or (policy.private and who is None):
-                    continue
-                parts = [
-                    *common,
-                    type_name,
-                    printed,
-                    representation,
-                    who if policy.private else None,
-                ]
-                raw = orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)
-                key = "e:" + hashlib.sha256(raw).hexdigest()
-                record = entity_record_tag(type_name, representation, hints.keys)  # type: ignore[arg-type]
-                tags = [type_tag(t) for t in policy.types]
-                tags.append(record if record is not None else unkeyed_tag(type_name))  # type: ignore[arg-type]
-                entry.keys[index] = (key, policy.ttl, tags)
+                digest = common.copy()
+                digest.update(found.printed)
+                digest.update(orjson.dumps(representation, option=orjson.OPT_SORT_KEYS))
+                if found.private:
+                    digest.update(b"\x00" + str(who).encode("utf-8", "surrogatepass"))
+                key = "e:" + digest.hexdigest()
+                record = entity_record_tag(str(type_name), representation, keys)
+                tags = [*found.type_tags, record or unkeyed_tag(str(type_name))]
+                entry.keys[index] = (key, found.ttl, tags)
                 lookups.append((entry, index, key))
         if not lookups:
             return
@@ -184,11 +199,23 @@ class EntityCache(Plugin):
                     self.counts["errors"] += 1
                     return
 
-    def _selections(self, operation: str) -> _Selections:
-        found = self._documents.get(operation)
+    def _plan(self, state: GatewayState, operation: str) -> _Plan:
+        memo_key = (state.sdl_hash, operation)
+        found = self._plans.get(memo_key)
         if found is None:
-            found = _read_selections(operation)
-            self._documents.put(operation, found)
+            hints = self.hints.of(state)
+            found = {}
+            for alias, by_type in _read_selections(operation).items():
+                found[alias] = {}
+                for type_name, (printed, selection) in by_type.items():
+                    policy = hints.entity_policy(type_name, selection)
+                    found[alias][type_name] = _TypeEntry(
+                        printed.encode(),
+                        policy.ttl,
+                        policy.private,
+                        tuple(type_tag(t) for t in sorted(policy.types)),
+                    )
+            self._plans.put(memo_key, found)
         return found
 
 
