@@ -54,8 +54,11 @@ class _List:
     cached: dict[int, Any] = field(default_factory=dict)
     sent: list[int] = field(default_factory=list)
     """Original index of each representation sent."""
-    keys: dict[int, tuple[str, float, list[str]]] = field(default_factory=dict)
-    """Original index -> (cache key, TTL, tags) of each cacheable one that was sent."""
+    keys: dict[int, tuple[str, float, tuple[str, ...], dict[str, Any]]] = field(
+        default_factory=dict
+    )
+    """Original index -> (cache key, TTL, type tags, representation) of each cacheable
+    one that was sent (its record tag is computed only when it is stored)."""
 
 
 _Selections = dict[str, dict[str, tuple[str, SelectionSetNode]]]
@@ -97,7 +100,6 @@ class EntityCache(Plugin):
         if not lists or sum(x.size for x in lists) > MAX_FETCH_REPRESENTATIONS:
             return
         plan = self._plan(state, request.operation)
-        keys = self.hints.of(state).keys
         names = {x.variable for x in lists}
         others = {k: v for k, v in variables.items() if k not in names}
         common = hashlib.sha256(
@@ -125,9 +127,7 @@ class EntityCache(Plugin):
                 if found.private:
                     digest.update(b"\x00" + str(who).encode("utf-8", "surrogatepass"))
                 key = "e:" + digest.hexdigest()
-                record = entity_record_tag(str(type_name), representation, keys)
-                tags = [*found.type_tags, record or unkeyed_tag(str(type_name))]
-                entry.keys[index] = (key, found.ttl, tags)
+                entry.keys[index] = (key, found.ttl, found.type_tags, representation)
                 lookups.append((entry, index, key))
         if not lookups:
             return
@@ -186,11 +186,16 @@ class EntityCache(Plugin):
         if unplaced:
             return  # an error we cannot pin to one entity: store nothing from this fetch
         expires_base = time.time()
+        state = ctx.state
+        keys = self.hints.of(state).keys if state is not None else {}
         for entry in lists:
-            for index, (key, ttl, tags) in entry.keys.items():
+            for index, (key, ttl, type_tags, representation) in entry.keys.items():
                 entity = data[entry.alias][index]
                 if not isinstance(entity, dict) or (entry.alias, index) in failed:
                     continue
+                type_name = str(representation.get("__typename"))
+                record = entity_record_tag(type_name, representation, keys)
+                tags = [*type_tags, record or unkeyed_tag(type_name)]
                 try:
                     value = orjson.dumps([expires_base + ttl, entity])
                     await self.store.set(key, value, ttl, tags)

@@ -106,7 +106,20 @@ class MemoryStore:
         return entry.value
 
     async def get_many(self, keys: list[str]) -> list[bytes | None]:
-        return [await self.get(key) for key in keys]
+        now = self.clock()
+        entries = self._entries
+        out: list[bytes | None] = []
+        for key in keys:
+            entry = entries.get(key)
+            if entry is not None and entry.expires <= now:
+                self._drop(key)
+                entry = None
+            if entry is None:
+                out.append(None)
+            else:
+                entries.move_to_end(key)
+                out.append(entry.value)
+        return out
 
     async def set(self, key: str, value: bytes, ttl_s: float, tags: Iterable[str]) -> None:
         size = len(value) + len(key) + ENTRY_OVERHEAD_BYTES
