@@ -36,6 +36,7 @@ from planner import LRUCache
 from router.admin.errors import bad_request
 from router.cache.admin import add_admin_route
 from router.cache.settings import PersistedOperationsSettings
+from router.cache.store import redis_client
 from router.errors import (
     BAD_REQUEST,
     PERSISTED_QUERY_HASH_MISMATCH,
@@ -135,11 +136,7 @@ class PersistedOperations(Plugin):
         if self.settings.manifest:
             self.manifest = Manifest.parse(Path(self.settings.manifest).read_bytes())
         if self.redis_url:
-            from redis.asyncio import Redis
-
-            self.redis = Redis.from_url(
-                self.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5
-            )
+            self.redis = redis_client(self.redis_url)
             with contextlib.suppress(Exception):
                 await self._reload_manifest()
             self._poller = asyncio.create_task(self._poll_manifest())

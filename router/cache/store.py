@@ -43,6 +43,20 @@ return n
 """
 
 
+def redis_client(url: str, timeout_s: float = 0.5) -> Any:
+    """A Redis client that fails fast: a cache answers uncached rather than wait."""
+    from redis.asyncio import Redis
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
+
+    return Redis.from_url(
+        url,
+        socket_timeout=timeout_s,
+        socket_connect_timeout=timeout_s,
+        retry=Retry(NoBackoff(), 0),
+    )
+
+
 def tag_id(tag: str) -> str:
     """A tag as stored: itself when short, else its hash (record keys come from data)."""
     if len(tag) <= MAX_TAG_LENGTH:
@@ -186,13 +200,9 @@ class RedisStore:
     name = "redis"
 
     def __init__(self, url: str, prefix: str, timeout_s: float = 0.5) -> None:
-        from redis.asyncio import Redis
-
         self.url = url
         self.prefix = prefix
-        self.redis: Any = Redis.from_url(
-            url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
-        )
+        self.redis: Any = redis_client(url, timeout_s)
         self._set = self.redis.register_script(_SET)
         self._invalidate = self.redis.register_script(_INVALIDATE)
 

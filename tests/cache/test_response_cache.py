@@ -184,3 +184,20 @@ def test_caching_off_changes_nothing(start_router: Callable[..., Router]) -> Non
     router.post(PRODUCTS)
     assert router.calls() == calls + 1
     assert router.admin("/cache/invalidate", {"all": True}).status_code == 404
+
+
+def test_an_unreachable_redis_serves_uncached(start_router: Callable[..., Router]) -> None:
+    from tests.support import free_port
+
+    down = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    router = start_router(cache=cache(backend="redis", redis_url=down, entities=True))
+    for _ in range(2):
+        response = router.post("{ products { id reviews { body } } }")
+        assert response.status_code == 200
+        assert response.json()["data"]["products"][0]["reviews"] == [{"body": "review of p1"}]
+        assert response.headers.get("x-cache") != "HIT"
+    metrics = router.http.get("/metrics").text
+    assert 'gateway_cache_requests_total{cache="response",result="error"}' in metrics
+    down_admin = router.admin("/cache/invalidate", {"all": True})
+    assert down_admin.status_code == 503
+    assert down_admin.json()["errors"][0]["extensions"]["code"] == "CACHE_UNAVAILABLE"
