@@ -63,6 +63,8 @@ class _Pending:
     private: bool
     store: bool
     hit: bool = False
+    bypass: bool = False
+    """The client's ``no-cache``: not looked up (the answer is stored)."""
 
 
 class Hints:
@@ -156,6 +158,7 @@ class ResponseCache(Plugin):
         pending = _Pending(key, operation, cached, private, not no_store)
         ctx.extensions[self.name] = pending
         if no_cache:
+            pending.bypass = True
             self._count("bypass")
             return
         try:
@@ -166,8 +169,12 @@ class ResponseCache(Plugin):
         if raw is None:
             self._count("miss")
             return
-        expires, body = orjson.loads(raw)
-        left = expires - time.time()
+        try:
+            expires, body = orjson.loads(raw)
+            left = float(expires) - time.time()
+        except (orjson.JSONDecodeError, TypeError, ValueError) as exc:  # not our entry
+            self._failed(exc)
+            return
         if left <= 0:
             self._count("miss")
             return
@@ -180,8 +187,11 @@ class ResponseCache(Plugin):
     async def on_response(self, ctx: RequestContext, response: ResponseOut) -> None:
         pending: _Pending | None = ctx.extensions.get(self.name)
         if pending is None:
-            if ctx.operation_kind is not None and "cache-control" not in ctx.response_headers:
-                ctx.response_headers["Cache-Control"] = NO_STORE
+            headers = ctx.response_headers
+            if ctx.operation_kind is not None and not any(
+                name.lower() == "cache-control" for name in headers
+            ):
+                headers["Cache-Control"] = NO_STORE
             return
         if pending.hit:
             return
@@ -192,7 +202,7 @@ class ResponseCache(Plugin):
         ttl = pending.operation.policy.ttl
         scope = "private" if pending.private else "public"
         ctx.response_headers["Cache-Control"] = f"max-age={int(ttl)}, {scope}"
-        ctx.response_headers["X-Cache"] = "MISS"
+        ctx.response_headers["X-Cache"] = "BYPASS" if pending.bypass else "MISS"
         if not pending.store:
             return
         value = orjson.dumps([time.time() + ttl, {"data": body["data"]}])

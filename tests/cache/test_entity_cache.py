@@ -67,3 +67,17 @@ def test_entity_cache_off_fetches_every_time(start_router: Callable[..., Router]
     reviews = router.calls("reviews")
     router.post(WITH_NAMES)
     assert router.calls("reviews") == reviews + 1
+
+
+def test_private_entities_are_per_caller(start_router: Callable[..., Router]) -> None:
+    router = start_router(cache=cache(enabled=False, entities=True, private_types=("Product",)))
+    ada, bob = {"x-test-user": "ada"}, {"x-test-user": "bob"}
+    router.post(WITH_IDS, headers=ada)
+    reviews = router.calls("reviews")
+    router.post(WITH_NAMES, headers=ada)
+    assert router.calls("reviews") == reviews  # ada's own entities
+    router.post(WITH_NAMES, headers=bob)
+    assert router.calls("reviews") == reviews + 1  # never ada's for bob
+    router.post(WITH_NAMES)
+    router.post(WITH_NAMES)
+    assert router.calls("reviews") == reviews + 3  # anonymous: never cached

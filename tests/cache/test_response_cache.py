@@ -91,6 +91,7 @@ def test_errors_mutations_and_no_cache_are_not_served_from_cache(
     calls = router.calls()
     bypass = router.post(PRODUCTS, headers={"cache-control": "no-cache"})
     assert bypass.status_code == 200
+    assert bypass.headers["x-cache"] == "BYPASS"
     assert router.calls() == calls + 1
     assert router.post(PRODUCTS).headers["x-cache"] == "HIT"
 
