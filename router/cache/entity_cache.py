@@ -140,8 +140,11 @@ class EntityCache(Plugin):
         for (entry, index, _), value in zip(lookups, values, strict=True):
             if value is None:
                 continue
-            expires, entity = orjson.loads(value)
-            if expires > now:
+            try:
+                expires, entity = orjson.loads(value)
+            except (orjson.JSONDecodeError, TypeError, ValueError):  # not our entry
+                continue
+            if isinstance(expires, float | int) and expires > now:
                 entry.cached[index] = entity
                 entry.keys.pop(index, None)
         hits = sum(len(x.cached) for x in lists)
