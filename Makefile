@@ -5,7 +5,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PY := $(UV) run --frozen
 
 .PHONY: env test-deps test lint typecheck pytest run dev-admin bench fmt fuzz bench-compare bench-planner bench-profile \
-	bench-reload bench-hostile bench-smoke bench-ramp bench-mix bench-spike bench-soak
+	bench-reload bench-hostile bench-cache bench-smoke bench-ramp bench-mix bench-spike bench-soak
 
 env:
 	@command -v uv >/dev/null 2>&1 || test -x "$(HOME)/.local/bin/uv" || python3 -m pip install --user --quiet uv
@@ -53,7 +53,7 @@ dev-admin: env
 bench: env
 	$(PY) python -m tests.bench
 
-bench-compare bench-planner bench-profile bench-reload bench-hostile: bench-%: env
+bench-compare bench-planner bench-profile bench-reload bench-hostile bench-cache: bench-%: env
 	$(PY) python -m tests.bench $*
 
 bench-smoke bench-ramp bench-mix bench-spike bench-soak: bench-%: env

@@ -37,11 +37,13 @@ from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from router.auth.setup import identity_plugins
+from router.cache.setup import cache_plugins, persisted_plugin
 from router.config.settings import Settings
 from router.errors import (
     BAD_REQUEST,
     INTERNAL_SERVER_ERROR,
     METHOD_NOT_ALLOWED,
+    PERSISTED_QUERY_NOT_SUPPORTED,
     SCHEMA_NOT_LOADED,
     RequestError,
     graphql_error,
@@ -56,7 +58,7 @@ from router.operation.prepare import authorized
 from router.operation.variables import coerce_variables
 from router.ops import gil, health, reload
 from router.pipeline.context import RequestContext
-from router.pipeline.plugin import Plugin, Plugins, ResponseOut, load_plugin
+from router.pipeline.plugin import Plugin, Plugins, Respond, ResponseOut, load_plugin
 from router.plugins.metrics import Metrics
 from router.plugins.rate_limit import RateLimit
 from router.records.setup import records_plugins
@@ -105,6 +107,10 @@ class GraphQLEndpoint:
             status, body = exc.status, {"errors": exc.errors}
             if exc.headers:
                 ctx.response_headers.update(exc.headers)
+        except Respond as answer:  # a plugin answered (e.g. a response-cache hit)
+            status, body = answer.status, answer.body
+            if answer.headers:
+                ctx.response_headers.update(answer.headers)
         except ClientDisconnect:
             log.debug(
                 "client disconnected before sending its request",
@@ -149,6 +155,11 @@ class GraphQLEndpoint:
         )
         for on_request in plugins.on_request:
             await on_request(ctx)
+        graphql = ctx.graphql or graphql  # a plugin may replace it (persisted queries)
+        if not graphql.query:  # only a persisted-query hash, and no plugin resolved it
+            raise RequestError.single(
+                400, "Persisted queries are not supported.", PERSISTED_QUERY_NOT_SUPPORTED
+            )
         # 2. operation
         if state is None:
             raise RequestError.single(503, "No supergraph is loaded.", SCHEMA_NOT_LOADED)
@@ -326,8 +337,15 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
         add_plugin(app, RateLimit(settings.rate_limit, os.environ.get("REDIS_URL") or None))
     for plugin in records_plugins(settings):  # usage, audit, their workers: off = none
         add_plugin(app, plugin)
+    admin_token = os.environ.get("GATEWAY_ADMIN_TOKEN") or settings.registry.admin_token
+    redis_url = os.environ.get("REDIS_URL") or None
+    persisted = persisted_plugin(settings.persisted_operations, redis_url, admin_token)
+    if persisted is not None:  # before other plugins see ctx.graphql
+        add_plugin(app, persisted)
     for spec in settings.plugins:
         add_plugin(app, load_plugin(spec))
+    for plugin in cache_plugins(settings.cache, redis_url, admin_token):
+        add_plugin(app, plugin)  # last: a hit skips only what comes after every policy
 
     # Plain Starlette routes on the FastAPI app: the handlers take the raw Request,
     # and skipping FastAPI's dependency solving is ~25% more requests/s on small queries.

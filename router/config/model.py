@@ -30,6 +30,11 @@ from pydantic import (
 
 from router.auth.api_keys.settings import ApiKeySettings
 from router.auth.jwt.settings import JwtSettings, JwtSettingsError
+from router.cache.settings import (
+    CacheInvalidationSettings,
+    CacheSettings,
+    PersistedOperationsSettings,
+)
 from router.config.auth import AuthSettings, IdentityForwarding
 from router.config.interpolate import EnvText, plain
 from router.config.records import AuditSettings, UsageSettings
@@ -50,6 +55,9 @@ _AUTH = AuthSettings()
 _KEYS = ApiKeySettings()
 _USAGE = UsageSettings()
 _AUDIT = AuditSettings()
+_CACHE = CacheSettings()
+_INVALIDATION = CacheInvalidationSettings()
+_PERSISTED = PersistedOperationsSettings()
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -713,6 +721,134 @@ class AuditSection(Section):
         return {"audit": AuditSettings(**values)}
 
 
+def _type_name(value: str) -> str:
+    if not value.isidentifier():
+        raise ValueError(f"expected a GraphQL type name, got {value!r}")
+    return value
+
+
+def _field_coordinate(value: str) -> str:
+    type_name, sep, field_name = value.partition(".")
+    if not sep or not type_name.isidentifier() or not field_name.isidentifier():
+        raise ValueError(f'expected "Type.field", got {value!r}')
+    return value
+
+
+TypeName = Annotated[str, AfterValidator(_type_name)]
+FieldCoordinate = Annotated[str, AfterValidator(_field_coordinate)]
+
+
+class CacheInvalidationSection(Section):
+    """Invalidation from domain events (NATS): each router process subscribes."""
+
+    nats_url: Text | None = Field(
+        default=_INVALIDATION.nats_url,
+        description="nats://host:4222 to subscribe to domain events; null = no event invalidation.",
+    )
+    subjects: list[Text] = Field(
+        default=list(_INVALIDATION.subjects),
+        description="NATS subjects listened to (prefix them with EVENTS_NAMESPACE if used).",
+    )
+    events: dict[Text, TypeName] | None = Field(
+        default=None,
+        description="CloudEvent type -> GraphQL type whose record {id: subject} it "
+        "invalidates; null = the project's event catalogue (docs/events.md).",
+    )
+
+    def build(self) -> CacheInvalidationSettings:
+        events = _INVALIDATION.events if self.events is None else tuple(self.events.items())
+        return CacheInvalidationSettings(self.nats_url, tuple(self.subjects), events)
+
+
+class CacheSection(Section):
+    """The response cache (``enabled``) and the entity cache (``entities``)."""
+
+    enabled: Flag = Field(default=_CACHE.enabled, description="Cache whole query responses.")
+    entities: Flag = Field(
+        default=_CACHE.entities, description="Cache subgraph _entities results per type and key."
+    )
+    backend: Literal["memory", "redis"] = Field(
+        default="memory", description="memory (per process LRU) or redis (shared)."
+    )
+    redis_url: Text | None = Field(
+        default=_CACHE.redis_url, description="Redis for backend: redis; null = REDIS_URL."
+    )
+    key_prefix: Text = Field(default=_CACHE.key_prefix, description="Prefix of the Redis keys.")
+    max_bytes: Positive = Field(
+        default=_CACHE.max_bytes, description="Memory backend: bytes of entries kept (LRU)."
+    )
+    max_entry_bytes: Positive = Field(
+        default=_CACHE.max_entry_bytes, description="Larger responses are not cached."
+    )
+    default_ttl_s: Seconds = Field(
+        default=_CACHE.default_ttl_s,
+        description="TTL of root fields and object fields without a hint; 0 = only hinted ones.",
+    )
+    types: dict[TypeName, Annotated[float, Field(ge=0), _number_from_env(float)]] = Field(
+        default={}, description="TTL seconds by type (wins over @cacheControl)."
+    )
+    fields: dict[FieldCoordinate, Annotated[float, Field(ge=0), _number_from_env(float)]] = Field(
+        default={}, description="TTL seconds by Type.field (wins over @cacheControl)."
+    )
+    private_types: list[TypeName] = Field(
+        default=[], description="Types cached per client (PRIVATE scope)."
+    )
+    vary_headers: list[HeaderName] = Field(
+        default=[], description="Request headers whose values are part of every key."
+    )
+    invalidation: CacheInvalidationSection = Field(default_factory=CacheInvalidationSection)
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "cache": CacheSettings(
+                enabled=self.enabled,
+                backend=self.backend,
+                redis_url=self.redis_url,
+                key_prefix=self.key_prefix,
+                max_bytes=self.max_bytes,
+                max_entry_bytes=self.max_entry_bytes,
+                default_ttl_s=self.default_ttl_s,
+                types=tuple(self.types.items()),
+                fields=tuple(self.fields.items()),
+                private_types=tuple(self.private_types),
+                vary_headers=tuple(self.vary_headers),
+                entities=self.entities,
+                invalidation=self.invalidation.build(),
+            )
+        }
+
+
+class PersistedOperationsSection(Section):
+    """Automatic persisted queries (APQ) and trusted documents."""
+
+    apq: Flag = Field(
+        default=_PERSISTED.apq, description="Accept extensions.persistedQuery hashes."
+    )
+    mode: Literal["allow_all", "log_unknown", "safelist"] = Field(
+        default="allow_all",
+        description="Operations not in the manifest: run, run and log, or refuse (400).",
+    )
+    manifest: Text | None = Field(
+        default=_PERSISTED.manifest, description="Persisted query list file (Apollo's format)."
+    )
+    store: Literal["memory", "redis"] = Field(
+        default="memory", description="Where APQ documents and uploaded manifests are kept."
+    )
+    redis_url: Text | None = Field(
+        default=_PERSISTED.redis_url, description="Redis for store: redis; null = REDIS_URL."
+    )
+    key_prefix: Text = Field(default=_PERSISTED.key_prefix, description="Prefix of the Redis keys.")
+    max_entries: Positive = Field(
+        default=_PERSISTED.max_entries, description="Memory store: most APQ documents kept."
+    )
+    max_document_bytes: Positive = Field(
+        default=_PERSISTED.max_document_bytes, description="Longest document APQ registers."
+    )
+
+    def settings(self) -> dict[str, Any]:
+        return {"persisted_operations": PersistedOperationsSettings(**super().settings())}
+
+
 class RouterFile(Section):
     """router.yaml. Every key is optional; an empty file means the defaults."""
 
@@ -751,6 +887,10 @@ class RouterFile(Section):
     usage: UsageSection = Field(default_factory=UsageSection)
     audit: AuditSection = Field(default_factory=AuditSection)
     telemetry: TelemetrySection = Field(default_factory=TelemetrySection)
+    cache: CacheSection = Field(default_factory=CacheSection)
+    persisted_operations: PersistedOperationsSection = Field(
+        default_factory=PersistedOperationsSection
+    )
 
     def settings(self) -> dict[str, Any]:
         values: dict[str, Any] = {}

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from router.cache.settings import CacheSettings, PersistedOperationsSettings
 from router.config.auth import AuthSettings
 from router.config.records import AuditSettings, UsageSettings, records_from_env
 from router.config.traffic import RateLimitSettings
@@ -212,6 +213,12 @@ class Settings:
     """``usage:``: per-request usage statistics (router/usage)."""
     audit: AuditSettings = field(default_factory=AuditSettings)
     """``audit:``: the audit trail (router/audit)."""
+    cache: CacheSettings = field(default_factory=CacheSettings)
+    """``cache:``: the response and entity caches (off by default)."""
+    persisted_operations: PersistedOperationsSettings = field(
+        default_factory=PersistedOperationsSettings
+    )
+    """``persisted_operations:``: APQ and trusted documents (off by default)."""
 
     @classmethod
     def from_env(

@@ -236,17 +236,19 @@ class _Run:
         request = SubgraphRequest(fetch.service_name, url, fetch.operation, variables)
         for hook in plugins.on_subgraph_request:
             await hook(ctx, request)
-        response = await self.executor.client.execute(
-            fetch.service_name,
-            url,
-            fetch.operation,
-            variables,
-            fetch.operation_name,
-            share=self.share,
-            request_headers=self.request_headers,
-            extra_headers=request.headers,
-            trace_headers=trace_headers,
-        )
+        response = request.answer  # a hook may answer the fetch itself (a cache)
+        if response is None:
+            response = await self.executor.client.execute(
+                fetch.service_name,
+                url,
+                fetch.operation,
+                request.variables,  # a hook may have changed them
+                fetch.operation_name,
+                share=self.share,
+                request_headers=self.request_headers,
+                extra_headers=request.headers,
+                trace_headers=trace_headers,
+            )
         for hook in plugins.on_subgraph_response:
             await hook(ctx, request, response)
         return response

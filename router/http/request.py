@@ -131,7 +131,10 @@ def _json_param(raw: str | None, name: str) -> Any:
 
 def _build(payload: dict[str, Any]) -> GraphQLRequest:
     query = payload.get("query")
-    if query is None or query == "":
+    extensions = payload.get("extensions")
+    if query is None and isinstance(extensions, dict) and "persistedQuery" in extensions:
+        query = ""  # a persisted query's hash alone: resolved by a plugin, or refused later
+    elif query is None or query == "":
         raise RequestError.single(400, "The request has no 'query'.", BAD_REQUEST)
     if not isinstance(query, str):
         raise RequestError.single(400, "'query' must be a string.", BAD_REQUEST)
@@ -143,7 +146,6 @@ def _build(payload: dict[str, Any]) -> GraphQLRequest:
     variables = payload.get("variables")
     if variables is not None and not isinstance(variables, dict):
         raise RequestError.single(400, "'variables' must be a JSON object.", BAD_REQUEST)
-    extensions = payload.get("extensions")
     if extensions is not None and not isinstance(extensions, dict):
         raise RequestError.single(400, "'extensions' must be a JSON object.", BAD_REQUEST)
     return GraphQLRequest(query, operation_name, variables, extensions)

@@ -25,7 +25,12 @@ The stages, in request order (see ``router.app``):
     For recorders (usage, audit) whose work is a dict update: no I/O, no await.
 
 Any hook before the response may short-circuit the request by raising
-``RequestError`` (an HTTP status, coded GraphQL errors, optional headers). ``start``
+``RequestError`` (an HTTP status, coded GraphQL errors, optional headers), or answer
+it by raising ``Respond`` (a complete response, e.g. from a cache): the stages after
+the hook are skipped and ``on_response`` still runs. An ``on_subgraph_request`` hook
+may likewise answer one fetch itself by setting ``request.answer`` (the fetch is not
+sent; ``on_subgraph_response`` still runs), and may change ``request.variables``
+(what is sent). ``start``
 and ``stop`` run at the app's lifespan edges (stop in reverse order, after in-flight
 requests have finished); ``setup`` runs once when the app is built, to add routes;
 ``health`` adds a section to ``/health/detailed``.
@@ -58,6 +63,8 @@ class SubgraphRequest:
     variables: dict[str, Any] | None
     headers: dict[str, str] = field(default_factory=dict)
     """Extra headers to send (added by plugins)."""
+    answer: SubgraphResponse | None = None
+    """Set by a hook to answer this fetch without sending it (e.g. from a cache)."""
 
 
 @dataclass(slots=True)
@@ -67,6 +74,21 @@ class ResponseOut:
     status: int
     body: dict[str, Any]
     """``{"data": ..., "errors": [...]}`` as plain values."""
+
+
+class Respond(Exception):
+    """Raised by a hook before the response to answer the request now with ``body``
+    (status 200 unless given): the remaining stages are skipped, ``on_response`` runs.
+    The general short-circuit for a successful answer, as ``RequestError`` is for a
+    refusal; the response cache answers hits with it."""
+
+    def __init__(
+        self, body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__("respond")
+        self.body = body
+        self.status = status
+        self.headers = headers
 
 
 class Plugin:

@@ -3,7 +3,7 @@ benchmark, results as JSON in tests/bench/results and a table and plot in docs/.
 
 Commands: ``all`` (default), ``compare``, ``planner``, ``report`` (re-render docs
 from the saved JSON), ``install`` (npm install of the peers), ``scenario NAME``
-(smoke | ramp | mix | spike | soak; ``make bench-NAME``), ``hostile`` (``/health``
+(smoke | ramp | mix | spike | soak; ``make bench-NAME``), ``cache`` (the response and entity caches: tests/bench/cached.py), ``hostile`` (``/health``
 latency under hostile documents, RSS bounds: tests/bench/hostile.py), ``profile`` (py-spy
 samples of the router under the comparison load). Settings: see compare.py,
 planners.py and scenarios.py (BENCH_VUS, BENCH_DURATION, BENCH_WARMUP,
@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
             "profile",
             "reload",
             "hostile",
+            "cache",
         ],
     )
     parser.add_argument("scenario", nargs="?", choices=SCENARIOS)
@@ -66,6 +67,11 @@ def _run(args: argparse.Namespace) -> int:
         if not args.no_docs:
             print(f"bench: wrote {report.write()}", flush=True)
         return 0 if result["bad_responses"] == 0 and result["k6_exit"] == 0 else 1
+    if args.command == "cache":
+        from tests.bench import cached
+
+        cached.run()
+        return 0
     if args.command == "hostile":
         from tests.bench import hostile
 

@@ -7,7 +7,7 @@ tree and of the subgraphs around it. k6 checks every response against the first 
 Settings (env): BENCH_VUS (50), BENCH_DURATION (30s), BENCH_WARMUP (10s),
 BENCH_SOLO_DURATION (10s: a 1-VU run after the measured one, where no concurrent
 requests can share subgraph fetches), BENCH_GATEWAYS (router,router-2w,router-guarded,router-usage,
-router-traced-0,router-traced-1,apollo-gateway,hive-gateway), BENCH_BASELINE (a git revision of this repository: adds ``baseline``,
+router-traced-0,router-traced-1,router-cached,router-entities,apollo-gateway,hive-gateway), BENCH_BASELINE (a git revision of this repository: adds ``baseline``,
 the router at that revision, see baseline.py), BENCH_REPEAT (1: rounds over all the
 gateways, every other round in reverse order, so that noise from the shared machine
 falls on every variant alike; the figures reported are the medians over the rounds).
@@ -253,6 +253,10 @@ def _gateways(opts: dict[str, Any], stack: contextlib.ExitStack) -> dict[str, Ga
             gateway = known[name]
             exporter = (("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", endpoint),)
             known[name] = dataclasses.replace(gateway, env=gateway.env + exporter)
+    from tests.bench import cached
+
+    for name in cached.CONFIGS:
+        known[name] = cached.prepare(known[name])
     unknown = [g for g in opts["gateways"] if g not in known]
     if unknown:
         raise BenchError(f"unknown gateways {unknown}; known: {sorted(known)}")
@@ -319,6 +323,9 @@ def run(make_target: str = "bench-compare") -> dict[str, Any]:
     for traced in ("router-traced-0", "router-traced-1"):
         if "router" in rows and traced in rows:
             compared.append(ratios(rows, traced, "router"))
+    for name in ("router-cached", "router-entities"):
+        if "router" in rows and name in rows:
+            compared.append(ratios(rows, name, "router"))
     return {
         "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "command": command,

@@ -113,6 +113,8 @@ GATEWAYS = {
             router=True,
             env=(("GATEWAY_TRACING", "true"), ("GATEWAY_TRACE_SAMPLING_RATIO", "1")),
         ),
+        Gateway("router-cached", "ours (response cache)", "/graphql", router=True),
+        Gateway("router-entities", "ours (entity cache)", "/graphql", router=True),
         Gateway("apollo-gateway", "Apollo Gateway", "/"),
         Gateway("hive-gateway", "Hive Gateway", "/graphql"),
     )

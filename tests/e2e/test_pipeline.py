@@ -13,7 +13,7 @@ from router.config.settings import PluginSpec
 from router.execution.subgraph_client import SubgraphResponse
 from router.operation.prepare import CompiledOperation
 from router.pipeline.context import RequestContext
-from router.pipeline.plugin import Plugin, Plugins, ResponseOut, SubgraphRequest
+from router.pipeline.plugin import Plugin, Plugins, Respond, ResponseOut, SubgraphRequest
 from tests.e2e.conftest import Gateway
 
 SUITE = "simple-requires-provides"
@@ -51,6 +51,24 @@ class Exploding(Plugin):
 
     async def on_operation(self, ctx: RequestContext, operation: CompiledOperation) -> None:
         raise RuntimeError("plugin bug")
+
+
+class Answering(Plugin):
+    """Answers a request (``Respond``) and a subgraph fetch (``request.answer``) itself."""
+
+    async def on_operation(self, ctx: RequestContext, operation: CompiledOperation) -> None:
+        if ctx.operation_name == "Canned":
+            raise Respond({"data": {"canned": True}}, headers={"x-answered": "yes"})
+
+    async def on_subgraph_request(self, ctx: RequestContext, request: SubgraphRequest) -> None:
+        if request.service_name == "inventory" and request.variables:
+            count = len(request.variables["representations"])
+            request.answer = SubgraphResponse(
+                data={"_entities": [{"__typename": "Product", "inStock": False}] * count}
+            )
+
+    async def on_response(self, ctx: RequestContext, response: ResponseOut) -> None:
+        ctx.response_headers["x-status-seen"] = str(response.status)
 
 
 def _spec(name: str, **options: Any) -> PluginSpec:
@@ -142,3 +160,19 @@ def test_a_stage_without_hooks_costs_nothing() -> None:
     assert plugins.on_request == plugins.on_operation == ()
     assert not plugins.around_subgraphs  # the executor never builds SubgraphRequest objects
     assert len(plugins.on_response) == 1
+
+
+def test_hooks_may_answer_a_request_or_a_fetch(gateway_factory: Callable[..., Gateway]) -> None:
+    gw = gateway_factory(SUITE, plugins=(_spec("Answering"),))
+    canned = gw.post({"query": "query Canned { products { upc } }"})
+    assert canned.status_code == 200
+    assert canned.json() == {"data": {"canned": True}}
+    assert canned.headers["x-answered"] == "yes"
+    assert canned.headers["x-status-seen"] == "200"  # on_response still ran
+    assert _headers(gw, "products") == []  # answered before execution
+    answered = gw.post({"query": CROSS_SUBGRAPH})
+    assert answered.json() == {
+        "data": {"products": [{"upc": "p1", "inStock": False}, {"upc": "p2", "inStock": False}]}
+    }
+    assert len(_headers(gw, "products")) == 1
+    assert _headers(gw, "inventory") == []  # the fetch was answered, never sent
