@@ -57,6 +57,8 @@ SDL_QUERY = "{ _service { sdl } }"
 """The Federation SDL query (tests compose the subgraphs' own SDLs with it)."""
 PROCESSORS = ("search-index", "analytics", "notifications")
 ROUTER = "import sys; from router.cli import main; sys.exit(main(sys.argv[1:]))"
+RUN_CONFIG = Path(__file__).resolve().parent.parent / "deploy" / "make-run.yaml"
+"""The router.yaml of `make run`: usage statistics and the audit trail on."""
 CHILD_ENV = {"PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"}
 """Every child's output reaches its log as it happens (no block buffer lost when it
 dies), and a hard crash (segfault, abort, deadlock dump) leaves a Python traceback."""
@@ -332,6 +334,8 @@ class DevStack:
                 "-c",
                 ROUTER,
                 "serve",
+                "--config",
+                str(RUN_CONFIG),
                 "--port",
                 str(a.router_port),
                 "--host",
