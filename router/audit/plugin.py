@@ -21,7 +21,7 @@ from router.audit.store import AuditStore, audit_entries
 from router.config.records import AuditSettings
 from router.pipeline.plugin import Plugin
 from router.records.database import records_url
-from router.records.flusher import Flusher
+from router.records.flusher import Flusher, flusher_health, stop_flushing
 from router.registry.database import make_engine
 
 if TYPE_CHECKING:
@@ -86,20 +86,12 @@ class Audit(Plugin):
         await self.flusher.start()
 
     async def stop(self) -> None:
-        try:
-            if self.flusher is not None:
-                await self.flusher.stop(self.grace_s)
-        finally:
-            if self.engine is not None:
-                await self.engine.dispose()
+        await stop_flushing(self.flusher, self.engine, self.grace_s)
 
     def health(self, body: dict[str, Any]) -> None:
-        flusher = self.flusher
         body["audit"] = {
             "queued": self.buffer.size(),
-            "pending_batch": flusher.pending.count if flusher and flusher.pending else 0,
-            "flushes": flusher.flushes if flusher else 0,
-            "failures": flusher.failures if flusher else 0,
+            **flusher_health(self.flusher),
             "dropped": self.buffer.dropped,
         }
 

@@ -20,9 +20,12 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from router.records.metrics import BufferMetrics
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 log = logging.getLogger("router.records")
 
@@ -162,3 +165,25 @@ class Flusher(Generic[T]):
                 type(exc).__name__,
                 exc,
             )
+
+
+def flusher_health(flusher: Flusher[Any] | None) -> dict[str, int]:
+    """The flush state ``/health/detailed`` shows for a buffer (usage or audit)."""
+    return {
+        "pending_batch": flusher.pending.count if flusher and flusher.pending else 0,
+        "flushes": flusher.flushes if flusher else 0,
+        "failures": flusher.failures if flusher else 0,
+    }
+
+
+async def stop_flushing(
+    flusher: Flusher[Any] | None, engine: AsyncEngine | None, grace_s: float
+) -> None:
+    """A recording plugin's stop: flush what is buffered within the grace period,
+    then close the database engine whatever happened."""
+    try:
+        if flusher is not None:
+            await flusher.stop(grace_s)
+    finally:
+        if engine is not None:
+            await engine.dispose()

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from router.config.records import UsageSettings
 from router.pipeline.plugin import Plugin
 from router.records.database import records_url
-from router.records.flusher import Flusher
+from router.records.flusher import Flusher, flusher_health, stop_flushing
 from router.registry.database import make_engine
 from router.usage.buffer import UsageBuffer, UsageRows
 from router.usage.store import UsageStore
@@ -83,20 +83,12 @@ class Usage(Plugin):
         await self.flusher.start()
 
     async def stop(self) -> None:
-        try:
-            if self.flusher is not None:
-                await self.flusher.stop(self.grace_s)
-        finally:
-            if self.engine is not None:
-                await self.engine.dispose()
+        await stop_flushing(self.flusher, self.engine, self.grace_s)
 
     def health(self, body: dict[str, Any]) -> None:
-        flusher = self.flusher
         body["usage"] = {
             "buffered_keys": self.buffer.size(),
-            "pending_batch": flusher.pending.count if flusher and flusher.pending else 0,
-            "flushes": flusher.flushes if flusher else 0,
-            "failures": flusher.failures if flusher else 0,
+            **flusher_health(self.flusher),
             "merged_keys": self.buffer.merged,
         }
 
