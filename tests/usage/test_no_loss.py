@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -17,25 +16,11 @@ from tests.e2e.harness import RouterThread
 from tests.registry.harness import PG_HOST, PG_PORT
 from tests.usage.harness import (
     QUERY,
-    migrated_postgres,
     sql,
-    suite_supergraph,
     total_requests,
     wait_until,
 )
 from tests.usage.proxy import CuttableProxy
-
-
-@pytest.fixture(scope="module")
-def database() -> Iterator[str]:
-    with migrated_postgres() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def supergraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    with suite_supergraph(tmp_path_factory.mktemp("no-loss")) as path:
-        yield path
 
 
 def _send(url: str, count: int, client: str) -> None:

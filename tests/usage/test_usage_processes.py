@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -18,22 +17,10 @@ import pytest
 
 from tests.e2e.processes import report_by_worker, wait_ready, wait_workers
 from tests.support import free_port
-from tests.usage.harness import QUERY, migrated_postgres, sql, suite_supergraph, total_requests
+from tests.usage.harness import QUERY, sql, total_requests
 
 TOTAL = 10_000
 CLIENTS = 8
-
-
-@pytest.fixture(scope="module")
-def database() -> Iterator[str]:
-    with migrated_postgres() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def supergraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    with suite_supergraph(tmp_path_factory.mktemp("usage-processes")) as path:
-        yield path
 
 
 def _config(path: Path, database: str, supergraph: Path, extra: str = "") -> Path:

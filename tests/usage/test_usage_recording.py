@@ -16,26 +16,12 @@ from tests.usage.harness import (
     AUTH,
     QUERY,
     TOKEN,
-    migrated_postgres,
     sql,
-    suite_supergraph,
     total_requests,
     wait_until,
 )
 
 MUTATION_FREE_BAD = "{ products { nope } }"
-
-
-@pytest.fixture(scope="module")
-def database() -> Iterator[str]:
-    with migrated_postgres() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def supergraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    with suite_supergraph(tmp_path_factory.mktemp("usage")) as path:
-        yield path
 
 
 @pytest.fixture
