@@ -22,6 +22,7 @@ from tests.registry.harness import (
     PRODUCT_ROWS,
     PRODUCTS_SDL,
     REVIEWS_SDL,
+    TOKEN,
     RegistryRouter,
     products_spec,
     reviews_spec,
@@ -260,10 +261,14 @@ def test_check_endpoint_before_any_graph_and_with_an_unreachable_url(
 
 
 def test_recorded_usage_is_what_a_change_is_checked_against(
-    servers: Subgraphs, database: str, start_router: Callable[..., RegistryRouter]
+    servers: Subgraphs,
+    database: str,
+    start_router: Callable[..., RegistryRouter],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """No injected source: the registry reads the operations usage recording stored
     in its own database, so traffic through the router makes a change breaking."""
+    monkeypatch.setenv("GATEWAY_ADMIN_TOKEN", TOKEN)  # the usage API's token
     usage = UsageSettings(enabled=True, database_url=database, flush_interval_ms=50)
     router = _registered(start_router, database, servers, settings=Settings(usage=usage))
     no_price = {"url": servers.urls["products-no-price"]}
@@ -273,12 +278,14 @@ def test_recorded_usage_is_what_a_change_is_checked_against(
     for _ in range(3):
         assert "errors" not in router.query(PRICES)
     deadline = time.monotonic() + 30
-    while True:  # the usage buffer flushes every 50 ms; the check route changes nothing
-        report = router.admin("POST", "/services/products/check", json=no_price).json()["report"]
-        if report["operations"]["checked"] or time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
+    while _recorded(router) != [("Prices", 3)] and time.monotonic() < deadline:
+        time.sleep(0.1)  # the usage buffer flushes every 50 ms
     refused = router.admin("PATCH", "/services/products", json=no_price)
     assert refused.status_code == 409, refused.text
     report = refused.json()["errors"][0]["extensions"]["report"]
     assert [(b["name"], b["requests"]) for b in report["operations"]["broken"]] == [("Prices", 3)]
+
+
+def _recorded(router: RegistryRouter) -> list[tuple[str | None, int]]:
+    operations = router.admin("GET", "/usage/operations?since=1d").json()["operations"]
+    return [(o["name"], o["requests"]) for o in operations]
