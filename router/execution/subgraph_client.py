@@ -423,13 +423,18 @@ class SubgraphClient:
                     raise
             self.retries += 1
             return await self._send(self._get_fresh_session(), url, body, timeout, headers)
-        except TimeoutError as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise self._coded_failure(exc, timeout) from exc
+
+    def _coded_failure(self, exc: BaseException, timeout: aiohttp.ClientTimeout | None) -> _Failure:
+        """A transport exception of a subgraph POST as a coded failure, whichever way
+        it was sent (one URL or a replica pool)."""
+        if isinstance(exc, TimeoutError):
             seconds = timeout.total if timeout is not None else self.timeout
-            raise _Failure(SUBGRAPH_TIMEOUT, f"timed out after {seconds:g}s") from exc
-        except aiohttp.ClientError as exc:
-            raise _Failure(SUBGRAPH_REQUEST_FAILED, _describe(exc)) from exc
-        except OSError as exc:
-            raise _Failure(SUBGRAPH_REQUEST_FAILED, str(exc) or type(exc).__name__) from exc
+            return _Failure(SUBGRAPH_TIMEOUT, f"timed out after {seconds:g}s")
+        if isinstance(exc, aiohttp.ClientError):
+            return _Failure(SUBGRAPH_REQUEST_FAILED, _describe(exc))
+        return _Failure(SUBGRAPH_REQUEST_FAILED, str(exc) or type(exc).__name__)
 
     async def _post_balanced(
         self,
@@ -461,13 +466,8 @@ class SubgraphClient:
             return await self._send_to(
                 pool, other, self._get_fresh_session(), body, timeout, headers
             )
-        except TimeoutError as exc:
-            seconds = timeout.total if timeout is not None else self.timeout
-            raise _Failure(SUBGRAPH_TIMEOUT, f"timed out after {seconds:g}s") from exc
-        except aiohttp.ClientError as exc:
-            raise _Failure(SUBGRAPH_REQUEST_FAILED, _describe(exc)) from exc
-        except OSError as exc:
-            raise _Failure(SUBGRAPH_REQUEST_FAILED, str(exc) or type(exc).__name__) from exc
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise self._coded_failure(exc, timeout) from exc
 
     async def _send_to(
         self,
