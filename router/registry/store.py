@@ -57,6 +57,24 @@ class ServiceRow:
     cached_at: str | None = None
 
 
+async def _insert_service(
+    session: AsyncSession, values: dict[str, Any], actor: str, action: str
+) -> Service:
+    """Insert a service row and audit it (``action``), inside the caller's transaction."""
+    service = Service(**values)
+    session.add(service)
+    await session.flush()
+    session.add(
+        RegistryAudit(
+            actor=actor,
+            action=action,
+            target=service.name,
+            detail={k: v for k, v in values.items() if k != "name"},
+        )
+    )
+    return service
+
+
 def _row(service: Service, latest: SchemaVersion | None) -> ServiceRow:
     return ServiceRow(
         id=service.id,
@@ -134,37 +152,17 @@ class RegistryStore:
     ) -> tuple[ServiceRow, int]:
         """Insert a service with its first schema version; (row, schema version id)."""
         async with self.sessions.begin() as session:
-            service = Service(**values)
-            session.add(service)
-            await session.flush()
+            service = await _insert_service(session, values, actor, "service.add")
             version = SchemaVersion(service_id=service.id, sdl=sdl, hash=sdl_hash(sdl))
             session.add(version)
             await session.flush()
-            session.add(
-                RegistryAudit(
-                    actor=actor,
-                    action="service.add",
-                    target=service.name,
-                    detail={k: v for k, v in values.items() if k != "name"},
-                )
-            )
             return _row(service, version), version.id
 
     async def register_service(self, values: dict[str, Any], actor: str) -> ServiceRow:
         """Insert a service without an SDL yet (``gateway services import``): the routers
         fetch it. Raises ``IntegrityError`` when the name was registered meanwhile."""
         async with self.sessions.begin() as session:
-            service = Service(**values)
-            session.add(service)
-            await session.flush()
-            session.add(
-                RegistryAudit(
-                    actor=actor,
-                    action="service.import",
-                    target=service.name,
-                    detail={k: v for k, v in values.items() if k != "name"},
-                )
-            )
+            service = await _insert_service(session, values, actor, "service.import")
             return _row(service, None)
 
     async def update_service(
