@@ -9,7 +9,8 @@ operation at 500 VUs, ours and the peers: tests/bench/stress500.py; ``make bench
 latency under hostile documents, RSS bounds: tests/bench/hostile.py), ``profile`` (py-spy
 samples of the router under the comparison load). Settings: see compare.py,
 planners.py and scenarios.py (BENCH_VUS, BENCH_DURATION, BENCH_WARMUP,
-BENCH_GATEWAYS, BENCH_BASELINE, BENCH_REPEAT, PLAN_SUITES, DURATION, RAMP_MAX_VU, ...).
+BENCH_GATEWAYS, BENCH_BASELINE, BENCH_REPEAT, PLAN_SUITES, DURATION, RAMP_MAX_VU,
+BENCH_STRESS_* and BENCH_LARGE_* in stress500.py and large.py, ...).
 """
 
 from __future__ import annotations

