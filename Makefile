@@ -5,7 +5,8 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PY := $(UV) run --frozen
 
 .PHONY: env test-deps test lint typecheck pytest run dev-admin bench fmt fuzz bench-compare bench-planner bench-profile \
-	bench-reload bench-hostile bench-cache bench-smoke bench-ramp bench-mix bench-spike bench-soak
+	bench-reload bench-hostile bench-cache bench-smoke bench-ramp bench-mix bench-spike bench-soak \
+	bench-stress bench-large
 
 env:
 	@command -v uv >/dev/null 2>&1 || test -x "$(HOME)/.local/bin/uv" || python3 -m pip install --user --quiet uv
@@ -55,6 +56,12 @@ bench: env
 
 bench-compare bench-planner bench-profile bench-reload bench-hostile bench-cache: bench-%: env
 	$(PY) python -m tests.bench $*
+
+bench-stress: env
+	$(PY) python -m tests.bench stress500
+
+bench-large: env
+	$(PY) python -m tests.bench large
 
 bench-smoke bench-ramp bench-mix bench-spike bench-soak: bench-%: env
 	$(PY) python -m tests.bench scenario $*

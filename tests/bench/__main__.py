@@ -3,11 +3,14 @@ benchmark, results as JSON in tests/bench/results and a table and plot in docs/.
 
 Commands: ``all`` (default), ``compare``, ``planner``, ``report`` (re-render docs
 from the saved JSON), ``install`` (npm install of the peers), ``scenario NAME``
-(smoke | ramp | mix | spike | soak; ``make bench-NAME``), ``cache`` (the response and entity caches: tests/bench/cached.py), ``hostile`` (``/health``
+(smoke | ramp | mix | spike | soak; ``make bench-NAME``), ``stress500`` (the heavy
+operation at 500 VUs, ours and the peers: tests/bench/stress500.py; ``make bench-stress``),
+``large`` (an 8 MB response: tests/bench/large.py; ``make bench-large``), ``cache`` (the response and entity caches: tests/bench/cached.py), ``hostile`` (``/health``
 latency under hostile documents, RSS bounds: tests/bench/hostile.py), ``profile`` (py-spy
 samples of the router under the comparison load). Settings: see compare.py,
 planners.py and scenarios.py (BENCH_VUS, BENCH_DURATION, BENCH_WARMUP,
-BENCH_GATEWAYS, BENCH_BASELINE, BENCH_REPEAT, PLAN_SUITES, DURATION, RAMP_MAX_VU, ...).
+BENCH_GATEWAYS, BENCH_BASELINE, BENCH_REPEAT, PLAN_SUITES, DURATION, RAMP_MAX_VU,
+BENCH_STRESS_* and BENCH_LARGE_* in stress500.py and large.py, ...).
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
             "reload",
             "hostile",
             "cache",
+            "stress500",
+            "large",
         ],
     )
     parser.add_argument("scenario", nargs="?", choices=SCENARIOS)
@@ -88,6 +93,14 @@ def _run(args: argparse.Namespace) -> int:
         out = env.RESULTS / compare.results_name(result["settings"])
         out.write_text(json.dumps(result, indent=1))
         print(f"bench: wrote {out}", flush=True)
+    if args.command in ("all", "stress500"):
+        from tests.bench import stress500
+
+        stress500.run("bench" if args.command == "all" else "bench-stress")
+    if args.command in ("all", "large"):
+        from tests.bench import large
+
+        large.run("bench" if args.command == "all" else "bench-large")
     if args.command in ("all", "profile"):
         from tests.bench import profile
 

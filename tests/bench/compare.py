@@ -7,7 +7,8 @@ tree and of the subgraphs around it. k6 checks every response against the first 
 Settings (env): BENCH_VUS (50), BENCH_DURATION (30s), BENCH_WARMUP (10s),
 BENCH_SOLO_DURATION (10s: a 1-VU run after the measured one, where no concurrent
 requests can share subgraph fetches), BENCH_GATEWAYS (router,router-2w,router-guarded,router-usage,
-router-traced-0,router-traced-1,router-cached,router-entities,apollo-gateway,hive-gateway), BENCH_BASELINE (a git revision of this repository: adds ``baseline``,
+router-traced-0,router-traced-1,router-cached,router-entities,apollo-gateway,hive-gateway,
+hive-gateway-rqp: verified first, see rqp.py), BENCH_BASELINE (a git revision of this repository: adds ``baseline``,
 the router at that revision, see baseline.py), BENCH_REPEAT (1: rounds over all the
 gateways, every other round in reverse order, so that noise from the shared machine
 falls on every variant alike; the figures reported are the medians over the rounds).
@@ -25,7 +26,7 @@ import time
 import urllib.request
 from typing import Any
 
-from tests.bench import env, k6run
+from tests.bench import env, k6run, rqp
 from tests.bench.gateways import GATEWAYS, Gateway
 from tests.bench.processes import (
     GATEWAY_CPUS,
@@ -115,6 +116,8 @@ def measure(
         first_body, first = post(url, {"query": env.BENCH_QUERY.read_text()}, gateway.api_key)
         if first.get("errors") or not first.get("data"):
             raise BenchError(f"{gateway.name}: first response not clean: {str(first)[:500]}")
+        if "queryPlan" in (first.get("extensions") or {}):  # rqp.py's plugin left on
+            raise BenchError(f"{gateway.name}: the measured start exposes its query plan")
         k6_env = {"URL": url, "VUS": str(opts["vus"])}
         if gateway.api_key:
             k6_env["API_KEY"] = gateway.api_key
@@ -164,6 +167,7 @@ def measure(
         "solo_bad_responses": solo["bad_responses"],
         "solo_cpu_ms_per_request": 1000 * solo_cpu / max(solo["requests"], 1),
         "subgraphs_cpu_pct": 100 * (sg_after.cpu_seconds - sg_before.cpu_seconds) / wall,
+        "k6_cpu_pct": figures["k6_cpu_pct"],
         # whole-core busy shares (anyone's work): gateway core above the gateway's own CPU
         # means another process used it; a load core near 100 means k6 may be the limit
         "gateway_core_busy_pct": busy_pct(cores_before[0], cores_after[0]),
@@ -272,9 +276,10 @@ def run(make_target: str = "bench-compare") -> dict[str, Any]:
         if any(not g.router for g in gateways.values()):
             env.ensure_peers()
         sg_child, sg_port = start_subgraphs()
-        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in gateways}
-        failed = []
+        failed: list[dict[str, Any]] = []
         with running([sg_child]):
+            verified = rqp.verified(gateways, sg_port, failed)
+            runs: dict[str, list[dict[str, Any]]] = {name: [] for name in gateways}
             for round_index in range(opts["repeat"]):
                 for name in _order(list(gateways), round_index):
                     print(f"bench: round {round_index + 1}/{opts['repeat']}: {name}", flush=True)
@@ -310,6 +315,8 @@ def run(make_target: str = "bench-compare") -> dict[str, Any]:
     compared = []
     if "router" in rows and "router-2w" in rows:
         compared.append(ratios(rows, "router-2w", "router"))
+    if "router" in rows and rqp.NAME in rows:  # issue 20's targets
+        compared.append(ratios(rows, "router", rqp.NAME))
     if "router" in rows and "baseline" in rows:
         compared.append(ratios(rows, "router", "baseline"))
     if "router" in rows and "router-guarded" in rows:
@@ -335,4 +342,5 @@ def run(make_target: str = "bench-compare") -> dict[str, Any]:
         "ratios": compared,
         "failed": failed,
         "usage_flush": usage_flush,
+        "rqp_verified": verified,
     }

@@ -44,6 +44,26 @@ REVIEWS: dict[str, dict[str, Any]] = {
 
 TOP_PRODUCTS = 5
 
+# The large-response case (tests/bench/large.py): ``allProducts(size: N)`` lists the
+# products 1..N, computed from their number with the formulas of PRODUCTS and
+# INVENTORY above, so upcs 1-9 are the same products the heavy operation sees and its
+# responses do not change. 93,000 of them with `upc name price weight inStock`
+# (tests/bench/assets/large.graphql) are about 8 MB of JSON.
+MAX_CATALOG = 1_000_000
+
+
+def catalog_product(upc: str) -> dict[str, Any] | None:
+    """Product ``upc`` of the long list (1..MAX_CATALOG), None for any other key."""
+    if not upc.isdigit() or not 1 <= int(upc) <= MAX_CATALOG:
+        return None
+    i = int(upc)
+    return {"upc": upc, "name": f"Product {i}", "price": 100 * i + 99, "weight": 10 * i + 3}
+
+
+def catalog_in_stock(upc: str) -> bool:
+    """INVENTORY's rule for every product of the long list."""
+    return int(upc) % 3 != 0
+
 
 def user_reviews(user_id: str) -> list[str]:
     """Two reviews per user, walking the 11 reviews round-robin."""
@@ -105,6 +125,7 @@ union _Entity = Product
     "products": """
 type Query {
   topProducts(first: Int = 5): [Product]
+  allProducts(size: Int = 10): [Product]
   _entities(representations: [_Any!]!): [_Entity]!
   _service: _Service!
 }

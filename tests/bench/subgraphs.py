@@ -6,6 +6,9 @@ send the same few subgraph operations over and over, and from then on a request 
 a dict lookup. Served at ``POST /<name>`` (the paths of the bench supergraph's
 ``@join__graph`` URLs) plus ``GET /health``.
 
+``allProducts(size:)`` (products) is the long list of the large-response case, whose
+``inStock`` the inventory subgraph answers for all of its products in one entity fetch.
+
 Run: ``python -m tests.bench.subgraphs --port 4200``.
 """
 
@@ -48,12 +51,12 @@ def _review(rid: str) -> dict[str, Any]:
 
 def _inventory(rep: dict[str, Any]) -> dict[str, Any] | None:
     upc = rep.get("upc")
-    if upc not in data.PRODUCTS:
+    if not isinstance(upc, str) or data.catalog_product(upc) is None:
         return None
     return {
         "__typename": "Product",
         "upc": upc,
-        "inStock": data.INVENTORY[upc],
+        "inStock": data.INVENTORY[upc] if upc in data.INVENTORY else data.catalog_in_stock(upc),
         "shippingEstimate": data.shipping_estimate(rep.get("price"), rep.get("weight")),
     }
 
@@ -96,6 +99,11 @@ def build(name: str) -> GraphQLSchema:
     if name == "products":
         query.fields["topProducts"].resolve = lambda _r, _i, first=data.TOP_PRODUCTS: [
             _product(upc) for upc in list(data.PRODUCTS)[: max(first, 0)]
+        ]
+        # the large-response case (tests/bench/large.py): products 1..size
+        query.fields["allProducts"].resolve = lambda _r, _i, size=10: [
+            {"__typename": "Product", **data.catalog_product(str(i))}  # type: ignore[dict-item]
+            for i in range(1, min(max(size, 0), data.MAX_CATALOG) + 1)
         ]
     if name == "reviews":  # nested User/Product objects resolve their reviews too
         user, product = schema.get_type("User"), schema.get_type("Product")
@@ -153,7 +161,8 @@ class Subgraphs:
 
 def app() -> web.Application:
     subgraphs = Subgraphs()
-    application = web.Application(client_max_size=8 * 1024 * 1024)
+    # the large case's entity fetch carries 93,000 representations (a few MB)
+    application = web.Application(client_max_size=64 * 1024 * 1024)
     application.router.add_get("/health", subgraphs.health)
     application.router.add_post("/{name}", subgraphs.handle)
     return application
