@@ -1,8 +1,8 @@
-"""HTTP client for subgraph requests: one pooled aiohttp session for the process.
+"""HTTP client for subgraph requests: one pooled ``Http1Client`` for the process.
 
-Why one session: keep-alive connections are reused across requests, and the
-connector's limits plus a semaphore bound how many requests the router has open
-against subgraphs at once. Identical in-flight query requests (same subgraph,
+Why one pool: keep-alive connections are reused across requests, and a semaphore
+bounds how many requests the router has open against subgraphs at once (so the
+connections in use, too). Identical in-flight query requests (same subgraph,
 operation and variables) share one HTTP exchange: the raw body is shared and
 each caller decodes its own copy, so no two responses share mutable dicts.
 
@@ -52,7 +52,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
 import msgpack  # type: ignore[import-untyped]  # no stubs published
 import orjson
 
@@ -65,6 +64,13 @@ from router.errors import (
 )
 from router.execution.balancer import Endpoint, ReplicaPool
 from router.execution.describe import describe
+from router.execution.http1 import (
+    AnswerCut,
+    ConnectFailed,
+    ConnectionLost,
+    Http1Client,
+    TransportError,
+)
 
 __all__ = ["MSGPACK_MEDIA_TYPES", "SubgraphClient", "SubgraphResponse", "SubgraphSettings"]
 
@@ -110,16 +116,15 @@ class _Route:
     """``SubgraphSettings`` compiled for the hot path."""
 
     settings: SubgraphSettings
-    timeout: aiohttp.ClientTimeout | None
+    timeout: float | None
+    """Seconds; None: the client's default."""
     forward: tuple[str, ...]
     headers: Mapping[str, str]
     pool: ReplicaPool | None = None
 
 
 def _compile(settings: SubgraphSettings, pool: ReplicaPool | None = None) -> _Route:
-    timeout = (
-        aiohttp.ClientTimeout(total=settings.timeout_s) if settings.timeout_s is not None else None
-    )
+    timeout = settings.timeout_s
     names: list[str] = []
     for name in settings.forward_headers:
         lowered = name.strip().lower()
@@ -171,7 +176,7 @@ class _Failure(Exception):
 
 
 class SubgraphClient:
-    """Sends GraphQL operations to subgraphs over one shared aiohttp session."""
+    """Sends GraphQL operations to subgraphs over one shared connection pool."""
 
     def __init__(
         self,
@@ -207,8 +212,7 @@ class SubgraphClient:
             self.configure(name, SubgraphSettings(timeout_s=seconds))
         for name, settings in (subgraphs or {}).items():
             self.configure(name, settings)
-        self._session: aiohttp.ClientSession | None = None
-        self._fresh_session: aiohttp.ClientSession | None = None
+        self._http = Http1Client(keepalive_s, max_idle=max_concurrency)
         self._semaphore = asyncio.Semaphore(max_concurrency)
         self._in_flight: dict[
             tuple[str, bytes, tuple[tuple[str, str], ...]], asyncio.Future[_RawAnswer]
@@ -220,30 +224,6 @@ class SubgraphClient:
         GraphQL errors in the answer): metrics."""
         self.in_flight: dict[str, int] = {}
         """Requests under way by subgraph (read at scrape time)."""
-
-    def _get_session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(
-                limit=self.max_concurrency,
-                limit_per_host=0,
-                keepalive_timeout=self.keepalive_s,
-                enable_cleanup_closed=True,
-            )
-            self._session = aiohttp.ClientSession(
-                connector=connector,
-                json_serialize=lambda obj: orjson.dumps(obj).decode(),
-                timeout=aiohttp.ClientTimeout(total=self.timeout),
-            )
-        return self._session
-
-    def _get_fresh_session(self) -> aiohttp.ClientSession:
-        """A session whose every request opens (and then closes) its own connection."""
-        if self._fresh_session is None or self._fresh_session.closed:
-            self._fresh_session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(force_close=True, limit=0),
-                timeout=aiohttp.ClientTimeout(total=self.timeout),
-            )
-        return self._fresh_session
 
     def _compile(self, settings: SubgraphSettings) -> _Route:
         pool = None
@@ -286,10 +266,7 @@ class SubgraphClient:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._prober
             self._prober = None
-        for session in (self._session, self._fresh_session):
-            if session is not None and not session.closed:
-                await session.close()
-        self._session = self._fresh_session = None
+        self._http.close()
 
     async def execute(
         self,
@@ -366,7 +343,7 @@ class SubgraphClient:
         self,
         url: str,
         body: bytes,
-        timeout: aiohttp.ClientTimeout | None,
+        timeout: float | None,
         headers: Mapping[str, str],
         forwarded: tuple[tuple[str, str], ...],
         pool: ReplicaPool | None = None,
@@ -409,7 +386,7 @@ class SubgraphClient:
         self,
         url: str,
         body: bytes,
-        timeout: aiohttp.ClientTimeout | None = None,
+        timeout: float | None = None,
         headers: Mapping[str, str] = _JSON_HEADERS,
         retry_stale: bool = True,
     ) -> _RawAnswer:
@@ -417,22 +394,22 @@ class SubgraphClient:
         when the pooled one was closed before an answer."""
         try:
             try:
-                return await self._send(self._get_session(), url, body, timeout, headers)
-            except _STALE_CONNECTION as exc:
-                if not retry_stale or isinstance(exc, aiohttp.ClientConnectorError):
+                return await self._send(url, body, timeout, headers)
+            except _STALE_CONNECTION:
+                if not retry_stale:
                     raise
             self.retries += 1
-            return await self._send(self._get_fresh_session(), url, body, timeout, headers)
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            return await self._send(url, body, timeout, headers, fresh=True)
+        except (TimeoutError, OSError) as exc:
             raise self._coded_failure(exc, timeout) from exc
 
-    def _coded_failure(self, exc: BaseException, timeout: aiohttp.ClientTimeout | None) -> _Failure:
+    def _coded_failure(self, exc: BaseException, timeout: float | None) -> _Failure:
         """A transport exception of a subgraph POST as a coded failure, whichever way
         it was sent (one URL or a replica pool)."""
         if isinstance(exc, TimeoutError):
-            seconds = timeout.total if timeout is not None else self.timeout
+            seconds = timeout if timeout is not None else self.timeout
             return _Failure(SUBGRAPH_TIMEOUT, f"timed out after {seconds:g}s")
-        if isinstance(exc, aiohttp.ClientError):
+        if isinstance(exc, TransportError):
             return _Failure(SUBGRAPH_REQUEST_FAILED, _describe(exc))
         return _Failure(SUBGRAPH_REQUEST_FAILED, str(exc) or type(exc).__name__)
 
@@ -440,7 +417,7 @@ class SubgraphClient:
         self,
         pool: ReplicaPool,
         body: bytes,
-        timeout: aiohttp.ClientTimeout | None,
+        timeout: float | None,
         headers: Mapping[str, str],
         retry: bool,
     ) -> _RawAnswer:
@@ -451,38 +428,34 @@ class SubgraphClient:
         assert endpoint is not None  # a pool is never empty
         try:
             try:
-                return await self._send_to(
-                    pool, endpoint, self._get_session(), body, timeout, headers
-                )
+                return await self._send_to(pool, endpoint, body, timeout, headers)
             except _REPLICA_FAILURE as exc:
                 if not retry:
                     raise
                 other = pool.pick(exclude=endpoint)
                 if other is None:
-                    if isinstance(exc, aiohttp.ClientConnectorError):
+                    if isinstance(exc, ConnectFailed):
                         raise
                     other = endpoint
             self.retries += 1
-            return await self._send_to(
-                pool, other, self._get_fresh_session(), body, timeout, headers
-            )
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            return await self._send_to(pool, other, body, timeout, headers, fresh=True)
+        except (TimeoutError, OSError) as exc:
             raise self._coded_failure(exc, timeout) from exc
 
     async def _send_to(
         self,
         pool: ReplicaPool,
         endpoint: Endpoint,
-        session: aiohttp.ClientSession,
         body: bytes,
-        timeout: aiohttp.ClientTimeout | None,
+        timeout: float | None,
         headers: Mapping[str, str],
+        fresh: bool = False,
     ) -> _RawAnswer:
         """``_send`` to one replica, keeping its outstanding count and health."""
         endpoint.outstanding += 1
         endpoint.requests += 1
         try:
-            raw = await self._send(session, endpoint.url, body, timeout, headers)
+            raw = await self._send(endpoint.url, body, timeout, headers, fresh)
         except _REPLICA_FAILURE as exc:
             if pool.failed(endpoint):
                 log.warning(
@@ -520,58 +493,44 @@ class SubgraphClient:
 
     async def _send(
         self,
-        session: aiohttp.ClientSession,
         url: str,
         body: bytes,
-        timeout: aiohttp.ClientTimeout | None,
+        timeout: float | None,
         headers: Mapping[str, str],
+        fresh: bool = False,
     ) -> _RawAnswer:
-        async with (
-            self._semaphore,
-            session.post(
-                url, data=body, headers=headers, timeout=timeout or session.timeout
-            ) as resp,
-        ):
-            content = await resp.read()
-            return _RawAnswer(resp.status, content, resp.content_type)
+        async with self._semaphore:
+            answer = await self._http.post(
+                url, body, headers, self.timeout if timeout is None else timeout, fresh
+            )
+        return _RawAnswer(answer.status, answer.body, answer.content_type)
 
     async def probe(self, url: str, timeout: float = 2.0) -> tuple[bool, float, str | None]:
         """Reachability of one subgraph: (ok, latency in ms, problem) via ``{__typename}``."""
         started = time.perf_counter()
-        session = self._get_session()
         try:
-            async with session.post(
-                url,
-                data=b'{"query":"{__typename}"}',
-                headers=_JSON_HEADERS,
-                timeout=aiohttp.ClientTimeout(total=timeout),
-            ) as resp:
-                await resp.read()
-                latency = (time.perf_counter() - started) * 1000
-                if 200 <= resp.status < 300:
-                    return True, latency, None
-                return False, latency, f"HTTP {resp.status}"
+            answer = await self._http.post(url, b'{"query":"{__typename}"}', _JSON_HEADERS, timeout)
         except TimeoutError:
             return False, (time.perf_counter() - started) * 1000, "timeout"
-        except (aiohttp.ClientError, OSError) as exc:
+        except OSError as exc:
             return False, (time.perf_counter() - started) * 1000, _describe(exc)
+        latency = (time.perf_counter() - started) * 1000
+        if 200 <= answer.status < 300:
+            return True, latency, None
+        return False, latency, f"HTTP {answer.status}"
 
 
-_STALE_CONNECTION = (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
-"""The connection was closed or reset under the request (``ClientConnectorError``, a
-``ClientOSError`` too, means a new connection failed: not retried)."""
-_REPLICA_FAILURE = (
-    aiohttp.ServerDisconnectedError,
-    aiohttp.ClientOSError,
-    aiohttp.ClientPayloadError,
-)
+_STALE_CONNECTION = (ConnectionLost,)
+"""The pooled connection was closed or reset under the request, before any answer (a
+connection that could not be made at all, ``ConnectFailed``, is not retried)."""
+_REPLICA_FAILURE = (ConnectFailed, ConnectionLost, AnswerCut)
 """Connection errors that count against a replica and let a query move to another:
-refused or reset (``ClientOSError``, ``ClientConnectorError`` among them), closed
-before the answer, or closed in the middle of the body."""
+refused (``ConnectFailed``), closed or reset before the answer, or closed in the
+middle of it."""
 
 
 def _describe(exc: BaseException) -> str:
-    return describe(exc)  # no aiohttp "ssl:default" for http:// URLs
+    return describe(exc)
 
 
 def _decode_body(raw: _RawAnswer) -> Any:
