@@ -51,6 +51,7 @@ from router.errors import (
 from router.execution.subgraph_client import SubgraphClient
 from router.http.cors import install_cors
 from router.http.csrf import check_csrf
+from router.http.fast_path import GatewayApp
 from router.http.graphiql import ASSETS_DIR, ASSETS_URL, assets_available, browser_page
 from router.http.request import read_graphql_request, response_media_type, wants_html
 from router.operation.introspection import run_introspection
@@ -314,7 +315,7 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
         sampling_ratio=settings.trace_sampling_ratio,
         traces_exporter=settings.traces_exporter,
     )
-    app = FastAPI(
+    app = GatewayApp(
         title="graphql-gateway",
         lifespan=lifespan,
         docs_url=None,
@@ -352,6 +353,7 @@ def create_app(settings: Settings, holder: StateHolder | None = None) -> FastAPI
     endpoint = GraphQLEndpoint(settings, holder, plugins, telemetry.tracing)
     app.router.add_route("/graphql", endpoint.handle, methods=_METHODS, include_in_schema=False)
     app.router.add_route("/", endpoint.handle, methods=_METHODS, include_in_schema=False)
+    app.serve_graphql(frozenset({"/graphql", "/"}), endpoint.handle)
     _add_health_routes(app, holder, client, plugins, settings)
     if assets_available():
         app.mount(ASSETS_URL, StaticFiles(directory=ASSETS_DIR), name="graphiql-assets")
