@@ -38,6 +38,7 @@ from router.execution.merge import (
     collect_objects,
     deep_merge,
 )
+from router.execution.representations import FlatRequires, compile_requires
 from router.execution.subgraph_client import SubgraphClient, SubgraphResponse
 
 if TYPE_CHECKING:
@@ -46,6 +47,8 @@ if TYPE_CHECKING:
     from router.telemetry.tracing import Tracing
 
 Path = list[str | int]
+MAX_COMPILED_REQUIRES = 4096
+"""Compiled ``requires`` selections kept per executor (one per distinct selection)."""
 _NO_HEADERS: Mapping[str, str] = {}
 
 
@@ -91,6 +94,18 @@ class Executor:
         self.client = client
         self.urls = subgraph_urls
         self.possible = possible_types
+        self._flat: dict[tuple[Selection, ...], FlatRequires | None] = {}
+
+    def flat_requires(self, requires: tuple[Selection, ...]) -> FlatRequires | None:
+        """``requires`` compiled (None: it needs the generic walk); kept per selection,
+        at most ``MAX_COMPILED_REQUIRES``, then started afresh."""
+        try:
+            return self._flat[requires]
+        except KeyError:
+            if len(self._flat) >= MAX_COMPILED_REQUIRES:
+                self._flat.clear()
+            flat = self._flat[requires] = compile_requires(requires, self.possible)
+            return flat
 
     async def execute(
         self,
@@ -313,20 +328,42 @@ class _Run:
         rewrites: tuple[Any, ...],
     ) -> _Entities:
         possible = self.executor.possible
-        index_of: dict[bytes, int] = {}
+        index_of: dict[Any, int] = {}
         representations: list[dict[str, Any]] = []
         targets: list[list[dict[str, Any]]] = []
+        flat = None if rewrites else self.executor.flat_requires(requires)
+        if flat is not None:  # compiled: keys first, a dict only per distinct entity
+            for obj in collect_objects(self.result.data, path, possible):
+                key: Any = flat.key(obj)
+                if key is None:
+                    continue
+                representation: dict[str, Any] | None
+                try:
+                    index = index_of.get(key)
+                except TypeError:  # an unhashable custom scalar value
+                    representation = flat.representation(key)
+                    key = flat.sortable_key(key)
+                    index = index_of.get(key)
+                else:
+                    representation = None
+                if index is None:
+                    index_of[key] = len(representations)
+                    representations.append(representation or flat.representation(key))
+                    targets.append([obj])
+                else:
+                    targets[index].append(obj)
+            return _Entities(representations, targets, path)
         for obj in collect_objects(self.result.data, path, possible):
-            representation = build_representation(obj, requires, possible)
-            if representation is None:
+            built = build_representation(obj, requires, possible)
+            if built is None:
                 continue
             if rewrites:
-                apply_rewrites(representation, rewrites, possible)
-            key = orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
-            index = index_of.get(key)
+                apply_rewrites(built, rewrites, possible)
+            sorted_json = orjson.dumps(built, option=orjson.OPT_SORT_KEYS)
+            index = index_of.get(sorted_json)
             if index is None:
-                index_of[key] = len(representations)
-                representations.append(representation)
+                index_of[sorted_json] = len(representations)
+                representations.append(built)
                 targets.append([obj])
             else:
                 targets[index].append(obj)
