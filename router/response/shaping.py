@@ -40,6 +40,9 @@ from planner import OperationAnalysis, is_included
 from router.errors import INVALID_VALUE, NON_NULL_VIOLATION, graphql_error
 
 Path = list[str | int]
+Where = tuple[Any, str | int] | None
+"""A response path as a linked list, ``(parent, key)``: shaping extends it per field and
+list item, and only an error turns it into a ``Path`` (``_path_of``)."""
 
 _TYPENAME, _LEAF, _ENUM, _COMPOSITE, _PASSTHROUGH = range(5)
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
@@ -53,6 +56,7 @@ class _FieldPlan:
     """One response key of an object, resolved for one runtime type."""
 
     __slots__ = (
+        "direct",
         "field_name",
         "key",
         "kind",
@@ -83,6 +87,8 @@ class _FieldPlan:
         self.plain_leaf = kind == _LEAF and not isinstance(
             output_type, GraphQLNonNull | GraphQLList
         )
+        self.direct = self.plain_leaf or kind == _PASSTHROUGH
+        """The merged value is the answer as it is."""
 
 
 class OperationShaper:
@@ -115,7 +121,7 @@ class OperationShaper:
         run = _ShapeRun(self, variables, errors)
         try:
             return run.object_value(
-                data or {}, self.root_type, self.root_key, self.root_selections, []
+                data or {}, self.root_type, self.root_key, self.root_selections, None
             )
         except _NullBubble:
             return None
@@ -251,31 +257,31 @@ class _ShapeRun:
         runtime_type: Any,
         selection_key: tuple[int, ...],
         selection_sets: tuple[SelectionSetNode, ...],
-        path: Path,
+        path: Where,
     ) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        plans = self.shaper.field_plans(
-            self.plans, selection_key, selection_sets, runtime_type, self.variables
-        )
+        plans = self.plans.get((selection_key, runtime_type.name))
+        if plans is None:
+            plans = self.shaper.field_plans(
+                self.plans, selection_key, selection_sets, runtime_type, self.variables
+            )
         for plan in plans:
             key = plan.key
-            kind = plan.kind
-            if kind == _TYPENAME:
+            if plan.direct:
+                out[key] = source.get(key)
+                continue
+            if plan.kind == _TYPENAME:
                 out[key] = runtime_type.name
                 continue
-            value = source.get(key)
-            if kind == _PASSTHROUGH or (kind == _LEAF and plan.plain_leaf):
-                out[key] = value
-                continue
             try:
-                out[key] = self.complete(value, plan.output_type, plan, [*path, key])
+                out[key] = self.complete(source.get(key), plan.output_type, plan, (path, key))
             except _NullBubble:
                 if isinstance(plan.output_type, GraphQLNonNull):
                     raise
                 out[key] = None
         return out
 
-    def complete(self, value: Any, output_type: Any, plan: _FieldPlan, path: Path) -> Any:
+    def complete(self, value: Any, output_type: Any, plan: _FieldPlan, path: Where) -> Any:
         if isinstance(output_type, GraphQLNonNull):
             if value is None:
                 self.null_error(plan, path)
@@ -285,7 +291,7 @@ class _ShapeRun:
             return None
         return self.complete_inner(value, output_type, plan, path)
 
-    def complete_inner(self, value: Any, output_type: Any, plan: _FieldPlan, path: Path) -> Any:
+    def complete_inner(self, value: Any, output_type: Any, plan: _FieldPlan, path: Where) -> Any:
         kind = plan.kind
         if isinstance(output_type, GraphQLList):
             if not isinstance(value, list):
@@ -298,7 +304,7 @@ class _ShapeRun:
             item_nullable = not isinstance(item_type, GraphQLNonNull)
             for index, item in enumerate(value):
                 try:
-                    items.append(self.complete(item, item_type, plan, [*path, index]))
+                    items.append(self.complete(item, item_type, plan, (path, index)))
                 except _NullBubble:
                     if not item_nullable:
                         raise
@@ -321,7 +327,7 @@ class _ShapeRun:
             return None
         return self.object_value(value, runtime_type, plan.sub_key, plan.subselections, path)
 
-    def runtime_type(self, value: Mapping[str, Any], named: Any, path: Path) -> Any:
+    def runtime_type(self, value: Mapping[str, Any], named: Any, path: Where) -> Any:
         if isinstance(named, GraphQLObjectType):
             return named
         typename = value.get("__typename")
@@ -338,7 +344,8 @@ class _ShapeRun:
         )
         return None
 
-    def null_error(self, plan: _FieldPlan, path: Path) -> None:
+    def null_error(self, plan: _FieldPlan, where: Where) -> None:
+        path = _path_of(where)
         if self._covered(path):
             return
         self.errors.append(
@@ -349,8 +356,8 @@ class _ShapeRun:
             )
         )
 
-    def value_error(self, message: str, path: Path) -> None:
-        self.errors.append(graphql_error(message, INVALID_VALUE, path=path))
+    def value_error(self, message: str, where: Where) -> None:
+        self.errors.append(graphql_error(message, INVALID_VALUE, path=_path_of(where)))
 
     def _covered(self, path: Path) -> bool:
         """Whether an error already explains a null at ``path``."""
@@ -361,3 +368,13 @@ class _ShapeRun:
                 if other[:shorter] == path[:shorter]:
                     return True
         return False
+
+
+def _path_of(where: Where) -> Path:
+    """The response path a linked ``Where`` stands for."""
+    keys: Path = []
+    while where is not None:
+        where, key = where
+        keys.append(key)
+    keys.reverse()
+    return keys
