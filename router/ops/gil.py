@@ -16,6 +16,14 @@ shares the GIL with the event loop. Two things decide how long the loop waits:
   ``PAUSE_BUDGET_S`` of paused time the young generations are collected (cheap;
   the request garbage cycles are young), so constant hostile compiling cannot
   let cyclic garbage pile up.
+* the young-generation threshold: every request allocates thousands of dicts and
+  lists (decoded subgraph answers, the merged and the shaped response) that live
+  until it is answered. With Python's default (a collection every 700 net
+  allocations) the collector kept walking the live data of the requests in flight
+  and promoting it, only for reference counting to free it a moment later: at 50
+  concurrent requests ``GC_THRESHOLDS`` measured 7-9% less CPU per request (bench
+  operation, 1,035 -> 1,110-1,130 requests/s, same peak RSS). Request garbage holds
+  no cycles, so collecting less often frees nothing later.
 * what a compile builds and the cache keeps (the syntax tree, plan, shaper: ~20,000
   objects for a 900-alias document) would otherwise travel through every
   generation and be walked again by each full collection, holding the GIL for
@@ -38,6 +46,8 @@ import time
 from collections.abc import Iterator
 
 SWITCH_INTERVAL_S = 0.001
+GC_THRESHOLDS = (50_000, 20, 100)
+"""``gc.set_threshold`` at start-up: young collections every 50,000 net allocations."""
 PAUSE_BUDGET_S = 1.0
 THAW_INTERVAL_S = 300.0
 
@@ -47,11 +57,12 @@ _last_thaw = time.monotonic()
 
 
 def tune_for_responsiveness() -> None:
-    """At start-up, after the supergraph is loaded: shorter GIL switches, and the
-    heap built so far frozen out of garbage collection."""
+    """At start-up, after the supergraph is loaded: shorter GIL switches, the heap
+    built so far frozen out of garbage collection, and young collections far apart."""
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     gc.collect()
     gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 @contextlib.contextmanager

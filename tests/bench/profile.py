@@ -37,7 +37,9 @@ def py_spy() -> str:
 
 def record(pid: int, seconds: int, out: Path, fmt: str) -> None:
     command = [py_spy(), "record", "--pid", str(pid), "--duration", str(seconds)]
-    command += ["--rate", "250", "--nonblocking", "--format", fmt, "--output", str(out)]
+    # --gil: only samples taken while the router holds the GIL, i.e. its CPU work; at
+    # 1 VU the loop mostly waits on subgraphs, and idle samples would drown the rest
+    command += ["--rate", "250", "--nonblocking", "--gil", "--format", fmt, "--output", str(out)]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0 or not out.exists():
         raise BenchError(f"py-spy failed (exit {done.returncode}): {done.stderr[-2000:]}")

@@ -659,8 +659,10 @@ def profile_section() -> list[str]:
         "## Where the router spends its time",
         "",
         "py-spy samples of the router under the comparison load (`python -m tests.bench "
-        "profile`; C code such as orjson counts towards the Python line that calls it; "
-        "`Runner.run` own time is the event loop's own C work and socket I/O).",
+        "profile`), taken only while the router holds the GIL (`--gil`), so they share out "
+        "its CPU time and not its waiting; C code such as orjson counts towards the Python "
+        "line that calls it; `Runner.run` own time is the event loop's own C work and "
+        "socket I/O.",
         "",
     ]
     for collapsed in found:

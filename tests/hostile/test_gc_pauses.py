@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
@@ -83,3 +84,21 @@ def test_a_cycle_frozen_alive_is_collected_at_the_next_thaw(
     monkeypatch.setattr(gil, "THAW_INTERVAL_S", 0.0)
     gil.keep_compiled()
     assert alive() is None  # ...until the periodic thaw
+
+
+def test_young_collections_are_far_apart_but_still_run_on_their_own(thawed: None) -> None:
+    before = gc.get_threshold()
+    try:
+        gil.tune_for_responsiveness()
+        assert gc.get_threshold() == gil.GC_THRESHOLDS
+        cycle = _Cyclic()
+        alive = weakref.ref(cycle)
+        del cycle
+        kept = [[] for _ in range(gil.GC_THRESHOLDS[0] // 2)]  # not enough yet
+        assert alive() is not None
+        kept += [[] for _ in range(gil.GC_THRESHOLDS[0])]  # past the threshold
+        assert alive() is None  # collected without anyone calling gc.collect()
+        del kept
+    finally:
+        gc.set_threshold(*before)
+        sys.setswitchinterval(0.005)
