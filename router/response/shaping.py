@@ -56,6 +56,7 @@ class _FieldPlan:
     """One response key of an object, resolved for one runtime type."""
 
     __slots__ = (
+        "children",
         "direct",
         "field_name",
         "key",
@@ -89,6 +90,9 @@ class _FieldPlan:
         )
         self.direct = self.plain_leaf or kind == _PASSTHROUGH
         """The merged value is the answer as it is."""
+        self.children: list[_FieldPlan] | None = None
+        """The field plans of the sub-selection when the field's type is an object type
+        (one runtime type, so resolved once; see ``_ShapeRun.children``)."""
 
 
 class OperationShaper:
@@ -259,12 +263,27 @@ class _ShapeRun:
         selection_sets: tuple[SelectionSetNode, ...],
         path: Where,
     ) -> dict[str, Any]:
-        out: dict[str, Any] = {}
         plans = self.plans.get((selection_key, runtime_type.name))
         if plans is None:
             plans = self.shaper.field_plans(
                 self.plans, selection_key, selection_sets, runtime_type, self.variables
             )
+        return self.fields(source, runtime_type, plans, path)
+
+    def children(self, plan: _FieldPlan, object_type: GraphQLObjectType) -> list[_FieldPlan]:
+        """The sub-selection's field plans of an object-typed field, kept on its plan
+        (a plan belongs to one @skip/@include variant, so they never change)."""
+        children = plan.children
+        if children is None:
+            children = plan.children = self.shaper.field_plans(
+                self.plans, plan.sub_key, plan.subselections, object_type, self.variables
+            )
+        return children
+
+    def fields(
+        self, source: Mapping[str, Any], runtime_type: Any, plans: list[_FieldPlan], path: Where
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {}
         for plan in plans:
             key = plan.key
             if plan.direct:
@@ -300,8 +319,12 @@ class _ShapeRun:
             item_type = output_type.of_type
             if kind == _LEAF and not isinstance(item_type, GraphQLNonNull | GraphQLList):
                 return value
-            items = []
+            items: list[Any] = []
             item_nullable = not isinstance(item_type, GraphQLNonNull)
+            element = item_type if item_nullable else item_type.of_type
+            if kind == _COMPOSITE and isinstance(element, GraphQLObjectType):
+                self._objects(value, item_type, element, plan, path, items)
+                return items
             for index, item in enumerate(value):
                 try:
                     items.append(self.complete(item, item_type, plan, (path, index)))
@@ -322,10 +345,36 @@ class _ShapeRun:
         if not isinstance(value, dict):
             self.value_error(f"Expected an object for field '{plan.field_name}'", path)
             return None
+        if isinstance(output_type, GraphQLObjectType):
+            return self.fields(value, output_type, self.children(plan, output_type), path)
         runtime_type = self.runtime_type(value, output_type, path)
         if runtime_type is None:
             return None
         return self.object_value(value, runtime_type, plan.sub_key, plan.subselections, path)
+
+    def _objects(
+        self,
+        values: list[Any],
+        item_type: Any,
+        object_type: GraphQLObjectType,
+        plan: _FieldPlan,
+        path: Where,
+        items: list[Any],
+    ) -> None:
+        """A list of one object type: each object shaped with the field plans resolved
+        once; anything else in the list goes the general way (``complete``)."""
+        children = self.children(plan, object_type)
+        item_nullable = item_type is object_type
+        for index, item in enumerate(values):
+            try:
+                if type(item) is dict:
+                    items.append(self.fields(item, object_type, children, (path, index)))
+                else:
+                    items.append(self.complete(item, item_type, plan, (path, index)))
+            except _NullBubble:
+                if not item_nullable:
+                    raise
+                items.append(None)
 
     def runtime_type(self, value: Mapping[str, Any], named: Any, path: Where) -> Any:
         if isinstance(named, GraphQLObjectType):
