@@ -14,6 +14,7 @@ keeps the generic walk (``compile_requires`` returns None).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from operator import itemgetter
 from typing import Any
 
@@ -28,7 +29,7 @@ Key = tuple[Any, ...]
 class _Part:
     """One top-level field, or one inline fragment of fields, of a flat ``requires``."""
 
-    __slots__ = ("condition", "get", "keys", "members", "names")
+    __slots__ = ("build", "condition", "get", "keys", "members", "names")
 
     def __init__(
         self, condition: str | None, members: frozenset[str], fields: list[FieldSelection]
@@ -41,6 +42,7 @@ class _Part:
         """What they are called in the representation."""
         getter = itemgetter(*self.keys)
         self.get = getter if len(self.keys) > 1 else (lambda obj: (getter(obj),))
+        self.build = _dict_display(self.names)
 
     def applies(self, typename: Any) -> bool:
         condition = self.condition
@@ -88,16 +90,25 @@ class FlatRequires:
     def representation(self, key: Key) -> dict[str, Any]:
         """The representation whose key is ``key``."""
         if self.one is not None:
-            return dict(zip(self.one.names, key, strict=True))
+            return self.one.build(key)
         out: dict[str, Any] = {}
         for position in range(0, len(key), 2):
-            part = self.parts[key[position]]
-            out.update(zip(part.names, key[position + 1], strict=True))
+            out.update(self.parts[key[position]].build(key[position + 1]))
         return out
 
     def sortable_key(self, key: Key) -> bytes:
         """The generic duplicate key, for a key that cannot be hashed."""
         return orjson.dumps(self.representation(key), option=orjson.OPT_SORT_KEYS)
+
+
+def _dict_display(names: tuple[str, ...]) -> Callable[[Key], dict[str, Any]]:
+    """``lambda values: {names[0]: values[0], ...}``: a dict display builds the dict in
+    one bytecode, about 3x faster than ``dict(zip(names, values))`` (which this
+    function replaces for every distinct entity). Names are GraphQL field names from
+    the supergraph, written in as ``repr`` literals."""
+    items = ", ".join(f"{name!r}: values[{index}]" for index, name in enumerate(names))
+    function: Callable[[Key], dict[str, Any]] = eval(f"lambda values: {{{items}}}", {})
+    return function
 
 
 def compile_requires(

@@ -91,3 +91,13 @@ def test_an_unhashable_custom_scalar_falls_back_to_the_sorted_json_key() -> None
     with pytest.raises(TypeError):
         hash(key)
     assert flat.sortable_key(key) == b'{"__typename":"User","id":{"a":2,"b":1}}'
+
+
+def test_field_names_are_literals_in_the_compiled_builder() -> None:
+    odd = (on("User", "__typename", "it's", 'say "hi"', "a}, 'x': (1"),)
+    flat = compile_requires(odd, POSSIBLE)
+    assert flat is not None
+    obj = {"__typename": "User", "it's": 1, 'say "hi"': 2, "a}, 'x': (1": 3}
+    key = flat.key(obj)
+    assert key is not None
+    assert flat.representation(key) == build_representation(obj, odd, POSSIBLE)
