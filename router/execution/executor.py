@@ -189,13 +189,28 @@ class _Run:
             for child in node.nodes:
                 await self.node(child)
         elif isinstance(node, Parallel):
-            await asyncio.gather(*(self.node(child) for child in node.nodes))
+            await self._parallel(node.nodes)
         elif isinstance(node, BatchFetch):
             await self.batch_fetch(node)
         elif isinstance(node, Condition):
             branch = node.if_clause if self.variables.get(node.condition) else node.else_clause
             if branch is not None:
                 await self.node(branch)
+
+    async def _parallel(self, children: tuple[PlanNode, ...]) -> None:
+        """The children at once: all but the first as tasks, the first in this task
+        (one task fewer per ``Parallel`` node; cancelling this task cancels them all)."""
+        if not children:
+            return
+        others = [asyncio.ensure_future(self.node(child)) for child in children[1:]]
+        try:
+            await self.node(children[0])
+        except BaseException:
+            for task in others:
+                task.cancel()
+            raise
+        if others:
+            await asyncio.gather(*others)
 
     def _variables_for(self, usages: tuple[str, ...]) -> dict[str, Any]:
         return {name: self.variables[name] for name in usages if name in self.variables}
