@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.requests import Request
@@ -27,6 +27,7 @@ from starlette.responses import Response
 
 from router.pipeline.plugin import Plugin, ResponseOut
 from router.state import StateHolder
+from router.telemetry.light_metrics import LightCounter, LightHistogram
 from router.telemetry.operations import OperationMetrics
 
 if TYPE_CHECKING:
@@ -109,45 +110,45 @@ class Metrics(Plugin):
     ) -> None:
         self.registry = CollectorRegistry() if registry is None else registry
         self.operations = OperationMetrics(self.registry, max_operation_labels)
-        self.requests = Counter(
+        self.requests = LightCounter(
             "gateway_http_requests",
             "GraphQL HTTP requests by status code",
             ["status"],
             registry=self.registry,
         )
-        self.request_seconds = Histogram(
+        self.request_seconds = LightHistogram(
             "gateway_http_request_duration_seconds",
             "GraphQL HTTP request latency",
             buckets=_LATENCY_BUCKETS,
             registry=self.registry,
         )
-        self.subgraph_requests = Counter(
+        self.subgraph_requests = LightCounter(
             "gateway_subgraph_requests",
             "Subgraph requests by subgraph and outcome (ok or the error code)",
             ["subgraph", "outcome"],
             registry=self.registry,
         )
-        self.subgraph_seconds = Histogram(
+        self.subgraph_seconds = LightHistogram(
             "gateway_subgraph_request_duration_seconds",
             "Subgraph request latency",
             ["subgraph"],
             buckets=_LATENCY_BUCKETS,
             registry=self.registry,
         )
-        self.subgraph_errors = Counter(
+        self.subgraph_errors = LightCounter(
             "gateway_subgraph_errors",
             "Subgraph requests that failed (kind: the failure code) or answered with "
             "GraphQL errors (kind: graphql)",
             ["subgraph", "kind"],
             registry=self.registry,
         )
-        self.subgraph_sent = Counter(
+        self.subgraph_sent = LightCounter(
             "gateway_subgraph_request_bytes",
             "Bytes of subgraph request bodies",
             ["subgraph"],
             registry=self.registry,
         )
-        self.subgraph_received = Counter(
+        self.subgraph_received = LightCounter(
             "gateway_subgraph_response_bytes",
             "Bytes of subgraph response bodies",
             ["subgraph"],

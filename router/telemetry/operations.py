@@ -24,7 +24,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry
+
+from router.telemetry.light_metrics import LightCounter, LightHistogram
 
 if TYPE_CHECKING:
     from router.pipeline.context import RequestContext
@@ -53,20 +55,20 @@ class OperationMetrics:
 
     def __init__(self, registry: CollectorRegistry, max_label_sets: int = 200) -> None:
         self.max_label_sets = max(1, max_label_sets)
-        self.requests = Counter(
+        self.requests = LightCounter(
             "gateway_operation_requests",
             "GraphQL requests by operation and outcome (error: any GraphQL error or a "
             "status of 400 or more, whatever the HTTP status)",
             ["operation", "hash", "client", "outcome"],
             registry=registry,
         )
-        self.errors = Counter(
+        self.errors = LightCounter(
             "gateway_graphql_errors",
             "Responses carrying GraphQL errors, once per distinct extensions.code",
             ["operation", "hash", "client", "code"],
             registry=registry,
         )
-        self.duration = Histogram(
+        self.duration = LightHistogram(
             "gateway_operation_duration_seconds",
             "GraphQL request duration by operation",
             ["operation", "hash", "client"],
