@@ -22,7 +22,10 @@ from router.errors import (
     REQUEST_TIMEOUT,
     RequestError,
 )
+from router.ops import gil
 
+LARGE_BODY_BYTES = 64 * 1024
+"""Bodies above this count towards a garbage collection (``gil.note_body``)."""
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
 MSGPACK = "application/x-msgpack"
@@ -69,6 +72,8 @@ async def read_graphql_request(
             }
         )
     body = await _read_body(request, max_body_bytes, body_timeout_s)
+    if len(body) > LARGE_BODY_BYTES:
+        gil.note_body(len(body))
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("application/graphql") and "json" not in content_type:
         return _build({"query": body.decode("utf-8", errors="replace")})

@@ -102,3 +102,21 @@ def test_young_collections_are_far_apart_but_still_run_on_their_own(thawed: None
     finally:
         gc.set_threshold(*before)
         sys.setswitchinterval(0.005)
+
+
+def test_large_bodies_bring_a_young_collection_forward(
+    monkeypatch: pytest.MonkeyPatch, thawed: None
+) -> None:
+    monkeypatch.setattr(gil, "_body_bytes", 0)
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(*gil.GC_THRESHOLDS)
+        cycle = _Cyclic()
+        alive = weakref.ref(cycle)
+        del cycle
+        gil.note_body(gil.BODY_BYTES_PER_COLLECTION // 2)
+        assert alive() is not None  # not enough bytes yet
+        gil.note_body(gil.BODY_BYTES_PER_COLLECTION // 2)
+        assert alive() is None
+    finally:
+        gc.set_threshold(*before)
