@@ -69,6 +69,7 @@ from router.execution.http1 import (
     ConnectFailed,
     ConnectionLost,
     Http1Client,
+    HttpAnswer,
     TransportError,
 )
 
@@ -161,13 +162,6 @@ class SubgraphResponse:
     failure: dict[str, Any] | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class _RawAnswer:
-    status: int
-    body: bytes
-    content_type: str = "application/json"
-
-
 class _Failure(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -215,7 +209,7 @@ class SubgraphClient:
         self._http = Http1Client(keepalive_s, max_idle=max_concurrency)
         self._semaphore = asyncio.Semaphore(max_concurrency)
         self._in_flight: dict[
-            tuple[str, bytes, tuple[tuple[str, str], ...]], asyncio.Future[_RawAnswer]
+            tuple[str, bytes, tuple[tuple[str, str], ...]], asyncio.Future[HttpAnswer]
         ] = {}
         self.observe: Callable[[str, str, float], None] | None = None
         """Called per subgraph request with (subgraph, outcome, seconds): metrics."""
@@ -347,7 +341,7 @@ class SubgraphClient:
         headers: Mapping[str, str],
         forwarded: tuple[tuple[str, str], ...],
         pool: ReplicaPool | None = None,
-    ) -> _RawAnswer:
+    ) -> HttpAnswer:
         # Forwarded headers (e.g. Authorization) can change the answer: part of the key.
         key = (url, body, forwarded)
         pending = self._in_flight.get(key)
@@ -362,7 +356,7 @@ class SubgraphClient:
                 if pool is not None:
                     return await self._post_balanced(pool, body, timeout, headers, True)
                 return await self._post(url, body, timeout, headers)
-        future: asyncio.Future[_RawAnswer] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[HttpAnswer] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future
         try:
             if pool is not None:
@@ -389,7 +383,7 @@ class SubgraphClient:
         timeout: float | None = None,
         headers: Mapping[str, str] = _JSON_HEADERS,
         retry_stale: bool = True,
-    ) -> _RawAnswer:
+    ) -> HttpAnswer:
         """POST once; with ``retry_stale`` (queries), once more on a fresh connection
         when the pooled one was closed before an answer."""
         try:
@@ -410,7 +404,7 @@ class SubgraphClient:
             seconds = timeout if timeout is not None else self.timeout
             return _Failure(SUBGRAPH_TIMEOUT, f"timed out after {seconds:g}s")
         if isinstance(exc, TransportError):
-            return _Failure(SUBGRAPH_REQUEST_FAILED, _describe(exc))
+            return _Failure(SUBGRAPH_REQUEST_FAILED, describe(exc))
         return _Failure(SUBGRAPH_REQUEST_FAILED, str(exc) or type(exc).__name__)
 
     async def _post_balanced(
@@ -420,7 +414,7 @@ class SubgraphClient:
         timeout: float | None,
         headers: Mapping[str, str],
         retry: bool,
-    ) -> _RawAnswer:
+    ) -> HttpAnswer:
         """POST to the least busy replica; with ``retry`` (queries), once more after a
         connection error — to another replica, or on a fresh connection to the only one
         when its pooled connection was closed under the request."""
@@ -450,7 +444,7 @@ class SubgraphClient:
         timeout: float | None,
         headers: Mapping[str, str],
         fresh: bool = False,
-    ) -> _RawAnswer:
+    ) -> HttpAnswer:
         """``_send`` to one replica, keeping its outstanding count and health."""
         endpoint.outstanding += 1
         endpoint.requests += 1
@@ -463,7 +457,7 @@ class SubgraphClient:
                     "probing it every %gs",
                     endpoint.url,
                     endpoint.failures,
-                    _describe(exc),
+                    describe(exc),
                     self.probe_interval_s,
                 )
                 self._start_prober()
@@ -498,12 +492,11 @@ class SubgraphClient:
         timeout: float | None,
         headers: Mapping[str, str],
         fresh: bool = False,
-    ) -> _RawAnswer:
+    ) -> HttpAnswer:
         async with self._semaphore:
-            answer = await self._http.post(
+            return await self._http.post(
                 url, body, headers, self.timeout if timeout is None else timeout, fresh
             )
-        return _RawAnswer(answer.status, answer.body, answer.content_type)
 
     async def probe(self, url: str, timeout: float = 2.0) -> tuple[bool, float, str | None]:
         """Reachability of one subgraph: (ok, latency in ms, problem) via ``{__typename}``."""
@@ -513,7 +506,7 @@ class SubgraphClient:
         except TimeoutError:
             return False, (time.perf_counter() - started) * 1000, "timeout"
         except OSError as exc:
-            return False, (time.perf_counter() - started) * 1000, _describe(exc)
+            return False, (time.perf_counter() - started) * 1000, describe(exc)
         latency = (time.perf_counter() - started) * 1000
         if 200 <= answer.status < 300:
             return True, latency, None
@@ -529,11 +522,7 @@ refused (``ConnectFailed``), closed or reset before the answer, or closed in the
 middle of it."""
 
 
-def _describe(exc: BaseException) -> str:
-    return describe(exc)
-
-
-def _decode_body(raw: _RawAnswer) -> Any:
+def _decode_body(raw: HttpAnswer) -> Any:
     """The body as Python values (by ``Content-Type``), or None when it does not decode."""
     if not raw.body:
         return None
@@ -548,7 +537,7 @@ def _decode_body(raw: _RawAnswer) -> Any:
         return None
 
 
-def _decode(raw: _RawAnswer) -> SubgraphResponse:
+def _decode(raw: HttpAnswer) -> SubgraphResponse:
     """Turn an HTTP answer into data/errors, or a failure when it is not GraphQL."""
     decoded = _decode_body(raw)
     is_graphql = isinstance(decoded, dict) and ("data" in decoded or "errors" in decoded)
