@@ -321,13 +321,18 @@ class _ShapeRun:
                 return value
             items: list[Any] = []
             item_nullable = not isinstance(item_type, GraphQLNonNull)
+            # A list of one object type: each object is shaped with the field plans
+            # resolved once; anything else in the list goes the general way.
             element = item_type if item_nullable else item_type.of_type
+            children = None
             if kind == _COMPOSITE and isinstance(element, GraphQLObjectType):
-                self._objects(value, item_type, element, plan, path, items)
-                return items
+                children = self.children(plan, element)
             for index, item in enumerate(value):
                 try:
-                    items.append(self.complete(item, item_type, plan, (path, index)))
+                    if children is not None and type(item) is dict:
+                        items.append(self.fields(item, element, children, (path, index)))
+                    else:
+                        items.append(self.complete(item, item_type, plan, (path, index)))
                 except _NullBubble:
                     if not item_nullable:
                         raise
@@ -351,30 +356,6 @@ class _ShapeRun:
         if runtime_type is None:
             return None
         return self.object_value(value, runtime_type, plan.sub_key, plan.subselections, path)
-
-    def _objects(
-        self,
-        values: list[Any],
-        item_type: Any,
-        object_type: GraphQLObjectType,
-        plan: _FieldPlan,
-        path: Where,
-        items: list[Any],
-    ) -> None:
-        """A list of one object type: each object shaped with the field plans resolved
-        once; anything else in the list goes the general way (``complete``)."""
-        children = self.children(plan, object_type)
-        item_nullable = item_type is object_type
-        for index, item in enumerate(values):
-            try:
-                if type(item) is dict:
-                    items.append(self.fields(item, object_type, children, (path, index)))
-                else:
-                    items.append(self.complete(item, item_type, plan, (path, index)))
-            except _NullBubble:
-                if not item_nullable:
-                    raise
-                items.append(None)
 
     def runtime_type(self, value: Mapping[str, Any], named: Any, path: Where) -> Any:
         if isinstance(named, GraphQLObjectType):
