@@ -1,5 +1,8 @@
 # The two set-up commands the README names: `make run` and `make test`.
 # Both bootstrap uv (with pip) when it is missing, then work from the lock file.
+# Bytecode is compiled once up front: where PYTHONDONTWRITEBYTECODE is set (CI images
+# often set it) every process the tests and `make run` start would otherwise compile
+# every imported module again (~4.7 s instead of ~1.5 s to import the router).
 
 UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 PY := $(UV) run --frozen
@@ -10,7 +13,8 @@ PY := $(UV) run --frozen
 
 env:
 	@command -v uv >/dev/null 2>&1 || test -x "$(HOME)/.local/bin/uv" || python3 -m pip install --user --quiet uv
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
+	$(PY) python -m compileall -q -j 0 planner router subgraphs tests
 	@command -v uv >/dev/null 2>&1 || echo 'note: uv is in ~/.local/bin, which is not on your PATH; for the README'"'"'s `uv run ...` commands run: export PATH="$$HOME/.local/bin:$$PATH"'
 
 lint: env
@@ -25,8 +29,12 @@ typecheck: env
 test-deps:
 	@scripts/test-deps
 
+# Two pytest workers (pytest-xdist): most of the suite's time is spent waiting on the
+# servers it starts, so two workers finish in ~60% of the time on two cores. Tests that
+# share a server use their own databases, keys and streams. PYTEST_WORKERS=0 runs serially.
+PYTEST_WORKERS ?= 2
 pytest: env test-deps
-	$(PY) pytest
+	$(PY) pytest -n $(PYTEST_WORKERS)
 
 test: lint typecheck pytest
 

@@ -26,14 +26,14 @@ ANSWER = {
 }
 
 
-@pytest.fixture(scope="module")
-def slow_supergraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The suite's subgraphs, with ``products`` answering after 1.5 s."""
+def _supergraph_with_products_delay(
+    tmp_path_factory: pytest.TempPathFactory, delay: float
+) -> Iterator[Path]:
     require_shared_data()
     subgraphs = Subgraphs()
     specs = SUITES[SUITE]()
     for spec in specs:
-        spec.delay = 1.5 if spec.name == "products" else 0.0
+        spec.delay = delay if spec.name == "products" else 0.0
     subgraphs.start(specs)
     path = tmp_path_factory.mktemp("server") / "supergraph.graphql"
     path.write_text(point_supergraph(audit_supergraph(SUITE), subgraphs.urls))
@@ -41,6 +41,20 @@ def slow_supergraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield path
     finally:
         subgraphs.stop()
+
+
+@pytest.fixture(scope="module")
+def slow_supergraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The suite's subgraphs, with ``products`` answering after 1.5 s."""
+    yield from _supergraph_with_products_delay(tmp_path_factory, 1.5)
+
+
+@pytest.fixture(scope="module")
+def quick_supergraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The suite's subgraphs answering at once: ``/health/detailed`` probes every
+    subgraph, so a slow one would make each report take 1.5 s, and a test that asks
+    until the kernel has handed a connection to each worker would get ~13 tries."""
+    yield from _supergraph_with_products_delay(tmp_path_factory, 0.0)
 
 
 def _start(args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
@@ -149,11 +163,11 @@ def test_two_workers_survive_a_killed_worker(slow_supergraph: Path) -> None:
             process.wait(5)
 
 
-def test_hot_reload_reaches_every_worker(slow_supergraph: Path, tmp_path: Path) -> None:
+def test_hot_reload_reaches_every_worker(quick_supergraph: Path, tmp_path: Path) -> None:
     if not Path("/proc").is_dir():
         pytest.skip("needs /proc to find the worker processes")
     supergraph = tmp_path / "supergraph.graphql"
-    supergraph.write_text(slow_supergraph.read_text())
+    supergraph.write_text(quick_supergraph.read_text())
     port = free_port()
     process = _start(
         ["-m", "router.cli", "serve", "--supergraph", str(supergraph), "--workers", "2"],
