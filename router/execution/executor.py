@@ -35,9 +35,9 @@ from router.execution.merge import (
     apply_rewrites,
     build_representation,
     collect_at_path,
-    collect_objects,
     deep_merge,
 )
+from router.execution.paths import Walker, compile_path
 from router.execution.representations import FlatRequires, compile_requires
 from router.execution.subgraph_client import SubgraphClient, SubgraphResponse
 
@@ -49,6 +49,8 @@ if TYPE_CHECKING:
 Path = list[str | int]
 MAX_COMPILED_REQUIRES = 4096
 """Compiled ``requires`` selections kept per executor (one per distinct selection)."""
+MAX_COMPILED_PATHS = 4096
+"""Compiled flatten paths kept per executor (one per distinct path)."""
 _NO_HEADERS: Mapping[str, str] = {}
 
 
@@ -95,6 +97,18 @@ class Executor:
         self.urls = subgraph_urls
         self.possible = possible_types
         self._flat: dict[tuple[Selection, ...], FlatRequires | None] = {}
+        self._walkers: dict[tuple[str, ...], Walker] = {}
+
+    def walker(self, path: tuple[str, ...]) -> Walker:
+        """The objects-at-``path`` function (``paths.compile_path``), kept per path, at
+        most ``MAX_COMPILED_PATHS``, then started afresh."""
+        try:
+            return self._walkers[path]
+        except KeyError:
+            if len(self._walkers) >= MAX_COMPILED_PATHS:
+                self._walkers.clear()
+            walk = self._walkers[path] = compile_path(path, self.possible)
+            return walk
 
     def flat_requires(self, requires: tuple[Selection, ...]) -> FlatRequires | None:
         """``requires`` compiled (None: it needs the generic walk); kept per selection,
@@ -308,7 +322,7 @@ class _Run:
             if fetch.output_rewrites:
                 apply_rewrites(data, fetch.output_rewrites, self.executor.possible)
             if path:
-                for target in collect_objects(self.result.data, path, self.executor.possible):
+                for target in self.executor.walker(path)(self.result.data):
                     deep_merge(target, data)
             else:
                 deep_merge(self.result.data, data)
@@ -347,8 +361,9 @@ class _Run:
         representations: list[dict[str, Any]] = []
         targets: list[list[dict[str, Any]]] = []
         flat = None if rewrites else self.executor.flat_requires(requires)
+        objects = self.executor.walker(path)(self.result.data)
         if flat is not None:  # compiled: keys first, a dict only per distinct entity
-            for obj in collect_objects(self.result.data, path, possible):
+            for obj in objects:
                 key: Any = flat.key(obj)
                 if key is None:
                     continue
@@ -368,7 +383,7 @@ class _Run:
                 else:
                     targets[index].append(obj)
             return _Entities(representations, targets, path)
-        for obj in collect_objects(self.result.data, path, possible):
+        for obj in objects:
             built = build_representation(obj, requires, possible)
             if built is None:
                 continue

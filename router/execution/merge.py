@@ -52,11 +52,12 @@ def deep_merge(target: dict[str, Any], source: Mapping[str, Any]) -> None:
 
 
 def type_matches(typename: Any, condition: str, possible: PossibleTypes) -> bool:
-    """Whether an object with ``__typename`` satisfies a type condition."""
+    """Whether an object with ``__typename`` satisfies a type condition (a
+    ``__typename`` that is not a string, from a broken subgraph, satisfies none)."""
     if typename == condition:
         return True
     members = possible.get(condition)
-    return members is not None and typename in members
+    return members is not None and type(typename) is str and typename in members
 
 
 @lru_cache(maxsize=4096)

@@ -46,7 +46,11 @@ class _Part:
 
     def applies(self, typename: Any) -> bool:
         condition = self.condition
-        return condition is None or typename == condition or typename in self.members
+        return (
+            condition is None
+            or typename == condition
+            or (type(typename) is str and typename in self.members)
+        )
 
 
 class FlatRequires:
@@ -71,7 +75,9 @@ class FlatRequires:
             typename = self.lenient
         one = self.one
         if one is not None:  # the common case: one `... on T { key fields }`
-            if typename != one.condition and typename not in one.members:
+            if typename != one.condition and (
+                type(typename) is not str or typename not in one.members
+            ):
                 return None
             try:
                 values: Key = one.get(obj)

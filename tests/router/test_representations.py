@@ -43,6 +43,7 @@ OBJECTS: list[dict[str, Any]] = [
     {"__typename": "User", "id": "1", "email": "a@b", "userId": "u9"},
     {"__typename": "User", "id": ["a", "list"], "org": {"id": "o", "name": "O"}},
     {"__typename": "User", "id": "1", "org": None},
+    {"__typename": ["User"], "id": "1"},  # a broken subgraph's typename: matches no type
 ]
 
 
