@@ -45,6 +45,11 @@ Where = tuple[Any, str | int] | None
 list item, and only an error turns it into a ``Path`` (``_path_of``)."""
 
 _TYPENAME, _LEAF, _ENUM, _COMPOSITE, _PASSTHROUGH = range(5)
+_DIRECT, _NON_NULL_LEAF, _OBJECT, _GENERAL = range(4)
+"""How ``_ShapeRun.fields`` takes a field (``_FieldPlan.mode``): the value as it is; a
+non-null scalar, as it is unless null; an object of one object type, shaped with its
+field plans directly; or through ``complete``. The first three are the fields of most
+operations, taken without the two calls and type tests ``complete`` makes."""
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
 
 
@@ -61,6 +66,8 @@ class _FieldPlan:
         "field_name",
         "key",
         "kind",
+        "mode",
+        "object_type",
         "output_type",
         "parent_name",
         "plain_leaf",
@@ -90,6 +97,17 @@ class _FieldPlan:
         )
         self.direct = self.plain_leaf or kind == _PASSTHROUGH
         """The merged value is the answer as it is."""
+        inner = output_type.of_type if isinstance(output_type, GraphQLNonNull) else output_type
+        self.object_type: GraphQLObjectType | None = None
+        if self.direct:
+            self.mode = _DIRECT
+        elif kind == _LEAF and inner is not output_type and not isinstance(inner, GraphQLList):
+            self.mode = _NON_NULL_LEAF
+        elif kind == _COMPOSITE and isinstance(inner, GraphQLObjectType):
+            self.mode = _OBJECT
+            self.object_type = inner
+        else:
+            self.mode = _GENERAL
         self.children: list[_FieldPlan] | None = None
         """The field plans of the sub-selection when the field's type is an object type
         (one runtime type, so resolved once; see ``_ShapeRun.children``)."""
@@ -286,14 +304,24 @@ class _ShapeRun:
         out: dict[str, Any] = {}
         for plan in plans:
             key = plan.key
-            if plan.direct:
+            mode = plan.mode
+            if mode == _DIRECT:
                 out[key] = source.get(key)
+                continue
+            value = source.get(key)
+            if mode == _NON_NULL_LEAF and value is not None:
+                out[key] = value
                 continue
             if plan.kind == _TYPENAME:
                 out[key] = runtime_type.name
                 continue
             try:
-                out[key] = self.complete(source.get(key), plan.output_type, plan, (path, key))
+                object_type = plan.object_type
+                if object_type is not None and type(value) is dict:
+                    children = plan.children or self.children(plan, object_type)
+                    out[key] = self.fields(value, object_type, children, (path, key))
+                else:
+                    out[key] = self.complete(value, plan.output_type, plan, (path, key))
             except _NullBubble:
                 if isinstance(plan.output_type, GraphQLNonNull):
                     raise
