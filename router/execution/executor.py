@@ -30,6 +30,7 @@ from planner.plan import (
     SequenceNode,
 )
 from router.errors import DOWNSTREAM_SERVICE_ERROR
+from router.execution.gather import Gatherer, add_object, compile_gatherer
 from router.execution.merge import (
     PossibleTypes,
     apply_rewrites,
@@ -98,6 +99,9 @@ class Executor:
         self.possible = possible_types
         self._flat: dict[tuple[Selection, ...], FlatRequires | None] = {}
         self._walkers: dict[tuple[str, ...], Walker] = {}
+        self._gatherers: dict[
+            tuple[tuple[str, ...], int], tuple[tuple[Selection, ...], Gatherer | None]
+        ] = {}
 
     def walker(self, path: tuple[str, ...]) -> Walker:
         """The objects-at-``path`` function (``paths.compile_path``), kept per path, at
@@ -120,6 +124,22 @@ class Executor:
                 self._flat.clear()
             flat = self._flat[requires] = compile_requires(requires, self.possible)
             return flat
+
+    def gatherer(self, path: tuple[str, ...], requires: tuple[Selection, ...]) -> Gatherer | None:
+        """The compiled walk-and-key pass for ``requires`` at ``path`` (``gather``), None
+        when it does not compile. Kept per (path, selection object): the selection is
+        looked up by identity, since hashing it would walk it on every fetch, and it is
+        kept in the entry, so its id cannot be reused while the entry exists."""
+        key = (path, id(requires))
+        entry = self._gatherers.get(key)
+        if entry is not None and entry[0] is requires:
+            return entry[1]
+        if len(self._gatherers) >= MAX_COMPILED_PATHS:
+            self._gatherers.clear()
+        flat = self.flat_requires(requires)
+        gather = None if flat is None else compile_gatherer(path, flat, self.possible)
+        self._gatherers[key] = (requires, gather)
+        return gather
 
     async def execute(
         self,
@@ -356,32 +376,21 @@ class _Run:
         requires: tuple[Selection, ...],
         rewrites: tuple[Any, ...],
     ) -> _Entities:
-        possible = self.executor.possible
+        executor = self.executor
+        if not rewrites:
+            gather = executor.gatherer(path, requires)
+            if gather is not None:
+                found, targets = gather(self.result.data)
+                return _Entities(found, targets, path)
+        possible = executor.possible
         index_of: dict[Any, int] = {}
         representations: list[dict[str, Any]] = []
-        targets: list[list[dict[str, Any]]] = []
-        flat = None if rewrites else self.executor.flat_requires(requires)
-        objects = self.executor.walker(path)(self.result.data)
-        if flat is not None:  # compiled: keys first, a dict only per distinct entity
+        targets = []
+        objects = executor.walker(path)(self.result.data)
+        flat = None if rewrites else executor.flat_requires(requires)
+        if flat is not None:  # compiled keys, but a path or selection gather cannot take
             for obj in objects:
-                key: Any = flat.key(obj)
-                if key is None:
-                    continue
-                representation: dict[str, Any] | None
-                try:
-                    index = index_of.get(key)
-                except TypeError:  # an unhashable custom scalar value
-                    representation = flat.representation(key)
-                    key = flat.sortable_key(key)
-                    index = index_of.get(key)
-                else:
-                    representation = None
-                if index is None:
-                    index_of[key] = len(representations)
-                    representations.append(representation or flat.representation(key))
-                    targets.append([obj])
-                else:
-                    targets[index].append(obj)
+                add_object(flat, obj, index_of, representations, targets)
             return _Entities(representations, targets, path)
         for obj in objects:
             built = build_representation(obj, requires, possible)

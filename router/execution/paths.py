@@ -30,43 +30,68 @@ MAX_LOOPS = 16
 MAX_ELEMENTS = 64
 
 
+def compilable(path: tuple[str, ...]) -> bool:
+    """Whether ``path`` compiles (else the generic walk is used)."""
+    return (
+        len(path) <= MAX_ELEMENTS
+        and sum(1 for element in path if element == "@") <= MAX_LOOPS
+        and not any("|[" in element for element in path)
+    )
+
+
 def compile_path(path: tuple[str, ...], possible: PossibleTypes) -> Walker:
     """A function ``root -> objects at path``, equal to ``collect_objects(root, path,
     possible)``; the generic walk itself for paths this does not compile."""
-    if (
-        len(path) > MAX_ELEMENTS
-        or sum(1 for element in path if element == "@") > MAX_LOOPS
-        or any("|[" in element for element in path)
-    ):
+    if not compilable(path):
         return lambda root: collect_objects(root, path, possible)
-    names: dict[str, Any] = {
-        "collect": collect_objects,
-        "matches": type_matches,
-        "possible": possible,
-        "path": path,
-    }
-    body = _block(path, 0, names)
-    source = "\n".join(
-        ["def walk(v0):", " out = []", " add = out.append", " more = out.extend"]
-        + [" " + line for line in body]
-        + [" return out"]
+    walk: Walker = compile_function(
+        path,
+        possible,
+        {},
+        ["def walk(v0):", " out = []", " add = out.append", " more = out.extend"],
+        lambda value: [f"add({value})"],
+        [" return out"],
+        "walk",
     )
-    exec(source, names)  # the source holds no text from the operation
-    walk: Walker = names["walk"]
     return walk
 
 
-def _block(path: tuple[str, ...], depth: int, names: dict[str, Any]) -> list[str]:
+def compile_function(
+    path: tuple[str, ...],
+    possible: PossibleTypes,
+    names: dict[str, Any],
+    head: list[str],
+    at_object: Callable[[str], list[str]],
+    tail: list[str],
+    function: str,
+) -> Any:
+    """The function ``head`` starts: it walks ``path`` from ``v0`` and runs the lines
+    ``at_object(variable)`` for every object found, where ``more`` takes a list of
+    objects found by the generic walk; ``names`` are the values the lines use.
+    (``compilable(path)`` must hold.)"""
+    names.update(collect=collect_objects, matches=type_matches, possible=possible, path=path)
+    body = _block(path, 0, at_object, names)
+    source = "\n".join(head + [" " + line for line in body] + tail)
+    exec(source, names)  # the source holds no text from the operation
+    return names[function]
+
+
+def _block(
+    path: tuple[str, ...],
+    depth: int,
+    at_object: Callable[[str], list[str]],
+    names: dict[str, Any],
+) -> list[str]:
     """The lines that walk ``path[depth:]`` from ``v{depth}`` (relative indentation)."""
     value, child = f"v{depth}", f"v{depth + 1}"
     if depth == len(path):
         return [
             f"if type({value}) is dict:",
-            f" add({value})",
+            *(" " + line for line in at_object(value)),
             f"elif type({value}) is list:",
             f" more(collect({value}, (), possible))",
         ]
-    inner = _block(path, depth + 1, names)
+    inner = _block(path, depth + 1, at_object, names)
     element = path[depth]
     rest = f" more(collect({value}, path[{depth}:], possible))"
     if element == "@":
@@ -76,7 +101,8 @@ def _block(path: tuple[str, ...], depth: int, names: dict[str, Any]) -> list[str
     if element.startswith("... on "):
         names[f"t{depth}"] = element[7:].strip()
         return [
-            f"if type({value}) is dict and matches({value}.get('__typename'), t{depth}, possible):",
+            f"if type({value}) is dict and "
+            f"matches({value}.get('__typename'), t{depth}, possible):",
             f" {child} = {value}",
             *(" " + line for line in inner),
             f"elif type({value}) is list:",
