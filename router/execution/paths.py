@@ -101,8 +101,7 @@ def _block(
     if element.startswith("... on "):
         names[f"t{depth}"] = element[7:].strip()
         return [
-            f"if type({value}) is dict and "
-            f"matches({value}.get('__typename'), t{depth}, possible):",
+            f"if type({value}) is dict and matches({value}.get('__typename'), t{depth}, possible):",
             f" {child} = {value}",
             *(" " + line for line in inner),
             f"elif type({value}) is list:",
