@@ -31,10 +31,11 @@ test-deps:
 
 # Two pytest workers (pytest-xdist): most of the suite's time is spent waiting on the
 # servers it starts, so two workers finish in ~60% of the time on two cores. Tests that
-# share a server use their own databases, keys and streams. PYTEST_WORKERS=0 runs serially.
+# share a server use their own databases, keys and streams, and the tests of one file run
+# in one worker (--dist loadfile), one after another. PYTEST_WORKERS=0 runs serially.
 PYTEST_WORKERS ?= 2
 pytest: env test-deps
-	$(PY) pytest -n $(PYTEST_WORKERS)
+	$(PY) pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test: lint typecheck pytest
 
