@@ -132,6 +132,11 @@ def _static_block(items: tuple[tuple[str, str], ...]) -> bytes:
 
 
 def _header_block(headers: Mapping[str, str]) -> bytes:
+    """The header lines: a header set seen before comes from ``_static_block``'s cache,
+    but one with a ``traceparent`` is unique to its request (tracing sends one with
+    every fetch) and would only push the route header sets out of the cache."""
+    if "traceparent" in headers:
+        return b"".join(b"%s: %s\r\n" % (_check(k), _check(v)) for k, v in headers.items())
     return _static_block(tuple(headers.items()))
 
 

@@ -211,6 +211,24 @@ async def test_a_line_break_in_a_header_is_refused(client: Http1Client) -> None:
     await server.__aexit__()
 
 
+async def test_per_request_trace_headers_are_sent_but_not_cached(client: Http1Client) -> None:
+    from router.execution.http1 import _static_block
+
+    server = await start(answering(JSON_OK))
+    route = {"content-type": "application/json"}
+    await client.post(server.url, b"{}", route, 5)
+    cached = _static_block.cache_info().currsize
+    for n in range(3):
+        parent = f"00-{n:032x}-{n:016x}-01"
+        await client.post(server.url, b"{}", {**route, "traceparent": parent}, 5)
+        assert f"\r\ntraceparent: {parent}\r\n".encode() in server.requests[-1]
+    assert _static_block.cache_info().currsize == cached  # one entry per route, not per trace
+    with pytest.raises(BadAnswer):
+        await client.post(server.url, b"{}", {"traceparent": "00-x\r\nX-Injected: 1"}, 5)
+    assert len(server.requests) == 4
+    await server.__aexit__()
+
+
 async def test_idle_connections_are_closed_after_keepalive() -> None:
     closed = asyncio.Event()
 
