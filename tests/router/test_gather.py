@@ -13,6 +13,7 @@ from planner.plan import FieldSelection, InlineFragmentSelection
 from router.execution.gather import add_object, compile_gatherer
 from router.execution.merge import collect_objects
 from router.execution.representations import compile_requires
+from tests.router.json_trees import json_trees
 
 POSSIBLE = {"Node": frozenset({"User", "Product"})}
 KEYS = ["a", "b", "id", "__typename"]
@@ -22,14 +23,7 @@ SCALARS = st.one_of(
     st.sampled_from(["User", "Product", "Node", "x"]),
     st.just(["unhashable"]),
 )
-VALUES: st.SearchStrategy[Any] = st.recursive(
-    SCALARS,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4),
-        st.dictionaries(st.sampled_from(KEYS), inner, max_size=4),
-    ),
-    max_leaves=40,
-)
+VALUES = json_trees(KEYS, SCALARS, max_keys=4, max_leaves=40)
 ELEMENTS = st.sampled_from(["a", "b", "@", "... on User"])
 REQUIRES = st.sampled_from(
     [

@@ -11,20 +11,14 @@ from hypothesis import strategies as st
 
 from router.execution.merge import collect_objects
 from router.execution.paths import MAX_LOOPS, compile_path
+from tests.router.json_trees import json_trees
 
 POSSIBLE = {"Node": frozenset({"A", "B"})}
 
 KEYS = ["a", "b", "__typename"]
 ELEMENTS = st.sampled_from(["a", "b", "@", "... on A", "... on Node", "... on C", "a|[A]"])
 SCALARS = st.one_of(st.none(), st.integers(), st.sampled_from(["A", "B", "C", "x"]))
-VALUES: st.SearchStrategy[Any] = st.recursive(
-    SCALARS,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4),
-        st.dictionaries(st.sampled_from(KEYS), inner, max_size=3),
-    ),
-    max_leaves=30,
-)
+VALUES = json_trees(KEYS, SCALARS)
 
 
 @settings(max_examples=400, deadline=None)
