@@ -45,10 +45,11 @@ Where = tuple[Any, str | int] | None
 list item, and only an error turns it into a ``Path`` (``_path_of``)."""
 
 _TYPENAME, _LEAF, _ENUM, _COMPOSITE, _PASSTHROUGH = range(5)
-_DIRECT, _NON_NULL_LEAF, _OBJECT, _GENERAL = range(4)
-"""How ``_ShapeRun.fields`` takes a field (``_FieldPlan.mode``): the value as it is; a
-non-null scalar, as it is unless null; an object of one object type, shaped with its
-field plans directly; or through ``complete``. The first three are the fields of most
+_DIRECT, _NON_NULL_LEAF, _OBJECT, _TYPENAME_OF_RUNTIME, _GENERAL = range(5)
+"""How ``_ShapeRun.fields`` takes a field (``_FieldPlan.mode``): the value as it is (a
+nullable scalar, or introspection answered apart); a non-null scalar, as it is unless
+null; an object of one object type, shaped with its field plans directly; the runtime
+type's name; or through ``complete``. The first three are the fields of most
 operations, taken without the two calls and type tests ``complete`` makes."""
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
 
@@ -62,7 +63,6 @@ class _FieldPlan:
 
     __slots__ = (
         "children",
-        "direct",
         "field_name",
         "key",
         "kind",
@@ -70,7 +70,6 @@ class _FieldPlan:
         "object_type",
         "output_type",
         "parent_name",
-        "plain_leaf",
         "sub_key",
         "subselections",
     )
@@ -91,18 +90,15 @@ class _FieldPlan:
         self.subselections = subselections
         self.sub_key = tuple(id(s) for s in subselections)
         self.parent_name = parent_name
-        # A nullable, non-list scalar: the merged value is the answer as it is.
-        self.plain_leaf = kind == _LEAF and not isinstance(
-            output_type, GraphQLNonNull | GraphQLList
-        )
-        self.direct = self.plain_leaf or kind == _PASSTHROUGH
-        """The merged value is the answer as it is."""
         inner = output_type.of_type if isinstance(output_type, GraphQLNonNull) else output_type
+        scalar = kind == _LEAF and not isinstance(inner, GraphQLList)
         self.object_type: GraphQLObjectType | None = None
-        if self.direct:
+        if kind == _PASSTHROUGH or (scalar and inner is output_type):
             self.mode = _DIRECT
-        elif kind == _LEAF and inner is not output_type and not isinstance(inner, GraphQLList):
+        elif scalar:
             self.mode = _NON_NULL_LEAF
+        elif kind == _TYPENAME:
+            self.mode = _TYPENAME_OF_RUNTIME
         elif kind == _COMPOSITE and isinstance(inner, GraphQLObjectType):
             self.mode = _OBJECT
             self.object_type = inner
@@ -312,7 +308,7 @@ class _ShapeRun:
             if mode == _NON_NULL_LEAF and value is not None:
                 out[key] = value
                 continue
-            if plan.kind == _TYPENAME:
+            if mode == _TYPENAME_OF_RUNTIME:
                 out[key] = runtime_type.name
                 continue
             try:
