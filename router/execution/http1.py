@@ -30,7 +30,7 @@ import asyncio
 import ssl
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, cast
@@ -125,10 +125,15 @@ def _check(text: str) -> bytes:
     return text.encode()
 
 
+def _lines(items: Iterable[tuple[str, str]]) -> bytes:
+    """Header lines, ``Name: value\\r\\n`` each."""
+    return b"".join(b"%s: %s\r\n" % (_check(k), _check(v)) for k, v in items)
+
+
 @lru_cache(maxsize=256)
 def _static_block(items: tuple[tuple[str, str], ...]) -> bytes:
     """The header lines of a fixed header set (a route's), encoded once."""
-    return b"".join(b"%s: %s\r\n" % (_check(k), _check(v)) for k, v in items)
+    return _lines(items)
 
 
 def _header_block(headers: Mapping[str, str]) -> bytes:
@@ -136,7 +141,7 @@ def _header_block(headers: Mapping[str, str]) -> bytes:
     but one with a ``traceparent`` is unique to its request (tracing sends one with
     every fetch) and would only push the route header sets out of the cache."""
     if "traceparent" in headers:
-        return b"".join(b"%s: %s\r\n" % (_check(k), _check(v)) for k, v in headers.items())
+        return _lines(headers.items())
     return _static_block(tuple(headers.items()))
 
 
